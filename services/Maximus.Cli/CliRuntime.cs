@@ -1,0 +1,71 @@
+using Maximus.Hosting;
+using Maximus.Runtime.Embedded;
+using Maximus.Runtime.Embedded.Workflows;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Maximus.Cli;
+
+/// <summary>
+/// The runtime the CLI talks through. Embedded: every role runs inside this process on the data folder.
+/// Dapr: the CLI is a client (app id <c>maximus-cli</c>) and reaches the roles through its sidecar.
+/// </summary>
+internal sealed class CliRuntime : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private CliRuntime(IHost host, RuntimeKind kind)
+    {
+        _host = host;
+        Kind = kind;
+    }
+
+    public RuntimeKind Kind { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<CliRuntime> StartAsync(RuntimeKind kind, string dataDirectory, bool verbose, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = false,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = verbose ? "Information" : "Warning",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
+            [$"{EmbeddedRuntimeOptions.Section}:{nameof(EmbeddedRuntimeOptions.ResumeWorkflowsOnStart)}"] = "false",
+        });
+        builder.AddMaximusLogging(toStandardError: true);
+        var settings = kind == RuntimeKind.Embedded
+            ? MaximusHostSettings.All(dataDirectory)
+            : new MaximusHostSettings([], RuntimeKind.Dapr, null);
+        builder.AddMaximus(settings);
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new CliRuntime(host, kind);
+    }
+
+    /// <summary>The workflow journal when the runtime is embedded (null over Dapr).</summary>
+    public WorkflowJournal? Journal => Kind == RuntimeKind.Embedded ? Services.GetRequiredService<WorkflowJournal>() : null;
+
+    /// <summary>Lets asynchronous work (reflections of executed steps, lessons into memory) finish before exit.</summary>
+    public async Task DrainAsync()
+    {
+        if (Kind == RuntimeKind.Embedded)
+        {
+            await Services.GetRequiredService<EmbeddedEventBus>().WaitUntilIdleAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync().ConfigureAwait(false);
+        _host.Dispose();
+    }
+}

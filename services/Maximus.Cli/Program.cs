@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Maximus.Cli;
+using Maximus.Cli.Commands;
+using Maximus.Runtime.Embedded;
+
+var dataDir = new Option<string>("--data-dir")
+{
+    Description = "Folder of the embedded runtime's data (state, missions, memory).",
+    DefaultValueFactory = _ => EmbeddedRuntimeOptions.DefaultDataDirectory(),
+    Recursive = true,
+};
+var runtime = new Option<string>("--runtime")
+{
+    Description = "embedded (everything in this process) or dapr (talk to the services through a Dapr sidecar).",
+    DefaultValueFactory = _ => "embedded",
+    Recursive = true,
+};
+runtime.AcceptOnlyFromAmong("embedded", "dapr");
+var verbose = new Option<bool>("--verbose") { Description = "Show the services' logs.", Recursive = true };
+
+var root = new RootCommand("maximus — the cognition layer of an AI agent: plan, simulate, execute, reflect, remember.");
+root.Options.Add(dataDir);
+root.Options.Add(runtime);
+root.Options.Add(verbose);
+root.Subcommands.Add(RunCommands.Run(dataDir, runtime, verbose));
+root.Subcommands.Add(RunCommands.Demo(dataDir, runtime, verbose));
+root.Subcommands.Add(MissionsCommands.Create(dataDir, runtime, verbose));
+root.Subcommands.Add(MemoryCommands.Create(dataDir, runtime, verbose));
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"error: {error.Message}");
+    }
+
+    Console.Error.WriteLine("Run 'maximus --help' for usage.");
+    return ExitCodes.BadInput;
+}
+
+return await parsed.InvokeAsync();

@@ -1,0 +1,37 @@
+using Maximus.Contracts.Plugins;
+
+namespace Maximus.Contracts.Planning;
+
+/// <summary>An argument of a plan step: the action parameter's name and the object bound to it.</summary>
+public sealed record StepArgument(string Name, string Value);
+
+/// <summary>One ground action of a plan.</summary>
+public sealed record PlanStep(string Action, IReadOnlyList<StepArgument> Arguments)
+{
+    /// <summary>The PDDL-style form, e.g. <c>(stack a b)</c>.</summary>
+    public override string ToString() =>
+        Arguments.Count == 0 ? $"({Action})" : $"({Action} {string.Join(' ', Arguments.Select(a => a.Value))})";
+
+    public IReadOnlyDictionary<string, string> ArgumentMap() =>
+        Arguments.ToDictionary(a => a.Name, a => a.Value, StringComparer.Ordinal);
+}
+
+/// <summary>Asks the planner for candidate plans from a state to a goal over the plugin's actions.</summary>
+/// <param name="Feedback">Why earlier candidates were rejected (from simulation or execution), for replanning.</param>
+public sealed record PlanningRequest(
+    IReadOnlyList<PluginAction> Actions,
+    PluginState State,
+    IReadOnlyList<ContractLiteral> Goal,
+    int MaxCandidates = 1,
+    int NodeLimit = 200_000,
+    int TimeLimitMs = 10_000,
+    IReadOnlyList<string>? Feedback = null);
+
+public sealed record CandidatePlan(IReadOnlyList<PlanStep> Steps, string Planner);
+
+/// <summary>The planner's answer; no candidates and a <see cref="FailureReason"/> when no plan was found.</summary>
+public sealed record PlanningResponse(
+    IReadOnlyList<CandidatePlan> Candidates,
+    string? FailureReason,
+    long NodesExpanded,
+    double ElapsedMs);

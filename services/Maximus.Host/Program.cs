@@ -1,0 +1,29 @@
+using Maximus.Hosting;
+using Maximus.ServiceDefaults;
+
+// maximus host: --role reflector|memory|planner|executor|orchestrator|pddl-env|all --runtime dapr|embedded
+var builder = WebApplication.CreateBuilder(args);
+MaximusHostSettings settings;
+try
+{
+    settings = MaximusHostSettings.FromConfiguration(builder.Configuration);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+builder.AddServiceDefaults(settings.ServiceName);
+builder.AddMaximus(settings);
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapMaximus();
+
+app.Run();
+return 0;
+
+/// <summary>The host's entry point, visible to <c>WebApplicationFactory</c> in tests.</summary>
+public partial class Program;

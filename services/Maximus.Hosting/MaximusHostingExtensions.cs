@@ -1,0 +1,103 @@
+using Maximus.Contracts;
+using Maximus.Contracts.Ports;
+using Maximus.Execution;
+using Maximus.Memory;
+using Maximus.Missions;
+using Maximus.Planning;
+using Maximus.Plugins.Pddl.Service;
+using Maximus.Reflection;
+using Maximus.Runtime.Dapr;
+using Maximus.Runtime.Embedded;
+using Maximus.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Maximus.Hosting;
+
+public static class MaximusHostingExtensions
+{
+    /// <summary>Adds the modules of the roles this process runs, then the runtime's adapters.</summary>
+    public static TBuilder AddMaximus<TBuilder>(this TBuilder builder, MaximusHostSettings settings)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        if (settings.Hosts(AppIds.Reflector))
+        {
+            services.AddReflection();
+        }
+
+        if (settings.Hosts(AppIds.Memory))
+        {
+            services.AddMemory();
+        }
+
+        if (settings.Hosts(AppIds.Planner))
+        {
+            services.AddPlanning();
+        }
+
+        if (settings.Hosts(AppIds.Executor))
+        {
+            services.AddExecution();
+        }
+
+        if (settings.Hosts(AppIds.Orchestrator))
+        {
+            services.AddMissions();
+        }
+
+        if (settings.Hosts(AppIds.PddlPlugin))
+        {
+            services.AddPddlPlugin();
+        }
+
+        if (settings.Runtime == RuntimeKind.Embedded)
+        {
+            services.AddEmbeddedRuntime(o =>
+            {
+                if (!string.IsNullOrWhiteSpace(settings.DataDirectory))
+                {
+                    o.DataDirectory = Path.GetFullPath(settings.DataDirectory);
+                }
+            });
+        }
+        else
+        {
+            services.AddDaprRuntime();
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps the hosted roles' operations. One role: at the root, as its sidecar calls them. Several roles in
+    /// one process: the services' operations at the root (their routes are distinct) and every app's
+    /// operations also under <c>/{appId}/</c>, so that plugins with the same contract routes do not collide.
+    /// </summary>
+    public static WebApplication MapMaximus(this WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<MaximusHostSettings>();
+        var operations = app.Services.GetServices<ServiceOperation>().ToList();
+        if (settings.Roles.Count == 1)
+        {
+            app.MapServiceOperations(operations);
+        }
+        else
+        {
+            app.MapServiceOperations(operations.Where(o => AppIds.Services.Contains(o.AppId)));
+            foreach (var group in operations.GroupBy(o => o.AppId))
+            {
+                app.MapServiceOperations(group, "/" + group.Key);
+            }
+        }
+
+        if (settings.Runtime == RuntimeKind.Dapr)
+        {
+            app.MapDaprSubscriptions();
+        }
+
+        return app;
+    }
+}

@@ -1,0 +1,20 @@
+using Maximus.Contracts.Events;
+using Maximus.Memory.Apis;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Maximus.Memory;
+
+public static class MemoryModule
+{
+    /// <summary>The memory role: episodic memory, its API and the lessons subscription.</summary>
+    public static IServiceCollection AddMemory(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EpisodicMemoryStore>();
+        services.AddServiceOperations(MemoryApi.Operations);
+        services.AddEventHandler<ReflectionCompletedIntegrationEvent, LessonsHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Dapr.Workflow;
+using Maximus.Contracts;
+using Maximus.Contracts.Events;
+using Maximus.Contracts.Execution;
+using Maximus.Contracts.Memory;
+using Maximus.Contracts.Planning;
+using Maximus.Contracts.Plugins;
+using Maximus.Contracts.Ports;
+using Maximus.Contracts.Reflection;
+using Maximus.Missions.Workflows;
+using Maximus.Planning.WorldModels;
+
+namespace Maximus.Missions.Activities;
+
+/// <summary>Builds the belief state: the plugin's manifest and state, and the agent's recent memories.</summary>
+public sealed class ObserveActivity(IServiceInvoker invoker) : WorkflowActivity<ObserveInput, BeliefState>
+{
+    /// <summary>How many recent episodes are recalled into the belief state.</summary>
+    public const int RecalledMemories = 5;
+
+    public override async Task<BeliefState> RunAsync(WorkflowActivityContext context, ObserveInput input)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var manifest = await invoker.GetAsync<PluginManifest>(input.PluginAppId, PluginContract.WithContext(PluginContract.ManifestMethod, input.Context))
+            .ConfigureAwait(false);
+        if (manifest.ContractVersion != PluginContract.Version)
+        {
+            throw new InvalidOperationException($"Plugin '{input.PluginAppId}' speaks contract v{manifest.ContractVersion}; this Maximus speaks v{PluginContract.Version}.");
+        }
+
+        var state = await invoker.GetAsync<PluginState>(input.PluginAppId, PluginContract.WithContext(PluginContract.StateMethod, input.Context))
+            .ConfigureAwait(false);
+        var memories = await invoker.GetAsync<EpisodicMemoryPage>(AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(input.AgentId)}/episodic?limit={RecalledMemories}")
+            .ConfigureAwait(false);
+        return new BeliefState(manifest, state, memories.Items, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}
+
+/// <summary>Asks the planner service for candidate plans.</summary>
+public sealed class PlanActivity(IServiceInvoker invoker) : WorkflowActivity<PlanInput, PlanOutput>
+{
+    public override async Task<PlanOutput> RunAsync(WorkflowActivityContext context, PlanInput input)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var response = await invoker.InvokeAsync<PlanningRequest, PlanningResponse>(
+            AppIds.Planner, "v1/plans",
+            new PlanningRequest(input.Actions, input.State, input.Goal, input.MaxCandidates, Feedback: input.Feedback)).ConfigureAwait(false);
+        return new PlanOutput(response, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}
+
+/// <summary>Simulates every candidate with the world model before anything is executed.</summary>
+public sealed class SimulateActivity(IWorldModel worldModel) : WorkflowActivity<SimulateInput, SimulateOutput>
+{
+    public override async Task<SimulateOutput> RunAsync(WorkflowActivityContext context, SimulateInput input)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var results = new List<SimulationResult>(input.Candidates.Count);
+        foreach (var candidate in input.Candidates)
+        {
+            results.Add(await worldModel.SimulateAsync(new SimulationRequest(input.Actions, input.State, input.Goal, candidate.Steps), CancellationToken.None)
+                .ConfigureAwait(false));
+        }
+
+        return new SimulateOutput(results, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}
+
+/// <summary>Runs one step through the executor service.</summary>
+public sealed class ExecuteStepActivity(IServiceInvoker invoker) : WorkflowActivity<ExecuteStepRequest, ExecuteStepResponse>
+{
+    public override Task<ExecuteStepResponse> RunAsync(WorkflowActivityContext context, ExecuteStepRequest input) =>
+        invoker.InvokeAsync<ExecuteStepRequest, ExecuteStepResponse>(AppIds.Executor, "v1/steps", input);
+}
+
+/// <summary>The mission's own log goes to the reflector synchronously (CRITICAL): its lessons are part of the result.</summary>
+public sealed class ReflectActivity(IServiceInvoker invoker) : WorkflowActivity<ExecutionLog, ReflectOutput>
+{
+    public override async Task<ReflectOutput> RunAsync(WorkflowActivityContext context, ExecutionLog input)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var reflection = await invoker.InvokeAsync<ExecutionLog, ReflectionResult>(AppIds.Reflector, "v1/reflections", input).ConfigureAwait(false);
+        return new ReflectOutput(reflection, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}
+
+/// <summary>Stores the mission as an episodic memory and announces its completion.</summary>
+public sealed class RememberActivity(IServiceInvoker invoker, IEventBus bus) : WorkflowActivity<RememberInput, RememberOutput>
+{
+    public override async Task<RememberOutput> RunAsync(WorkflowActivityContext context, RememberInput input)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var tags = new Dictionary<string, string>
+        {
+            ["missionId"] = input.MissionId,
+            ["kind"] = "mission",
+            ["goalReached"] = input.GoalReached ? "true" : "false",
+            ["steps"] = input.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var plan = input.Plan.Count == 0 ? "no step" : string.Join(" ", input.Plan);
+        var episode = await invoker.InvokeAsync<AppendEpisodeRequest, EpisodicMemory>(
+            AppIds.Memory,
+            $"v1/memory/{Uri.EscapeDataString(input.AgentId)}/episodic",
+            new AppendEpisodeRequest($"Mission '{input.Summary}': {plan}", AppIds.Orchestrator, input.Outcome, tags, Id: $"mission-{input.MissionId}"))
+            .ConfigureAwait(false);
+        await bus.PublishAsync(new MissionCompletedIntegrationEvent(input.MissionId, input.AgentId, input.Outcome, input.GoalReached, input.Steps)
+        {
+            Id = $"mission-completed-{input.MissionId}",
+        }).ConfigureAwait(false);
+        return new RememberOutput(episode.Id, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}

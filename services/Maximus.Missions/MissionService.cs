@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Maximus.Contracts.Missions;
+using Maximus.Contracts.Ports;
+using Maximus.Missions.Workflows;
+using Maximus.ServiceDefaults;
+
+namespace Maximus.Missions;
+
+/// <summary>Starts, lists, shows and resumes missions (workflow instances of <see cref="MissionWorkflow"/>).</summary>
+public sealed partial class MissionService(IWorkflowHost workflows, IStateStore state, TimeProvider time)
+{
+    public const string IndexKey = "missions:index";
+    public const int IndexCapacity = 5_000;
+
+    public async Task<MissionAccepted> StartAsync(MissionRequest request, CancellationToken cancellationToken)
+    {
+        Validate(request);
+        var id = request.MissionId ?? $"m-{time.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+        var input = request with { MissionId = id };
+        try
+        {
+            await workflows.ScheduleAsync(nameof(MissionWorkflow), id, input, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ProblemException(409, "Mission exists", ex.Message, "missionId");
+        }
+
+        await state.UpdateAsync<List<MissionIndexEntry>>(IndexKey, list =>
+        {
+            list ??= [];
+            list.Add(new MissionIndexEntry(id, time.GetUtcNow()));
+            if (list.Count > IndexCapacity)
+            {
+                list.RemoveRange(0, list.Count - IndexCapacity);
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        return new MissionAccepted(id);
+    }
+
+    public async Task<MissionView> GetAsync(string missionId, CancellationToken cancellationToken)
+    {
+        var info = await workflows.GetAsync(missionId, cancellationToken).ConfigureAwait(false)
+            ?? throw ProblemException.NotFound($"No mission '{missionId}'.");
+        return ToView(info);
+    }
+
+    public async Task<IReadOnlyList<MissionView>> ListAsync(int limit, CancellationToken cancellationToken)
+    {
+        var index = await state.GetAsync<List<MissionIndexEntry>>(IndexKey, cancellationToken).ConfigureAwait(false) ?? [];
+        var views = new List<MissionView>();
+        foreach (var entry in Enumerable.Reverse(index).Take(limit))
+        {
+            if (await workflows.GetAsync(entry.MissionId, cancellationToken).ConfigureAwait(false) is { } info)
+            {
+                views.Add(ToView(info));
+            }
+        }
+
+        return views;
+    }
+
+    public async Task<MissionView> ResumeAsync(string missionId, CancellationToken cancellationToken)
+    {
+        _ = await GetAsync(missionId, cancellationToken).ConfigureAwait(false);
+        await workflows.ResumeAsync(missionId, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(missionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static MissionView ToView(WorkflowInstanceInfo info)
+    {
+        var result = Read<MissionResult>(info.OutputJson);
+        var status = info.Status switch
+        {
+            WorkflowRunStatus.Completed => result?.Status ?? MissionWorkflow.Failed,
+            WorkflowRunStatus.Failed or WorkflowRunStatus.Terminated => MissionWorkflow.Failed,
+            _ => info.Status.ToString(),
+        };
+        return new MissionView(
+            info.InstanceId, status, info.CreatedAt, info.UpdatedAt,
+            Read<MissionRequest>(info.InputJson), Read<MissionProgress>(info.CustomStatusJson), result, info.FailureMessage);
+    }
+
+    public static void Validate(MissionRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.PluginAppId) || !AppIdPattern().IsMatch(request.PluginAppId))
+        {
+            throw ProblemException.Invalid("pluginAppId", "must be a Dapr app id (lower-case letters, digits and '-').");
+        }
+
+        if (string.IsNullOrEmpty(request.AgentId) || !AgentIdPattern().IsMatch(request.AgentId))
+        {
+            throw ProblemException.Invalid("agentId", "must be 1 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (request.MaxCandidates is < 1 or > 10)
+        {
+            throw ProblemException.Invalid("maxCandidates", "must be from 1 to 10.");
+        }
+
+        if (request.MaxReplans is < 0 or > 20)
+        {
+            throw ProblemException.Invalid("maxReplans", "must be from 0 to 20.");
+        }
+
+        if (request.MissionId is { } id && !AgentIdPattern().IsMatch(id))
+        {
+            throw ProblemException.Invalid("missionId", "must be 1 to 64 letters, digits, '.', '_' or '-'.");
+        }
+    }
+
+    private static T? Read<T>(string? json)
+        where T : class
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, MaximusJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")]
+    private static partial Regex AppIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex AgentIdPattern();
+}
+
+public sealed record MissionIndexEntry(string MissionId, DateTimeOffset CreatedAt);

@@ -1,0 +1,34 @@
+using Maximus.Missions.Activities;
+using Maximus.Missions.Apis;
+using Maximus.Missions.Workflows;
+using Maximus.Planning.WorldModels;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Maximus.Missions;
+
+public static class MissionsModule
+{
+    /// <summary>The orchestrator role: the mission workflow, its activities, the world model and the mission API.</summary>
+    public static IServiceCollection AddMissions(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IWorldModel, ContractWorldModel>();
+        services.AddScoped<MissionService>();
+        services.AddServiceOperations(MissionsApi.Operations);
+        services.AddWorkflowRegistrations(RegisterWorkflows);
+        return services;
+    }
+
+    public static void RegisterWorkflows(Dapr.Workflow.WorkflowRuntimeOptions options)
+    {
+        options.RegisterWorkflow<MissionWorkflow>();
+        options.RegisterActivity<ObserveActivity>();
+        options.RegisterActivity<PlanActivity>();
+        options.RegisterActivity<SimulateActivity>();
+        options.RegisterActivity<ExecuteStepActivity>();
+        options.RegisterActivity<ReflectActivity>();
+        options.RegisterActivity<RememberActivity>();
+    }
+}

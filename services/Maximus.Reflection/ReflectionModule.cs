@@ -1,0 +1,21 @@
+using Maximus.Contracts.Events;
+using Maximus.Reflection.Apis;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Maximus.Reflection;
+
+public static class ReflectionModule
+{
+    /// <summary>The reflector role: heuristic reflector, reflection API and the execution-log subscription.</summary>
+    public static IServiceCollection AddReflection(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IReflector, HeuristicReflector>();
+        services.AddScoped<ReflectionService>();
+        services.AddServiceOperations(ReflectionApi.Operations);
+        services.AddEventHandler<ExecutionLoggedIntegrationEvent, ExecutionLoggedHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,53 @@
+using Dapr.Workflow;
+using Maximus.Contracts.Ports;
+using Maximus.Runtime.Embedded.Workflows;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Maximus.Runtime.Embedded;
+
+public static class EmbeddedRuntimeExtensions
+{
+    /// <summary>
+    /// The embedded adapters of every port: SQLite state, in-process pub/sub and invocation, and the
+    /// in-process workflow engine with its SQLite journal. No sidecar, no servers.
+    /// </summary>
+    public static IServiceCollection AddEmbeddedRuntime(this IServiceCollection services, Action<EmbeddedRuntimeOptions>? configure = null)
+    {
+        var options = services.AddOptions<EmbeddedRuntimeOptions>().BindConfiguration(EmbeddedRuntimeOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "DataDirectory is required.")
+            .Validate(o => o.MaxDeliveryAttempts is >= 1 and <= 100, "MaxDeliveryAttempts must be from 1 to 100.");
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton<SqliteDatabase>();
+        services.TryAddSingleton<IStateStore, SqliteStateStore>();
+        services.TryAddSingleton<EmbeddedEventBus>();
+        services.TryAddSingleton<IEventBus>(sp => sp.GetRequiredService<EmbeddedEventBus>());
+        services.AddHostedService<EmbeddedEventDispatcher>();
+        services.TryAddSingleton<EmbeddedServiceInvoker>();
+        services.TryAddSingleton<IServiceInvoker>(sp => sp.GetRequiredService<EmbeddedServiceInvoker>());
+        services.TryAddSingleton<WorkflowJournal>();
+        services.TryAddSingleton(sp =>
+        {
+            var factory = new EmbeddedWorkflowsFactory();
+            var runtimeOptions = new WorkflowRuntimeOptions();
+            foreach (var registration in sp.GetServices<WorkflowRegistration>())
+            {
+                registration.Register(runtimeOptions);
+            }
+
+            runtimeOptions.ApplyRegistrations(factory);
+            return factory;
+        });
+        services.TryAddSingleton<EmbeddedWorkflowEngine>();
+        services.TryAddSingleton<IWorkflowHost>(sp => sp.GetRequiredService<EmbeddedWorkflowEngine>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<EmbeddedWorkflowEngine>());
+        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [Extensions.ReadyTag]);
+        return services;
+    }
+}

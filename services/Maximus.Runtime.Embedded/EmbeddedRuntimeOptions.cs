@@ -1,0 +1,27 @@
+namespace Maximus.Runtime.Embedded;
+
+/// <summary>Settings of the embedded runtime (section <c>Maximus:Embedded</c>).</summary>
+public sealed class EmbeddedRuntimeOptions
+{
+    public const string Section = "Maximus:Embedded";
+
+    /// <summary>Folder of the SQLite database (state, workflow journal). Default: <c>~/.maximus</c>.</summary>
+    public string DataDirectory { get; set; } = DefaultDataDirectory();
+
+    /// <summary>Delivery attempts of an event to a handler before it goes to the dead-letter log.</summary>
+    public int MaxDeliveryAttempts { get; set; } = 5;
+
+    /// <summary>Resume workflow instances left running by a previous process when the host starts.</summary>
+    public bool ResumeWorkflowsOnStart { get; set; }
+
+    /// <summary>
+    /// Fault injection for crash tests, <c>ActivityName:N</c>: the process kills itself right after the
+    /// N-th completion of that activity has been journaled (environment variable <c>Maximus__Embedded__KillAfterActivity</c>).
+    /// </summary>
+    public string? KillAfterActivity { get; set; }
+
+    public string DatabasePath => Path.Combine(DataDirectory, "maximus.db");
+
+    public static string DefaultDataDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".maximus");
+}

@@ -1,0 +1,109 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Maximus.Runtime.Embedded;
+
+/// <summary>The embedded runtime's SQLite file (WAL): key/value state, workflow instances and journal, dead letters.</summary>
+public sealed class SqliteDatabase
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            etag INTEGER NOT NULL,
+            updated_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS workflow_instance (
+            instance_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            input TEXT,
+            output TEXT,
+            custom_status TEXT,
+            failure TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS workflow_journal (
+            instance_id TEXT NOT NULL,
+            generation INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            input TEXT,
+            output TEXT,
+            status TEXT NOT NULL,
+            runs INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            completed_at TEXT,
+            error TEXT,
+            PRIMARY KEY (instance_id, generation, seq));
+        CREATE TABLE IF NOT EXISTS workflow_event (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            instance_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            payload TEXT,
+            consumed_seq INTEGER,
+            raised_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS dead_letter (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            error TEXT NOT NULL,
+            at TEXT NOT NULL);
+        """;
+
+    private readonly string _connectionString;
+
+    public SqliteDatabase(IOptions<EmbeddedRuntimeOptions> options)
+        : this(options.Value.DatabasePath)
+    {
+    }
+
+    public SqliteDatabase(string path)
+    {
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, Schema);
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens a pooled connection with the per-connection pragmas set.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+        return connection;
+    }
+
+    public static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    public static string Now() => DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+}

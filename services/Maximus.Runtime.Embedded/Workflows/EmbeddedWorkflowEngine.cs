@@ -1,0 +1,299 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Dapr.Workflow;
+using Dapr.Workflow.Abstractions;
+using Maximus.Contracts.Ports;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Maximus.Runtime.Embedded.Workflows;
+
+/// <summary>
+/// Runs Dapr <see cref="Workflow{TInput,TOutput}"/> classes in process with a SQLite journal. An instance
+/// interrupted by a crash is resumed by replaying its journal: completed activities are not run again.
+/// </summary>
+public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedService
+{
+    private readonly EmbeddedWorkflowsFactory _factory;
+    private readonly IServiceProvider _services;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly EmbeddedRuntimeOptions _options;
+    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _completions = new(StringComparer.Ordinal);
+    private readonly (string Activity, int Count)? _killAfter;
+
+    public EmbeddedWorkflowEngine(
+        WorkflowJournal journal,
+        EmbeddedWorkflowsFactory factory,
+        IServiceProvider services,
+        IServiceScopeFactory scopes,
+        ILoggerFactory loggerFactory,
+        IOptions<EmbeddedRuntimeOptions> options)
+    {
+        Journal = journal;
+        _factory = factory;
+        _services = services;
+        _scopes = scopes;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<EmbeddedWorkflowEngine>();
+        _options = options.Value;
+        if (_options.KillAfterActivity is { Length: > 0 } spec)
+        {
+            var parts = spec.Split(':');
+            if (parts.Length != 2 || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+            {
+                throw new OptionsValidationException(EmbeddedRuntimeOptions.Section, typeof(EmbeddedRuntimeOptions), [$"KillAfterActivity must be 'ActivityName:N', got '{spec}'."]);
+            }
+
+            _killAfter = (parts[0], n);
+        }
+    }
+
+    public WorkflowJournal Journal { get; }
+
+    public Task<string> ScheduleAsync(string workflowName, string instanceId, object input, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        if (!_factory.WorkflowNames.Contains(workflowName))
+        {
+            throw new ArgumentException($"No workflow '{workflowName}' is registered.", nameof(workflowName));
+        }
+
+        if (!Journal.CreateInstance(instanceId, workflowName, JsonSerializer.Serialize(input, input.GetType(), MaximusJson.Options)))
+        {
+            throw new InvalidOperationException($"A workflow instance '{instanceId}' exists already.");
+        }
+
+        Start(instanceId);
+        return Task.FromResult(instanceId);
+    }
+
+    public Task<WorkflowInstanceInfo?> GetAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Journal.GetInstance(instanceId) is { } row ? ToInfo(row) : null);
+
+    public Task ResumeAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var row = Journal.GetInstance(instanceId) ?? throw new KeyNotFoundException($"No workflow instance '{instanceId}'.");
+        if (row.Status is WorkflowRunStatus.Pending or WorkflowRunStatus.Running or WorkflowRunStatus.Suspended)
+        {
+            Start(instanceId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default)
+    {
+        _ = Journal.GetInstance(instanceId) ?? throw new KeyNotFoundException($"No workflow instance '{instanceId}'.");
+        RaiseEventCore(instanceId, eventName, payload is null ? null : JsonSerializer.Serialize(payload, payload.GetType(), MaximusJson.Options));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Waits until the instance ends (completed, failed or terminated) and returns its final row.</summary>
+    public async Task<WorkflowInstanceRow> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (_running.TryGetValue(instanceId, out var run))
+            {
+                await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var row = Journal.GetInstance(instanceId) ?? throw new KeyNotFoundException($"No workflow instance '{instanceId}'.");
+            if (row.Status is WorkflowRunStatus.Completed or WorkflowRunStatus.Failed or WorkflowRunStatus.Terminated)
+            {
+                return row;
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ResumeWorkflowsOnStart)
+        {
+            foreach (var row in Journal.ListInstances(10_000).Where(r => r.Status is WorkflowRunStatus.Pending or WorkflowRunStatus.Running))
+            {
+                LogResuming(_logger, row.InstanceId, row.Name);
+                Start(row.InstanceId);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Instances still running stay 'Running' in the journal and resume later; give them a moment to finish.
+        try
+        {
+            await Task.WhenAll(_running.Values).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogStopWhileRunning(_logger, _running.Count);
+        }
+    }
+
+    internal void RaiseEventCore(string instanceId, string eventName, string? payloadJson)
+    {
+        Journal.AddEvent(instanceId, eventName, payloadJson);
+        _signals.GetOrAdd(instanceId, _ => new SemaphoreSlim(0)).Release();
+    }
+
+    internal Task WaitForSignalAsync(string instanceId, CancellationToken cancellationToken) =>
+        _signals.GetOrAdd(instanceId, _ => new SemaphoreSlim(0)).WaitAsync(TimeSpan.FromMilliseconds(250), cancellationToken);
+
+    internal async Task<WorkflowInstanceRow> RunChildAsync(string workflowName, string childId, string inputJson)
+    {
+        if (Journal.CreateInstance(childId, workflowName, inputJson))
+        {
+            Start(childId);
+        }
+        else
+        {
+            await ResumeAsync(childId).ConfigureAwait(false);
+        }
+
+        return await WaitForCompletionAsync(childId).ConfigureAwait(false);
+    }
+
+    internal async Task<(string? Output, DateTimeOffset CompletedAt)> RunActivityAsync(
+        EmbeddedWorkflowContext context, int seq, string name, object? input, WorkflowTaskOptions? options)
+    {
+        var inputJson = JsonSerializer.Serialize(input, input?.GetType() ?? typeof(object), MaximusJson.Options);
+        var retry = options?.RetryPolicy;
+        var maxAttempts = Math.Max(1, retry?.MaxNumberOfAttempts ?? 1);
+        var delay = retry?.FirstRetryInterval ?? TimeSpan.Zero;
+        Journal.BeginTask(context.InstanceId, context.Generation, seq, "activity", name, inputJson);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = _scopes.CreateAsyncScope();
+                if (!_factory.TryCreateActivity(new TaskIdentifier(name), scope.ServiceProvider, out var activity, out var activationError) || activity is null)
+                {
+                    throw activationError ?? new InvalidOperationException($"No activity '{name}' is registered.");
+                }
+
+                var typedInput = JsonSerializer.Deserialize(inputJson, activity.InputType, MaximusJson.Options);
+                var result = await activity.RunAsync(new EmbeddedActivityContext(name, context.InstanceId, context.Generation, seq), typedInput!)
+                    .ConfigureAwait(false);
+                var outputJson = JsonSerializer.Serialize(result, activity.OutputType, MaximusJson.Options);
+                var completedAt = Journal.CompleteTask(context.InstanceId, context.Generation, seq, outputJson);
+                KillIfAsked(name);
+                return (outputJson, completedAt);
+            }
+            catch (Exception ex) when (attempt < maxAttempts)
+            {
+                LogActivityRetry(_logger, ex, name, context.InstanceId, attempt);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay).ConfigureAwait(false);
+                }
+
+                var next = TimeSpan.FromMilliseconds(delay.TotalMilliseconds * (retry?.BackoffCoefficient ?? 1));
+                delay = retry?.MaxRetryInterval is { } max && next > max ? max : next;
+            }
+            catch (Exception ex)
+            {
+                Journal.FailTask(context.InstanceId, context.Generation, seq, ex.Message);
+                throw EmbeddedWorkflowContext.Failure(name, ex.Message, ex);
+            }
+        }
+    }
+
+    private void KillIfAsked(string activityName)
+    {
+        if (_killAfter is { } k && string.Equals(k.Activity, activityName, StringComparison.Ordinal)
+            && _completions.AddOrUpdate(activityName, 1, (_, n) => n + 1) == k.Count)
+        {
+            LogKilling(_logger, activityName, k.Count);
+            Process.GetCurrentProcess().Kill();
+        }
+    }
+
+    private void Start(string instanceId)
+    {
+        lock (_running)
+        {
+            if (_running.ContainsKey(instanceId))
+            {
+                return;
+            }
+
+            // The run starts only once it is registered, so its clean-up cannot race the registration.
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _running[instanceId] = gate.Task.ContinueWith(_ => RunAsync(instanceId), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            gate.SetResult();
+        }
+    }
+
+    private async Task RunAsync(string instanceId)
+    {
+        try
+        {
+            while (true)
+            {
+                var row = Journal.GetInstance(instanceId)!;
+                Journal.SetStatus(instanceId, WorkflowRunStatus.Running);
+                if (!_factory.TryCreateWorkflow(new TaskIdentifier(row.Name), _services, out var workflow, out var activationError) || workflow is null)
+                {
+                    Journal.SetStatus(instanceId, WorkflowRunStatus.Failed, failure: activationError?.Message ?? $"No workflow '{row.Name}' is registered.");
+                    return;
+                }
+
+                var context = new EmbeddedWorkflowContext(this, row, Journal.LoadEntries(instanceId, row.Generation), _loggerFactory);
+                try
+                {
+                    var input = row.Input is null ? null : JsonSerializer.Deserialize(row.Input, workflow.InputType, MaximusJson.Options);
+                    var output = await workflow.RunAsync(context, input).ConfigureAwait(false);
+                    if (context.ContinueAsNewRequested)
+                    {
+                        Journal.ContinueAsNew(instanceId, context.ContinueAsNewInput);
+                        continue;
+                    }
+
+                    Journal.SetStatus(instanceId, WorkflowRunStatus.Completed, JsonSerializer.Serialize(output, workflow.OutputType, MaximusJson.Options));
+                }
+                catch (Exception ex)
+                {
+                    LogWorkflowFailed(_logger, ex, row.Name, instanceId);
+                    Journal.SetStatus(instanceId, WorkflowRunStatus.Failed, failure: ex.Message);
+                }
+
+                return;
+            }
+        }
+        finally
+        {
+            _running.TryRemove(instanceId, out _);
+        }
+    }
+
+    private static WorkflowInstanceInfo ToInfo(WorkflowInstanceRow row) =>
+        new(row.InstanceId, row.Name, row.Status, row.CreatedAt, row.UpdatedAt, row.Input, row.Output, row.CustomStatus, row.Failure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming workflow {InstanceId} ({Name})")]
+    private static partial void LogResuming(ILogger logger, string instanceId, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} workflow instances still running; they resume on the next start")]
+    private static partial void LogStopWhileRunning(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {Name} of {InstanceId} failed (attempt {Attempt}); retrying")]
+    private static partial void LogActivityRetry(ILogger logger, Exception exception, string name, string instanceId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow {Name} ({InstanceId}) failed")]
+    private static partial void LogWorkflowFailed(ILogger logger, Exception exception, string name, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Fault injection: killing the process after completion {Count} of {Activity}")]
+    private static partial void LogKilling(ILogger logger, string activity, int count);
+}
