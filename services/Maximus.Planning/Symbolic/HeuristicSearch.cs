@@ -273,6 +273,96 @@ internal static class HeuristicSearch
     }
 
     /// <summary>
+    /// Lazy greedy best-first search (as in Fast Downward): a successor is queued with its parent's
+    /// heuristic value and evaluated only when it is taken from the queue, so one evaluation per
+    /// expanded state instead of one per generated state. Successors through helpful actions also go
+    /// to a preferred queue, which gets priority (boosted on progress). Complete.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static SearchResult LazyGreedyBestFirst(SearchProblem p, FfHeuristic ff, SearchBudget budget, TieBreaking tie, int seed)
+    {
+        var store = new NodeStore();
+        var helpful = new List<int>();
+        var random = new Random(seed);
+        long counter = 0;
+        long NextTie() => tie switch
+        {
+            TieBreaking.Lifo => -counter++,
+            TieBreaking.Random => random.NextInt64(),
+            _ => counter++,
+        };
+
+        // Entries are (parent node, action); the root is (-1, -1).
+        var open = new PriorityQueue<(int Parent, int Action), (int, long)>();
+        var preferred = new PriorityQueue<(int Parent, int Action), (int, long)>();
+        var isHelpful = new int[p.Actions.Length];
+        var stamp = 0;
+        open.Enqueue((-1, -1), (0, NextTie()));
+        var bestH = int.MaxValue;
+        var boost = 0;
+        var turn = 0;
+        while (open.Count > 0 || preferred.Count > 0)
+        {
+            var usePreferred = preferred.Count > 0 && (open.Count == 0 || boost > 0 || (turn++ & 1) == 0);
+            if (usePreferred && boost > 0)
+            {
+                boost--;
+            }
+
+            var (parent, action) = (usePreferred ? preferred : open).Dequeue();
+            var state = parent < 0 ? p.Initial : p.Apply(store.States[parent], action);
+            if (store.TryGet(state, out _))
+            {
+                continue;
+            }
+
+            var node = store.Add(state, parent, action, parent < 0 ? 0 : store.Costs[parent] + 1);
+            if (p.IsGoalState(state))
+            {
+                return new SearchResult(SearchStatus.Solved, store.PathTo(node));
+            }
+
+            var h = ff.Evaluate(state, helpful);
+            if (h == FfHeuristic.DeadEnd)
+            {
+                continue;
+            }
+
+            if (budget.Charge() is { } stop)
+            {
+                return new SearchResult(stop, null);
+            }
+
+            if (h < bestH)
+            {
+                if (bestH != int.MaxValue)
+                {
+                    boost += PreferredBoost;
+                }
+
+                bestH = h;
+            }
+
+            stamp++;
+            foreach (var a in helpful)
+            {
+                isHelpful[a] = stamp;
+                preferred.Enqueue((node, a), (h, NextTie()));
+            }
+
+            for (var a = 0; a < p.Actions.Length; a++)
+            {
+                if (p.IsApplicable(state, a))
+                {
+                    open.Enqueue((node, a), (h, NextTie()));
+                }
+            }
+        }
+
+        return new SearchResult(SearchStatus.Exhausted, null);
+    }
+
+    /// <summary>
     /// Weighted A* (f = g + w·h) with the FF heuristic, reopening states reached more cheaply.
     /// Only plans shorter than <paramref name="costBound"/> are looked for.
     /// </summary>

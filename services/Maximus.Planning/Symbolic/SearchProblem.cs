@@ -1,6 +1,6 @@
+using System.Runtime.CompilerServices;
 using Maximus.Contracts.Plugins;
 using Maximus.Planning.Strips;
-using System.Runtime.CompilerServices;
 
 namespace Maximus.Planning.Symbolic;
 

@@ -75,7 +75,8 @@ public sealed class SymbolicPlanner
         var deadline = Math.Max(0, request.TimeLimitMs);
 
         var firstBudget = new SearchBudget(nodeLimit, clock, deadline, ct);
-        var first = HeuristicSearch.EnforcedHillClimbing(problem, ff, firstBudget);
+        var first = Environment.GetEnvironmentVariable("MODE") switch { "lazy" => HeuristicSearch.LazyGreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, 0), "eager" => HeuristicSearch.GreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, 0), _ => HeuristicSearch.EnforcedHillClimbing(problem, ff, firstBudget) };
+        if (Environment.GetEnvironmentVariable("PLANDBG") == "1") Console.WriteLine($"ehc {first.Status} nodes {firstBudget.Expanded} len {first.Plan?.Length} {clock.Elapsed.TotalMilliseconds:F1}ms");
         if (first.Status == SearchStatus.Exhausted)
         {
             first = HeuristicSearch.GreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, seed: 0);
@@ -178,4 +179,4 @@ public sealed class SymbolicPlanner
 /// <param name="ImprovementSearches">Searches run after the first plan to look for shorter ones (0 = return the first plan).</param>
 /// <param name="MinimumExtraNodes">Node budget of each further search, at least.</param>
 /// <param name="ExtraNodesFactor">Node budget of each further search, as a multiple of the first search's expansions.</param>
-public sealed record SymbolicPlannerOptions(int ImprovementSearches = 2, int MinimumExtraNodes = 3_000, int ExtraNodesFactor = 10);
+public sealed record SymbolicPlannerOptions(int ImprovementSearches = 2, int MinimumExtraNodes = 1_000, int ExtraNodesFactor = 10);
