@@ -95,7 +95,7 @@ public static class MaximusHostingExtensions
 
         if (settings.Runtime == RuntimeKind.Dapr)
         {
-            app.MapDaprSubscriptions();
+            app.MapDaprEndpoints();
         }
 
         return app;

@@ -1,51 +1,32 @@
 using System.Text.RegularExpressions;
 using Maximus.Contracts.Memory;
 using Maximus.Contracts.Ports;
+using Maximus.Memory.Actors;
 
 namespace Maximus.Memory;
 
 /// <summary>
-/// Episodic memory: time-stamped events per agent, appended idempotently (by id) with optimistic
-/// concurrency on the state store, listed newest first. Later issues add vector search and tiers.
+/// Episodic memory: time-stamped events per agent. Each agent's episodes live in its
+/// <see cref="EpisodicTierActor"/> (a Dapr actor, or the embedded actor host), which serialises writes.
 /// </summary>
-public sealed partial class EpisodicMemoryStore(IStateStore state, TimeProvider time)
+public sealed partial class EpisodicMemoryStore(IActorInvoker actors)
 {
-    /// <summary>Most episodes kept per agent in this document-per-agent layout; the oldest are dropped first.</summary>
-    public const int MaxEpisodesPerAgent = 10_000;
+    public const string ActorType = nameof(EpisodicTierActor);
 
-    public static string Key(string agentId) => $"memory:{agentId}:episodic";
-
-    public async Task<EpisodicMemory> AppendAsync(string agentId, AppendEpisodeRequest request, CancellationToken cancellationToken)
+    public Task<EpisodicMemory> AppendAsync(string agentId, AppendEpisodeRequest request, CancellationToken cancellationToken)
     {
         ValidateAgent(agentId);
         Validate(request);
-        var id = request.Id ?? Guid.NewGuid().ToString("N");
-        EpisodicMemory? stored = null;
-        await state.UpdateAsync<List<EpisodicMemory>>(Key(agentId), list =>
-        {
-            list ??= [];
-            stored = list.Find(e => e.Id == id);
-            if (stored is null)
-            {
-                stored = new EpisodicMemory(id, agentId, request.OccurredAt ?? time.GetUtcNow(), request.Event, request.Actor, request.Outcome, request.Tags);
-                list.Add(stored);
-                if (list.Count > MaxEpisodesPerAgent)
-                {
-                    list.RemoveRange(0, list.Count - MaxEpisodesPerAgent);
-                }
-            }
 
-            return list;
-        }, cancellationToken).ConfigureAwait(false);
-        return stored!;
+        // The id is fixed before the call, so a retried call cannot append twice.
+        var withId = request with { Id = request.Id ?? Guid.NewGuid().ToString("N") };
+        return actors.InvokeAsync<IEpisodicTierActor, EpisodicMemory>(ActorType, agentId, tier => tier.AppendAsync(withId));
     }
 
-    public async Task<EpisodicMemoryPage> ListAsync(string agentId, int limit, CancellationToken cancellationToken)
+    public Task<EpisodicMemoryPage> ListAsync(string agentId, int limit, CancellationToken cancellationToken)
     {
         ValidateAgent(agentId);
-        var list = await state.GetAsync<List<EpisodicMemory>>(Key(agentId), cancellationToken).ConfigureAwait(false) ?? [];
-        var items = list.OrderByDescending(e => e.OccurredAt).ThenByDescending(e => list.IndexOf(e)).Take(limit).ToList();
-        return new EpisodicMemoryPage(agentId, list.Count, items);
+        return actors.InvokeAsync<IEpisodicTierActor, EpisodicMemoryPage>(ActorType, agentId, tier => tier.ListAsync(limit));
     }
 
     public static void ValidateAgent(string agentId)

@@ -1,4 +1,5 @@
 using Maximus.Contracts.Events;
+using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,7 @@ public static class MemoryModule
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EpisodicMemoryStore>();
+        services.AddActorType<EpisodicTierActor>();
         services.AddServiceOperations(MemoryApi.Operations);
         services.AddEventHandler<ReflectionCompletedIntegrationEvent, LessonsHandler>();
         return services;

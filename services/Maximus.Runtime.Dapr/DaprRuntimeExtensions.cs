@@ -30,6 +30,21 @@ public static partial class DaprRuntimeExtensions
             new DaprServiceInvoker(sp.GetRequiredService<IHttpClientFactory>().CreateClient(DaprServiceInvoker.HttpClientName)));
         services.AddHealthChecks().AddCheck<DaprSidecarHealthCheck>("dapr-sidecar", tags: [Extensions.ReadyTag]);
 
+        var actorTypes = services
+            .Where(d => d.ServiceType == typeof(ActorTypeRegistration) && d.ImplementationInstance is ActorTypeRegistration)
+            .Select(d => (ActorTypeRegistration)d.ImplementationInstance!)
+            .ToList();
+        services.AddActors(options =>
+        {
+            options.UseJsonSerialization = true;
+            options.JsonSerializerOptions = new JsonSerializerOptions(MaximusJson.Options);
+            foreach (var actorType in actorTypes)
+            {
+                actorType.Register(options);
+            }
+        });
+        services.AddSingleton<IActorInvoker>(sp => new DaprActorInvoker(sp.GetRequiredService<global::Dapr.Actors.Client.IActorProxyFactory>()));
+
         var registrations = services
             .Where(d => d.ServiceType == typeof(WorkflowRegistration) && d.ImplementationInstance is WorkflowRegistration)
             .Select(d => (WorkflowRegistration)d.ImplementationInstance!)
@@ -50,13 +65,15 @@ public static partial class DaprRuntimeExtensions
     }
 
     /// <summary>
-    /// CloudEvents unwrapping, <c>/dapr/subscribe</c> and one topic route per subscription (<c>POST /events/{topic}</c>).
+    /// What the sidecar calls: <c>/dapr/config</c> and the actor routes, CloudEvents unwrapping,
+    /// <c>/dapr/subscribe</c> and one topic route per subscription (<c>POST /events/{topic}</c>).
     /// A body that cannot be read is dropped to the dead-letter topic; a failing handler asks Dapr to retry.
     /// </summary>
-    public static WebApplication MapDaprSubscriptions(this WebApplication app)
+    public static WebApplication MapDaprEndpoints(this WebApplication app)
     {
         app.UseCloudEvents();
         app.MapSubscribeHandler();
+        app.MapActorsHandlers();
         foreach (var subscription in app.Services.GetServices<EventSubscription>().DistinctBy(s => s.Topic))
         {
             app.MapPost($"/events/{subscription.Topic}", (Delegate)((HttpContext http) => HandleAsync(http, subscription.EventType)))

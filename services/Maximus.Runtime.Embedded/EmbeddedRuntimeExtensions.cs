@@ -47,6 +47,9 @@ public static class EmbeddedRuntimeExtensions
         services.TryAddSingleton<EmbeddedWorkflowEngine>();
         services.TryAddSingleton<IWorkflowHost>(sp => sp.GetRequiredService<EmbeddedWorkflowEngine>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<EmbeddedWorkflowEngine>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Actors.EmbeddedActorHost>();
+        services.TryAddSingleton<IActorInvoker>(sp => sp.GetRequiredService<Actors.EmbeddedActorHost>());
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [Extensions.ReadyTag]);
         return services;
     }

@@ -44,6 +44,13 @@ public sealed class SqliteDatabase
             payload TEXT,
             consumed_seq INTEGER,
             raised_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS actor_state (
+            actor_type TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            expires_at TEXT,
+            PRIMARY KEY (actor_type, actor_id, name));
         CREATE TABLE IF NOT EXISTS dead_letter (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             topic TEXT NOT NULL,

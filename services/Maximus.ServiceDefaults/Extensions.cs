@@ -147,8 +147,19 @@ public static class Extensions
         return services;
     }
 
+    /// <summary>Registers an actor type; the Dapr runtime hosts it with Dapr actors, the embedded runtime in process.</summary>
+    public static IServiceCollection AddActorType<TActor>(this IServiceCollection services)
+        where TActor : Dapr.Actors.Runtime.Actor
+    {
+        services.AddSingleton(new ActorTypeRegistration(typeof(TActor), typeof(TActor).Name, options => options.Actors.RegisterActor<TActor>()));
+        return services;
+    }
+
     internal static bool IsHealthPath(PathString path) => path.StartsWithSegments("/health");
 }
+
+/// <summary>An actor type a module hosts; <see cref="Register"/> adds it to Dapr's actor runtime.</summary>
+public sealed record ActorTypeRegistration(Type ActorType, string ActorTypeName, Action<Dapr.Actors.Runtime.ActorRuntimeOptions> Register);
 
 /// <summary>A module's workflow and activity registrations.</summary>
 public sealed record WorkflowRegistration(Action<Dapr.Workflow.WorkflowRuntimeOptions> Register);

@@ -68,7 +68,8 @@ public sealed class MultiAppRunTests
         foreach (var app in Apps)
         {
             Assert.True(app["enableAppHealthCheck"]?.GetValue<bool>(), $"{app["appID"]}: enableAppHealthCheck");
-            Assert.Equal("/health/ready", app["appHealthCheckPath"].AsText());
+            // The sidecar asks "is the app alive": /health/ready itself waits for the sidecar.
+            Assert.Equal("/health/live", app["appHealthCheckPath"].AsText());
         }
     }
 

@@ -36,6 +36,54 @@ internal static class Domains
           (:goal (and (on d c) (on c b) (on b a))))
         """;
 
+    /// <summary>Untyped Logistics: types are unary static predicates.</summary>
+    public const string Logistics = """
+        (define (domain logistics)
+          (:requirements :strips)
+          (:predicates (package ?p) (truck ?t) (airplane ?a) (location ?l) (airport ?l) (city ?c)
+                       (at ?x ?l) (in ?p ?v) (in-city ?l ?c))
+          (:action load-truck
+            :parameters (?p ?t ?l)
+            :precondition (and (package ?p) (truck ?t) (location ?l) (at ?t ?l) (at ?p ?l))
+            :effect (and (not (at ?p ?l)) (in ?p ?t)))
+          (:action unload-truck
+            :parameters (?p ?t ?l)
+            :precondition (and (package ?p) (truck ?t) (location ?l) (at ?t ?l) (in ?p ?t))
+            :effect (and (not (in ?p ?t)) (at ?p ?l)))
+          (:action load-airplane
+            :parameters (?p ?a ?l)
+            :precondition (and (package ?p) (airplane ?a) (airport ?l) (at ?a ?l) (at ?p ?l))
+            :effect (and (not (at ?p ?l)) (in ?p ?a)))
+          (:action unload-airplane
+            :parameters (?p ?a ?l)
+            :precondition (and (package ?p) (airplane ?a) (airport ?l) (at ?a ?l) (in ?p ?a))
+            :effect (and (not (in ?p ?a)) (at ?p ?l)))
+          (:action drive-truck
+            :parameters (?t ?from ?to ?c)
+            :precondition (and (truck ?t) (location ?from) (location ?to) (city ?c)
+                               (at ?t ?from) (in-city ?from ?c) (in-city ?to ?c))
+            :effect (and (not (at ?t ?from)) (at ?t ?to)))
+          (:action fly-airplane
+            :parameters (?a ?from ?to)
+            :precondition (and (airplane ?a) (airport ?from) (airport ?to) (at ?a ?from))
+            :effect (and (not (at ?a ?from)) (at ?a ?to))))
+        """;
+
+    /// <summary>Two cities with a truck each and one airplane; one package crosses, one stays in its city.</summary>
+    public const string LogisticsProblem = """
+        (define (problem two-cities)
+          (:domain logistics)
+          (:objects p1 p2 t1 t2 plane c1 c2 post1 port1 post2 port2)
+          (:init (package p1) (package p2) (truck t1) (truck t2) (airplane plane)
+                 (city c1) (city c2)
+                 (location post1) (location port1) (location post2) (location port2)
+                 (airport port1) (airport port2)
+                 (in-city post1 c1) (in-city port1 c1) (in-city post2 c2) (in-city port2 c2)
+                 (at t1 port1) (at t2 port2) (at plane port1)
+                 (at p1 post1) (at p2 post2))
+          (:goal (and (at p1 post2) (at p2 port2))))
+        """;
+
     /// <summary>Typed Logistics with a type hierarchy (airport is a location, truck and airplane are vehicles).</summary>
     public const string TypedLogistics = """
         (define (domain typed-logistics)
@@ -74,6 +122,34 @@ internal static class Domains
                  (at t1 home1) (at t2 ap2) (at p1 ap1)
                  (at pkg1 home1) (at pkg2 home2))
           (:goal (and (at pkg1 home2) (at pkg2 ap1))))
+        """;
+
+    /// <summary>Doors that must be unlocked before they open: negative preconditions and goals.</summary>
+    public const string Doors = """
+        (define (domain doors)
+          (:requirements :strips :typing :negative-preconditions)
+          (:types door key)
+          (:predicates (locked ?d - door) (open ?d - door) (fits ?k - key ?d - door) (alarm))
+          (:action unlock
+            :parameters (?d - door ?k - key)
+            :precondition (and (locked ?d) (fits ?k ?d))
+            :effect (not (locked ?d)))
+          (:action open
+            :parameters (?d - door)
+            :precondition (and (not (locked ?d)) (not (open ?d)) (not (alarm)))
+            :effect (open ?d))
+          (:action close
+            :parameters (?d - door)
+            :precondition (open ?d)
+            :effect (not (open ?d))))
+        """;
+
+    public const string DoorsProblem = """
+        (define (problem front)
+          (:domain doors)
+          (:objects front back - door brass iron - key)
+          (:init (locked front) (fits brass front) (fits iron back) (open back))
+          (:goal (and (open front) (not (open back)))))
         """;
 
     /// <summary>A Blocksworld problem with random initial and goal towers.</summary>

@@ -7,10 +7,11 @@ namespace Maximus.Planning.Symbolic;
 
 /// <summary>
 /// A classical planner over plugin contracts: grounds the declared STRIPS actions, then searches
-/// forward with the FF heuristic (enforced hill-climbing with helpful actions, falling back to
-/// greedy best-first search with preferred operators). Further candidates come from weighted A*
-/// and differently tie-broken searches. Every plan is replayed before it is returned and
-/// redundant steps are removed. Cancellation throws <see cref="OperationCanceledException"/>.
+/// forward with greedy best-first search guided by the FF heuristic, with duplicate detection and a
+/// preferred queue for states reached through helpful actions. Further searches (weighted A*,
+/// enforced hill-climbing, lazy and differently tie-broken greedy searches) look for shorter plans
+/// and other candidates. Redundant steps are removed and every plan is replayed before it is
+/// returned, shortest first. Cancellation throws <see cref="OperationCanceledException"/>.
 /// Stateless and thread-safe: one instance can serve concurrent requests.
 /// </summary>
 public sealed class SymbolicPlanner
@@ -75,15 +76,9 @@ public sealed class SymbolicPlanner
         var deadline = Math.Max(0, request.TimeLimitMs);
 
         var firstBudget = new SearchBudget(nodeLimit, clock, deadline, ct);
-        var first = Environment.GetEnvironmentVariable("MODE") switch { "lazy" => HeuristicSearch.LazyGreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, 0), "eager" => HeuristicSearch.GreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, 0), _ => HeuristicSearch.EnforcedHillClimbing(problem, ff, firstBudget) };
-        if (Environment.GetEnvironmentVariable("PLANDBG") == "1") Console.WriteLine($"ehc {first.Status} nodes {firstBudget.Expanded} len {first.Plan?.Length} {clock.Elapsed.TotalMilliseconds:F1}ms");
-        if (first.Status == SearchStatus.Exhausted)
-        {
-            first = HeuristicSearch.GreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, seed: 0);
-        }
-
+        var first = HeuristicSearch.GreedyBestFirst(problem, ff, firstBudget, TieBreaking.Fifo, seed: 0);
+        var firstMs = clock.ElapsedMilliseconds;
         expanded = firstBudget.Expanded;
-        if (Environment.GetEnvironmentVariable("PLANDBG") == "1") Console.WriteLine($"first {first.Status} nodes {expanded} len {first.Plan?.Length} {clock.Elapsed.TotalMilliseconds:F1}ms");
         if (first.Status != SearchStatus.Solved)
         {
             return Fail(first.Status switch
@@ -107,9 +102,17 @@ public sealed class SymbolicPlanner
         }
 
         Keep(first);
-        // Further searches give other candidates and often shorter plans; each gets a bounded share of the budget.
+
+        // Further searches give other candidates and often shorter plans. Each gets a node budget
+        // proportional to the first search, and together they get a time budget proportional to it.
         var maxCandidates = Math.Max(1, request.MaxCandidates);
-        var extraNodes = Math.Max(_options.MinimumExtraNodes, _options.ExtraNodesFactor * firstBudget.Expanded);
+        var extraNodes = Math.Clamp(
+            _options.ExtraNodesFactor * firstBudget.Expanded,
+            _options.MinimumExtraNodes,
+            Math.Max(_options.MinimumExtraNodes, _options.MaximumExtraNodes));
+        var extraDeadline = Math.Min(
+            deadline,
+            firstMs + Math.Max(_options.MinimumExtraTimeMs, (long)(_options.ExtraTimeFactor * firstMs)));
         var attempt = 0;
         foreach (var search in Alternatives(problem, ff, () => maxCandidates == 1 ? plans.Min(p => p.Count) : int.MaxValue))
         {
@@ -120,16 +123,14 @@ public sealed class SymbolicPlanner
             }
 
             var remaining = nodeLimit - expanded;
-            if (remaining <= 0 || clock.ElapsedMilliseconds >= deadline)
+            if (remaining <= 0 || clock.ElapsedMilliseconds >= extraDeadline)
             {
                 break;
             }
 
-            var budget = new SearchBudget(Math.Min(remaining, extraNodes), clock, deadline, ct);
-            var t0 = clock.Elapsed.TotalMilliseconds;
+            var budget = new SearchBudget(Math.Min(remaining, extraNodes), clock, extraDeadline, ct);
             var result = search(budget);
             expanded += budget.Expanded;
-            if (Environment.GetEnvironmentVariable("PLANDBG") == "1") Console.WriteLine($"  attempt {attempt} {result.Status} nodes {budget.Expanded} len {result.Plan?.Length} {clock.Elapsed.TotalMilliseconds - t0:F1}ms");
             if (result.Status == SearchStatus.Solved)
             {
                 Keep(result);
@@ -144,7 +145,6 @@ public sealed class SymbolicPlanner
         return new PlanningResponse(candidates, null, expanded, clock.Elapsed.TotalMilliseconds);
     }
 
-    /// <summary>Searches that tend to find other plans than the first one.</summary>
     /// <summary>
     /// Searches that tend to find other (and shorter) plans than the first one. When a single plan is
     /// wanted, weighted A* only looks for plans shorter than the best so far (<paramref name="bound"/>).
@@ -153,12 +153,15 @@ public sealed class SymbolicPlanner
     {
         yield return b => HeuristicSearch.WeightedAStar(problem, ff, b, weight: 2, TieBreaking.Fifo, seed: 0, bound());
         yield return b => HeuristicSearch.WeightedAStar(problem, ff, b, weight: 1, TieBreaking.Lifo, seed: 0, bound());
+        yield return b => HeuristicSearch.EnforcedHillClimbing(problem, ff, b);
+        yield return b => HeuristicSearch.LazyGreedyBestFirst(problem, ff, b, TieBreaking.Fifo, seed: 0);
         yield return b => HeuristicSearch.GreedyBestFirst(problem, ff, b, TieBreaking.Lifo, seed: 0);
         for (var seed = 1; ; seed++)
         {
             var s = seed;
             yield return b => HeuristicSearch.GreedyBestFirst(problem, ff, b, TieBreaking.Random, s);
             yield return b => HeuristicSearch.WeightedAStar(problem, ff, b, weight: 3, TieBreaking.Random, s, bound());
+            yield return b => HeuristicSearch.LazyGreedyBestFirst(problem, ff, b, TieBreaking.Random, s);
         }
     }
 
@@ -178,5 +181,14 @@ public sealed class SymbolicPlanner
 /// <summary>Tuning of <see cref="SymbolicPlanner"/>.</summary>
 /// <param name="ImprovementSearches">Searches run after the first plan to look for shorter ones (0 = return the first plan).</param>
 /// <param name="MinimumExtraNodes">Node budget of each further search, at least.</param>
+/// <param name="MaximumExtraNodes">Node budget of each further search, at most.</param>
 /// <param name="ExtraNodesFactor">Node budget of each further search, as a multiple of the first search's expansions.</param>
-public sealed record SymbolicPlannerOptions(int ImprovementSearches = 2, int MinimumExtraNodes = 1_000, int ExtraNodesFactor = 10);
+/// <param name="MinimumExtraTimeMs">Time for all further searches together, at least (within the request's limit).</param>
+/// <param name="ExtraTimeFactor">Time for all further searches together, as a multiple of the first search's time.</param>
+public sealed record SymbolicPlannerOptions(
+    int ImprovementSearches = 2,
+    int MinimumExtraNodes = 1_000,
+    int MaximumExtraNodes = 20_000,
+    int ExtraNodesFactor = 2,
+    int MinimumExtraTimeMs = 200,
+    double ExtraTimeFactor = 2.0);
