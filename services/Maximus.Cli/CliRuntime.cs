@@ -59,6 +59,8 @@ internal sealed class CliRuntime : IAsyncDisposable
     {
         if (Kind == RuntimeKind.Embedded)
         {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await Services.GetRequiredService<Reflection.Client.PrioritizedReflectorClient>().FlushAsync(timeout.Token).ConfigureAwait(false);
             await Services.GetRequiredService<EmbeddedEventBus>().WaitUntilIdleAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
     }

@@ -1,15 +1,15 @@
 using System.Diagnostics;
-using Maximus.Contracts.Events;
 using Maximus.Contracts.Execution;
 using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Ports;
 using Maximus.Contracts.Reflection;
+using Maximus.Reflection.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Maximus.Execution;
 
 /// <summary>Runs one plan step by invoking the plugin's action, then logs it for asynchronous reflection.</summary>
-public sealed partial class StepExecutor(IServiceInvoker invoker, IEventBus bus, TimeProvider time, ILogger<StepExecutor> logger)
+public sealed partial class StepExecutor(IServiceInvoker invoker, PrioritizedReflectorClient reflector, TimeProvider time, ILogger<StepExecutor> logger)
 {
     private static readonly ActivitySource Source = new("Maximus.Execution");
 
@@ -39,11 +39,12 @@ public sealed partial class StepExecutor(IServiceInvoker invoker, IEventBus bus,
             Priority: ReflectionPriority.High);
         try
         {
-            await bus.PublishAsync(new ExecutionLoggedIntegrationEvent(log) { Id = log.LogId }, cancellationToken).ConfigureAwait(false);
+            // HIGH: fire-and-forget; the client spools to its outbox if the broker is down.
+            await reflector.SubmitAsync(log, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (ReflectionLogRejectedException ex)
         {
-            // Reflection is asynchronous and must never fail a step; the durable outbox comes with the reflection client.
+            // A log the reflector can never take must not fail the step it describes.
             LogPublishFailed(logger, ex, request.RequestId);
         }
 
@@ -73,6 +74,6 @@ public sealed partial class StepExecutor(IServiceInvoker invoker, IEventBus bus,
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the execution log {LogId}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reflector client refused the execution log {LogId}")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string logId);
 }

@@ -6,6 +6,7 @@ using Maximus.Missions;
 using Maximus.Planning;
 using Maximus.Plugins.Pddl.Service;
 using Maximus.Reflection;
+using Maximus.Reflection.Client;
 using Maximus.Runtime.Dapr;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
@@ -66,6 +67,18 @@ public static class MaximusHostingExtensions
         else
         {
             services.AddDaprRuntime();
+        }
+
+        // Registered after the runtime, so that it stops first and flushes into a still-running event bus.
+        if (settings.Hosts(AppIds.Executor) || settings.Hosts(AppIds.Orchestrator))
+        {
+            services.AddReflectorClient(o =>
+            {
+                if (o.OutboxPath is null && settings.Runtime == RuntimeKind.Embedded)
+                {
+                    o.OutboxPath = Path.Combine(Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory()), "reflection-outbox.db");
+                }
+            });
         }
 
         return builder;

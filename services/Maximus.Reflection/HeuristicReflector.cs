@@ -5,12 +5,12 @@ using Maximus.Contracts.Reflection;
 
 namespace Maximus.Reflection;
 
-/// <summary>Turns an execution log into a reflection without a model.</summary>
+/// <summary>Turns an execution log into a reflection.</summary>
 public interface IReflector
 {
     string Name { get; }
 
-    ReflectionResult Reflect(ExecutionLog log);
+    ValueTask<ReflectionResult> ReflectAsync(ExecutionLog log, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -27,6 +27,8 @@ public sealed partial class HeuristicReflector(TimeProvider time) : IReflector
     private readonly ConcurrentDictionary<string, LatencyStats> _latency = new(StringComparer.Ordinal);
 
     public string Name => "heuristic";
+
+    public ValueTask<ReflectionResult> ReflectAsync(ExecutionLog log, CancellationToken cancellationToken) => ValueTask.FromResult(Reflect(log));
 
     public ReflectionResult Reflect(ExecutionLog log)
     {

@@ -16,6 +16,7 @@ public static class ReflectionModule
         services.AddScoped<ReflectionService>();
         services.AddServiceOperations(ReflectionApi.Operations);
         services.AddEventHandler<ExecutionLoggedIntegrationEvent, ExecutionLoggedHandler>();
+        services.AddBulkEventHandler<ExecutionLogBatchedIntegrationEvent, ExecutionLogBatchedHandler>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapr;
 using Dapr.Client;
+using Dapr.AspNetCore;
 using Dapr.Workflow;
 using Maximus.Contracts;
 using Maximus.Contracts.Events;
@@ -74,10 +75,18 @@ public static partial class DaprRuntimeExtensions
         app.UseCloudEvents();
         app.MapSubscribeHandler();
         app.MapActorsHandlers();
-        foreach (var subscription in app.Services.GetServices<EventSubscription>().DistinctBy(s => s.Topic))
+        var subscriptions = app.Services.GetServices<EventSubscription>().ToList();
+        foreach (var subscription in subscriptions.Where(s => !s.Bulk).DistinctBy(s => s.Topic))
         {
             app.MapPost($"/events/{subscription.Topic}", (Delegate)((HttpContext http) => HandleAsync(http, subscription.EventType)))
                 .WithTopic(new TopicOptions { PubsubName = Components.PubSub, Name = subscription.Topic, DeadLetterTopic = Topics.DeadLetter });
+        }
+
+        foreach (var subscription in subscriptions.Where(s => s.Bulk).DistinctBy(s => s.Topic))
+        {
+            app.MapPost($"/events/{subscription.Topic}/bulk", (Delegate)((HttpContext http) => HandleBulkAsync(http, subscription.EventType)))
+                .WithTopic(new TopicOptions { PubsubName = Components.PubSub, Name = subscription.Topic, DeadLetterTopic = Topics.DeadLetter })
+                .WithBulkSubscribe(new BulkSubscribeTopicOptions { TopicName = subscription.Topic, MaxMessagesCount = 100, MaxAwaitDurationMs = 100 });
         }
 
         return app;
@@ -104,15 +113,107 @@ public static partial class DaprRuntimeExtensions
         }
 
         var handlerType = typeof(IIntegrationEventHandler<>).MakeGenericType(eventType);
-        foreach (var handler in http.RequestServices.GetServices(handlerType))
+        try
         {
-            var task = (Task)handlerType.GetMethod(nameof(IIntegrationEventHandler<IntegrationEvent>.HandleAsync))!
-                .Invoke(handler, [evt, http.RequestAborted])!;
-            await task.ConfigureAwait(false);
+            foreach (var handler in http.RequestServices.GetServices(handlerType))
+            {
+                var task = (Task)handlerType.GetMethod(nameof(IIntegrationEventHandler<IntegrationEvent>.HandleAsync))!
+                    .Invoke(handler, [evt, http.RequestAborted])!;
+                await task.ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsPoison(ex))
+        {
+            LogPoison(logger, ex, eventType.Name);
+            return Results.Ok(new { status = "DROP" });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRetry(logger, ex, eventType.Name);
+            return Results.Ok(new { status = "RETRY" });
         }
 
         return Results.Ok(new { status = "SUCCESS" });
     }
+
+    /// <summary>A Dapr bulk delivery: one status per entry (SUCCESS, RETRY, DROP).</summary>
+    private static async Task<IResult> HandleBulkAsync(HttpContext http, Type eventType)
+    {
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Maximus.Subscriptions");
+        BulkSubscribeMessage<JsonElement>? message;
+        try
+        {
+            message = await JsonSerializer.DeserializeAsync<BulkSubscribeMessage<JsonElement>>(http.Request.Body, MaximusJson.Options, http.RequestAborted)
+                .ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadable(logger, ex, eventType.Name);
+            return Results.BadRequest();
+        }
+
+        var entries = message?.Entries ?? [];
+        var statuses = new string[entries.Count];
+        var readable = new List<(int Index, IntegrationEvent Event)>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            try
+            {
+                var data = entries[i].Event.ValueKind == JsonValueKind.Object && entries[i].Event.TryGetProperty("data", out var d)
+                    && entries[i].Event.TryGetProperty("specversion", out _) ? d : entries[i].Event;
+                readable.Add((i, (IntegrationEvent?)data.Deserialize(eventType, MaximusJson.Options) ?? throw new JsonException("null event")));
+            }
+            catch (JsonException ex)
+            {
+                LogUnreadable(logger, ex, eventType.Name);
+                statuses[i] = nameof(BulkSubscribeAppResponseStatus.DROP);
+            }
+        }
+
+        if (readable.Count > 0)
+        {
+            var handlerType = typeof(IBulkIntegrationEventHandler<>).MakeGenericType(eventType);
+            var typed = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(eventType))!;
+            foreach (var (_, e) in readable)
+            {
+                typed.Add(e);
+            }
+
+            IReadOnlyList<BulkEventStatus> results;
+            try
+            {
+                var handler = http.RequestServices.GetRequiredService(handlerType);
+                results = await ((Task<IReadOnlyList<BulkEventStatus>>)handlerType.GetMethod(nameof(IBulkIntegrationEventHandler<IntegrationEvent>.HandleAsync))!
+                    .Invoke(handler, [typed, http.RequestAborted])!).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRetry(logger, ex, eventType.Name);
+                results = readable.Select(_ => IsPoison(ex) ? BulkEventStatus.Drop : BulkEventStatus.Retry).ToList();
+            }
+
+            for (var j = 0; j < readable.Count; j++)
+            {
+                statuses[readable[j].Index] = (j < results.Count ? results[j] : BulkEventStatus.Retry) switch
+                {
+                    BulkEventStatus.Success => nameof(BulkSubscribeAppResponseStatus.SUCCESS),
+                    BulkEventStatus.Drop => nameof(BulkSubscribeAppResponseStatus.DROP),
+                    _ => nameof(BulkSubscribeAppResponseStatus.RETRY),
+                };
+            }
+        }
+
+        return Results.Json(new { statuses = entries.Select((e, i) => new { entryId = e.EntryId, status = statuses[i] }) });
+    }
+
+    private static bool IsPoison(Exception ex) =>
+        ex is PoisonEventException || (ex is ProblemException p && p.Status is >= 400 and < 500);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a poison {EventType}")]
+    private static partial void LogPoison(ILogger logger, Exception exception, string eventType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {EventType} failed; Dapr will retry")]
+    private static partial void LogRetry(ILogger logger, Exception exception, string eventType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable {EventType}")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string eventType);

@@ -14,12 +14,13 @@ using Microsoft.Extensions.Options;
 namespace Maximus.Runtime.Embedded;
 
 /// <summary>
-/// Pub/sub in process: events are serialised to JSON (as over Dapr), queued per process and delivered
-/// to the subscribed handlers by <see cref="EmbeddedEventDispatcher"/>, with retries and a dead-letter table.
+/// Pub/sub in process: events are serialised to JSON (as over Dapr), queued, and delivered to the subscribed
+/// handlers by <see cref="EmbeddedEventDispatcher"/> (concurrently, with retries and a dead-letter table).
+/// A bulk publish stays one batch, so a bulk subscriber receives it as one delivery, as with Dapr bulk subscribe.
 /// </summary>
 public sealed class EmbeddedEventBus : IEventBus
 {
-    private readonly Channel<EventEnvelope> _channel = Channel.CreateUnbounded<EventEnvelope>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<EventEnvelope> _channel = Channel.CreateUnbounded<EventEnvelope>();
     private long _pending;
 
     internal ChannelReader<EventEnvelope> Reader => _channel.Reader;
@@ -31,7 +32,7 @@ public sealed class EmbeddedEventBus : IEventBus
         where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(integrationEvent);
-        Enqueue(Topics.For(integrationEvent.GetType()), JsonSerializer.SerializeToUtf8Bytes(integrationEvent, integrationEvent.GetType(), MaximusJson.Options));
+        Enqueue(new EventEnvelope(Topics.For(integrationEvent.GetType()), [Serialize(integrationEvent)], Bulk: false));
         return Task.CompletedTask;
     }
 
@@ -39,9 +40,9 @@ public sealed class EmbeddedEventBus : IEventBus
         where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(integrationEvents);
-        foreach (var e in integrationEvents)
+        foreach (var group in integrationEvents.GroupBy(e => e.GetType()))
         {
-            Enqueue(Topics.For(e.GetType()), JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), MaximusJson.Options));
+            Enqueue(new EventEnvelope(Topics.For(group.Key), group.Select(e => Serialize(e)).ToList(), Bulk: true));
         }
 
         return Task.CompletedTask;
@@ -62,29 +63,67 @@ public sealed class EmbeddedEventBus : IEventBus
         }
     }
 
-    internal void Done() => Interlocked.Decrement(ref _pending);
+    internal void Done(int count) => Interlocked.Add(ref _pending, -count);
 
-    private void Enqueue(string topic, byte[] payload)
+    internal void Complete() => _channel.Writer.TryComplete();
+
+    private static byte[] Serialize(IntegrationEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), MaximusJson.Options);
+
+    private void Enqueue(EventEnvelope envelope)
     {
-        Interlocked.Increment(ref _pending);
-        if (!_channel.Writer.TryWrite(new EventEnvelope(topic, payload)))
+        Interlocked.Add(ref _pending, envelope.Payloads.Count);
+        if (!_channel.Writer.TryWrite(envelope))
         {
-            Interlocked.Decrement(ref _pending);
+            Interlocked.Add(ref _pending, -envelope.Payloads.Count);
             throw new InvalidOperationException("The embedded event bus is shut down.");
         }
     }
 
-    internal void Complete() => _channel.Writer.TryComplete();
-
-    internal sealed record EventEnvelope(string Topic, byte[] Payload);
+    internal sealed record EventEnvelope(string Topic, IReadOnlyList<byte[]> Payloads, bool Bulk);
 }
 
-/// <summary>Delivers queued events to handlers; drains the queue on shutdown.</summary>
+/// <summary>A dead-lettered event: its topic, JSON and the last error.</summary>
+public sealed record DeadLetter(long Id, string Topic, string Payload, string Error, DateTimeOffset At);
+
+/// <summary>The embedded runtime's dead-letter topic, kept in SQLite.</summary>
+public sealed class DeadLetterStore(SqliteDatabase database)
+{
+    public void Add(string topic, string payload, string error)
+    {
+        using var connection = database.Open();
+        SqliteDatabase.Execute(
+            connection,
+            "INSERT INTO dead_letter(topic, payload, error, at) VALUES ($t, $p, $e, $at)",
+            ("$t", topic), ("$p", payload), ("$e", error), ("$at", SqliteDatabase.Now()));
+    }
+
+    public IReadOnlyList<DeadLetter> List(int limit = 1000)
+    {
+        using var connection = database.Open();
+        using var command = SqliteDatabase.Command(connection, "SELECT id, topic, payload, error, at FROM dead_letter ORDER BY id DESC LIMIT $n", ("$n", limit));
+        using var reader = command.ExecuteReader();
+        var letters = new List<DeadLetter>();
+        while (reader.Read())
+        {
+            letters.Add(new DeadLetter(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                DateTimeOffset.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return letters;
+    }
+}
+
+/// <summary>
+/// Delivers queued events to handlers with <see cref="EmbeddedRuntimeOptions.MaxConcurrentDeliveries"/> workers.
+/// A failing delivery is retried with backoff up to <see cref="EmbeddedRuntimeOptions.MaxDeliveryAttempts"/> times;
+/// a poison event (unreadable, <see cref="PoisonEventException"/>, a 4xx <see cref="ProblemException"/>, or a
+/// bulk DROP) goes to the dead-letter table at once. Shutdown drains the queue.
+/// </summary>
 public sealed partial class EmbeddedEventDispatcher(
     EmbeddedEventBus bus,
     IEnumerable<EventSubscription> subscriptions,
     IServiceScopeFactory scopes,
-    SqliteDatabase database,
+    DeadLetterStore deadLetters,
     IOptions<EmbeddedRuntimeOptions> options,
     ILogger<EmbeddedEventDispatcher> logger) : BackgroundService
 {
@@ -92,26 +131,40 @@ public sealed partial class EmbeddedEventDispatcher(
         .GroupBy(s => s.Topic, StringComparer.Ordinal)
         .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Runs until the channel is completed in StopAsync, so that shutdown drains what was published.
-        await foreach (var envelope in bus.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        // Workers run until the channel is completed in StopAsync, so that shutdown drains what was published.
+        var workers = Enumerable.Range(0, Math.Max(1, options.Value.MaxConcurrentDeliveries)).Select(_ => Task.Run(async () =>
         {
-            try
+            await foreach (var envelope in bus.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                if (_byTopic.TryGetValue(envelope.Topic, out var subs))
+                try
                 {
-                    foreach (var subscription in subs)
+                    if (_byTopic.TryGetValue(envelope.Topic, out var subs))
                     {
-                        await DeliverAsync(subscription, envelope).ConfigureAwait(false);
+                        foreach (var subscription in subs)
+                        {
+                            if (subscription.Bulk)
+                            {
+                                await DeliverBulkAsync(subscription, envelope).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                foreach (var payload in envelope.Payloads)
+                                {
+                                    await DeliverAsync(subscription, envelope.Topic, payload).ConfigureAwait(false);
+                                }
+                            }
+                        }
                     }
                 }
+                finally
+                {
+                    bus.Done(envelope.Payloads.Count);
+                }
             }
-            finally
-            {
-                bus.Done();
-            }
-        }
+        }));
+        return Task.WhenAll(workers);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -120,15 +173,15 @@ public sealed partial class EmbeddedEventDispatcher(
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeliverAsync(EventSubscription subscription, EmbeddedEventBus.EventEnvelope envelope)
+    private async Task DeliverAsync(EventSubscription subscription, string topic, byte[] payload)
     {
         var attempts = Math.Max(1, options.Value.MaxDeliveryAttempts);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var evt = JsonSerializer.Deserialize(envelope.Payload, subscription.EventType, MaximusJson.Options)
-                    ?? throw new JsonException("The event body is null.");
+                var evt = JsonSerializer.Deserialize(payload, subscription.EventType, MaximusJson.Options)
+                    ?? throw new PoisonEventException("The event body is null.");
                 await using var scope = scopes.CreateAsyncScope();
                 var handlerType = typeof(IIntegrationEventHandler<>).MakeGenericType(subscription.EventType);
                 var handler = scope.ServiceProvider.GetRequiredService(handlerType);
@@ -137,27 +190,108 @@ public sealed partial class EmbeddedEventDispatcher(
                 await task.ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (attempt < attempts && ex is not JsonException)
+            catch (Exception ex) when (attempt < attempts && !IsPoison(ex))
             {
-                LogRetry(logger, ex, envelope.Topic, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 20 * Math.Pow(2, attempt)))).ConfigureAwait(false);
+                LogRetry(logger, ex, topic, attempt);
+                await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                LogDeadLetter(logger, ex, envelope.Topic, attempt);
-                using var connection = database.Open();
-                SqliteDatabase.Execute(
-                    connection,
-                    "INSERT INTO dead_letter(topic, payload, error, at) VALUES ($t, $p, $e, $at)",
-                    ("$t", envelope.Topic), ("$p", System.Text.Encoding.UTF8.GetString(envelope.Payload)), ("$e", ex.Message), ("$at", SqliteDatabase.Now()));
+                DeadLetter(topic, payload, ex, attempt);
                 return;
             }
         }
     }
 
+    private async Task DeliverBulkAsync(EventSubscription subscription, EmbeddedEventBus.EventEnvelope envelope)
+    {
+        var attempts = Math.Max(1, options.Value.MaxDeliveryAttempts);
+        var pending = new List<(byte[] Payload, IntegrationEvent Event)>();
+        foreach (var payload in envelope.Payloads)
+        {
+            try
+            {
+                pending.Add((payload, (IntegrationEvent?)JsonSerializer.Deserialize(payload, subscription.EventType, MaximusJson.Options)
+                    ?? throw new PoisonEventException("The event body is null.")));
+            }
+            catch (Exception ex) when (ex is JsonException or PoisonEventException)
+            {
+                DeadLetter(envelope.Topic, payload, ex, 1);
+            }
+        }
+
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            IReadOnlyList<BulkEventStatus> statuses;
+            Exception? failure = null;
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var handlerType = typeof(IBulkIntegrationEventHandler<>).MakeGenericType(subscription.EventType);
+                var handler = scope.ServiceProvider.GetRequiredService(handlerType);
+                var typed = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(subscription.EventType))!;
+                foreach (var (_, e) in pending)
+                {
+                    typed.Add(e);
+                }
+
+                var task = (Task<IReadOnlyList<BulkEventStatus>>)handlerType.GetMethod(nameof(IBulkIntegrationEventHandler<IntegrationEvent>.HandleAsync))!
+                    .Invoke(handler, [typed, CancellationToken.None])!;
+                statuses = await task.ConfigureAwait(false);
+                if (statuses.Count != pending.Count)
+                {
+                    throw new InvalidOperationException($"The bulk handler answered {statuses.Count} statuses for {pending.Count} events.");
+                }
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                statuses = pending.Select(_ => IsPoison(ex) ? BulkEventStatus.Drop : BulkEventStatus.Retry).ToList();
+            }
+
+            var retry = new List<(byte[] Payload, IntegrationEvent Event)>();
+            for (var i = 0; i < pending.Count; i++)
+            {
+                switch (statuses[i])
+                {
+                    case BulkEventStatus.Drop:
+                        DeadLetter(envelope.Topic, pending[i].Payload, failure ?? new PoisonEventException("The handler dropped the event."), attempt);
+                        break;
+                    case BulkEventStatus.Retry when attempt >= attempts:
+                        DeadLetter(envelope.Topic, pending[i].Payload, failure ?? new InvalidOperationException("The handler asked for a retry."), attempt);
+                        break;
+                    case BulkEventStatus.Retry:
+                        retry.Add(pending[i]);
+                        break;
+                }
+            }
+
+            pending = retry;
+            if (pending.Count > 0)
+            {
+                LogBulkRetry(logger, envelope.Topic, pending.Count, attempt);
+                await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void DeadLetter(string topic, byte[] payload, Exception ex, int attempts)
+    {
+        LogDeadLetter(logger, ex, topic, attempts);
+        deadLetters.Add(topic, System.Text.Encoding.UTF8.GetString(payload), ex.Message);
+    }
+
+    private static bool IsPoison(Exception ex) =>
+        ex is JsonException or PoisonEventException || (ex is ProblemException p && p.Status is >= 400 and < 500);
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2000, 20 * Math.Pow(2, attempt)));
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handling an event of {Topic} failed (attempt {Attempt}); retrying")]
     private static partial void LogRetry(ILogger logger, Exception exception, string topic, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "An event of {Topic} failed {Attempts} times and went to the dead-letter table")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} event(s) of a bulk delivery on {Topic} asked for a retry (attempt {Attempt})")]
+    private static partial void LogBulkRetry(ILogger logger, string topic, int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An event of {Topic} went to the dead-letter topic after {Attempts} attempt(s)")]
     private static partial void LogDeadLetter(ILogger logger, Exception exception, string topic, int attempts);
 }

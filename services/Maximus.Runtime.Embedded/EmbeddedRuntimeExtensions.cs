@@ -18,7 +18,8 @@ public static class EmbeddedRuntimeExtensions
     {
         var options = services.AddOptions<EmbeddedRuntimeOptions>().BindConfiguration(EmbeddedRuntimeOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "DataDirectory is required.")
-            .Validate(o => o.MaxDeliveryAttempts is >= 1 and <= 100, "MaxDeliveryAttempts must be from 1 to 100.");
+            .Validate(o => o.MaxDeliveryAttempts is >= 1 and <= 100, "MaxDeliveryAttempts must be from 1 to 100.")
+            .Validate(o => o.MaxConcurrentDeliveries is >= 1 and <= 256, "MaxConcurrentDeliveries must be from 1 to 256.");
         if (configure is not null)
         {
             options.Configure(configure);
@@ -27,6 +28,7 @@ public static class EmbeddedRuntimeExtensions
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<IStateStore, SqliteStateStore>();
         services.TryAddSingleton<EmbeddedEventBus>();
+        services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<IEventBus>(sp => sp.GetRequiredService<EmbeddedEventBus>());
         services.AddHostedService<EmbeddedEventDispatcher>();
         services.TryAddSingleton<EmbeddedServiceInvoker>();

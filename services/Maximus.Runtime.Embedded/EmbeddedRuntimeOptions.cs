@@ -11,6 +11,9 @@ public sealed class EmbeddedRuntimeOptions
     /// <summary>Delivery attempts of an event to a handler before it goes to the dead-letter log.</summary>
     public int MaxDeliveryAttempts { get; set; } = 5;
 
+    /// <summary>Events delivered at the same time (Dapr delivers concurrently too).</summary>
+    public int MaxConcurrentDeliveries { get; set; } = 16;
+
     /// <summary>Resume workflow instances left running by a previous process when the host starts.</summary>
     public bool ResumeWorkflowsOnStart { get; set; }
 

@@ -140,6 +140,16 @@ public static class Extensions
         return services;
     }
 
+    /// <summary>Subscribes a bulk handler to the topic of <typeparamref name="TEvent"/> (Dapr bulk subscribe).</summary>
+    public static IServiceCollection AddBulkEventHandler<TEvent, THandler>(this IServiceCollection services)
+        where TEvent : Contracts.Events.IntegrationEvent
+        where THandler : class, IBulkIntegrationEventHandler<TEvent>
+    {
+        services.AddScoped<IBulkIntegrationEventHandler<TEvent>, THandler>();
+        services.AddSingleton(new EventSubscription(typeof(TEvent), typeof(THandler), Bulk: true));
+        return services;
+    }
+
     /// <summary>Registers workflows and activities; both runtimes apply these registrations.</summary>
     public static IServiceCollection AddWorkflowRegistrations(this IServiceCollection services, Action<Dapr.Workflow.WorkflowRuntimeOptions> register)
     {

@@ -11,6 +11,9 @@ public abstract record IntegrationEvent
 /// <summary>One executed step of a mission, published by the executor for asynchronous reflection.</summary>
 public sealed record ExecutionLoggedIntegrationEvent(Reflection.ExecutionLog Log) : IntegrationEvent;
 
+/// <summary>A log submitted with BATCH priority: bulk-published, bulk-subscribed by the reflector.</summary>
+public sealed record ExecutionLogBatchedIntegrationEvent(Reflection.ExecutionLog Log) : IntegrationEvent;
+
 /// <summary>A reflection was produced; memory turns its lessons into entries.</summary>
 public sealed record ReflectionCompletedIntegrationEvent(Reflection.ReflectionResult Reflection) : IntegrationEvent;
 

@@ -17,6 +17,8 @@ public enum ReflectionPriority
 }
 
 /// <summary>What happened when a step (or a whole mission) ran; the reflector's input.</summary>
+/// <param name="LogId">Unique id: reflection is idempotent by it.</param>
+/// <param name="TraceParent">W3C trace context of the submitter, so the reflection joins its trace.</param>
 public sealed record ExecutionLog(
     string LogId,
     string MissionId,
@@ -31,7 +33,8 @@ public sealed record ExecutionLog(
     bool Surprise = false,
     int Steps = 1,
     int Failures = 0,
-    ReflectionPriority Priority = ReflectionPriority.High);
+    ReflectionPriority Priority = ReflectionPriority.High,
+    string? TraceParent = null);
 
 /// <summary>The reflector's critique of one log.</summary>
 public sealed record ReflectionResult(

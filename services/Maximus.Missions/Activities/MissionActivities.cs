@@ -9,6 +9,7 @@ using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Ports;
 using Maximus.Contracts.Reflection;
 using Maximus.Missions.Workflows;
+using Maximus.Reflection.Client;
 using Maximus.Planning.WorldModels;
 
 namespace Maximus.Missions.Activities;
@@ -75,13 +76,13 @@ public sealed class ExecuteStepActivity(IServiceInvoker invoker) : WorkflowActiv
 }
 
 /// <summary>The mission's own log goes to the reflector synchronously (CRITICAL): its lessons are part of the result.</summary>
-public sealed class ReflectActivity(IServiceInvoker invoker) : WorkflowActivity<ExecutionLog, ReflectOutput>
+public sealed class ReflectActivity(PrioritizedReflectorClient reflector) : WorkflowActivity<ExecutionLog, ReflectOutput>
 {
     public override async Task<ReflectOutput> RunAsync(WorkflowActivityContext context, ExecutionLog input)
     {
         var started = Stopwatch.GetTimestamp();
-        var reflection = await invoker.InvokeAsync<ExecutionLog, ReflectionResult>(AppIds.Reflector, "v1/reflections", input).ConfigureAwait(false);
-        return new ReflectOutput(reflection, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var submitted = await reflector.SubmitAsync(input with { Priority = ReflectionPriority.Critical }).ConfigureAwait(false);
+        return new ReflectOutput(submitted.Reflection!, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 }
 

@@ -82,6 +82,11 @@ internal static class SExpressionReader
                 continue;
             }
 
+            if (c == ')' && stack.Count == 0)
+            {
+                throw new PddlParseException(fileName, line, column, "unexpected ')' without a matching '('");
+            }
+
             if (root is not null && stack.Count == 0)
             {
                 throw new PddlParseException(fileName, line, column, "unexpected content after the end of the definition");
@@ -102,11 +107,6 @@ internal static class SExpressionReader
 
             if (c == ')')
             {
-                if (stack.Count == 0)
-                {
-                    throw new PddlParseException(fileName, line, column, "unexpected ')' without a matching '('");
-                }
-
                 var closed = stack.Pop();
                 closed.Close(line, column);
                 if (stack.Count == 0)

@@ -1,0 +1,233 @@
+using System.Text.Json;
+using Maximus.Contracts.Ports;
+using Maximus.Runtime.Embedded;
+using Maximus.Runtime.Embedded.Workflows;
+using Maximus.ServiceDefaults;
+
+namespace Maximus.Runtime.Tests.Workflows;
+
+/// <summary>
+/// The embedded workflow engine runs Dapr <c>Workflow&lt;TIn,TOut&gt;</c> classes in process with a SQLite
+/// journal: activities, failures, ContinueAsNew, external events, timers, and resuming after a crash.
+/// </summary>
+public sealed class EmbeddedWorkflowEngineTests : IDisposable
+{
+    private static readonly TimeSpan TimerGranularity = TimeSpan.FromMilliseconds(15);
+
+    private readonly TempDirectory _directory = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string NewInstanceId() => $"wf-{Guid.NewGuid():N}";
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, MaximusJson.Options);
+
+    private static T? Read<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, MaximusJson.Options);
+
+    [Fact]
+    public async Task A_workflow_runs_its_activities_to_completion_and_returns_their_result()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+
+        await host.Engine.ScheduleAsync(nameof(GreetingWorkflow), id, new GreetingRequest("ada", 2), Ct);
+        var row = await host.WaitForCompletionAsync(id);
+        var info = await host.Engine.GetAsync(id, Ct);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("Hello, ADAADA!", Read<string>(row.Output));
+        Assert.NotNull(info);
+        Assert.Equal(WorkflowRunStatus.Completed, info.Status);
+        Assert.Equal(nameof(GreetingWorkflow), info.WorkflowName);
+        Assert.Equal(new GreetingRequest("ada", 2), Read<GreetingRequest>(info.InputJson));
+    }
+
+    [Fact]
+    public async Task The_journal_lists_each_activity_once_with_one_run()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+
+        await host.Engine.ScheduleAsync(nameof(GreetingWorkflow), id, new GreetingRequest("bob", 1), Ct);
+        await host.WaitForCompletionAsync(id);
+        var journal = host.Journal.LoadEntries(id);
+
+        Assert.Equal([nameof(UppercaseActivity), nameof(RepeatActivity)], journal.Select(e => e.Name));
+        Assert.All(journal, e =>
+        {
+            Assert.Equal("activity", e.Kind);
+            Assert.Equal(JournalEntryStatus.Completed, e.Status);
+            Assert.Equal(1, e.Runs);
+            Assert.NotNull(e.CompletedAt);
+        });
+        Assert.Equal("BOB", Read<string>(journal[0].Output));
+        Assert.Equal(new RepeatRequest("BOB", 1), Read<RepeatRequest>(journal[1].Input));
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(UppercaseActivity)));
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(RepeatActivity)));
+    }
+
+    [Fact]
+    public async Task An_activity_that_throws_makes_the_instance_Failed_with_its_message()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+
+        await host.Engine.ScheduleAsync(nameof(FailingWorkflow), id, "rocket", Ct);
+        var row = await host.WaitForCompletionAsync(id);
+        var journal = host.Journal.LoadEntries(id);
+
+        Assert.Equal(WorkflowRunStatus.Failed, row.Status);
+        Assert.Contains("the fuse of ROCKET blew", row.Failure, StringComparison.Ordinal);
+        Assert.Equal([JournalEntryStatus.Completed, JournalEntryStatus.Failed], journal.Select(e => e.Status));
+        Assert.Contains("the fuse of ROCKET blew", journal[1].Error, StringComparison.Ordinal);
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(ExplodingActivity)));
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_restarts_the_workflow_with_the_new_input()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+
+        await host.Engine.ScheduleAsync(nameof(CountdownWorkflow), id, new Countdown(2, 0), Ct);
+        var row = await host.WaitForCompletionAsync(id);
+        var journal = host.Journal.LoadEntries(id);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal(new Countdown(0, 3), Read<Countdown>(row.Output));
+        Assert.Equal(2, row.Generation);
+        Assert.Equal(new Countdown(0, 2), Read<Countdown>(row.Input));
+        Assert.Equal([0, 1, 2], journal.Select(e => e.Generation));
+        Assert.Equal([2, 1, 0], journal.Select(e => Read<int>(e.Input)));
+        Assert.Equal(3, ActivityRuns.Of(id, nameof(TickActivity)));
+    }
+
+    [Fact]
+    public async Task WaitForExternalEventAsync_gets_an_event_raised_with_RaiseEventAsync()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+
+        await host.Engine.ScheduleAsync(nameof(ApprovalWorkflow), id, "order-7", Ct);
+        await WaitUntilAsync(() => host.Journal.LoadEntries(id).Any(e => e.Kind == "event" && e.Status == JournalEntryStatus.Started));
+        var waiting = await host.Engine.GetAsync(id, Ct);
+        await host.Engine.RaiseEventAsync(id, TestWorkflows.ApprovalEvent, new ApprovalDecision(true, "grace"), Ct);
+        var row = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(WorkflowRunStatus.Running, waiting?.Status);
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("order-7 approved by grace", Read<string>(row.Output));
+        var entry = Assert.Single(host.Journal.LoadEntries(id));
+        Assert.Equal((TestWorkflows.ApprovalEvent, JournalEntryStatus.Completed), (entry.Name, entry.Status));
+    }
+
+    [Fact]
+    public async Task An_event_raised_before_the_workflow_waits_for_it_is_not_lost()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+        host.Journal.CreateInstance(id, nameof(ApprovalWorkflow), Json("order-8"));
+
+        await host.Engine.RaiseEventAsync(id, TestWorkflows.ApprovalEvent, new ApprovalDecision(false, "linus"), Ct);
+        await host.Engine.ResumeAsync(id, Ct);
+        var row = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("order-8 rejected by linus", Read<string>(row.Output));
+    }
+
+    [Fact]
+    public async Task A_timer_completes_after_its_time()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+
+        await host.Engine.ScheduleAsync(nameof(NapWorkflow), id, 150, Ct);
+        var row = await host.WaitForCompletionAsync(id);
+        var timer = Assert.Single(host.Journal.LoadEntries(id));
+        var fireAt = Read<DateTime>(timer.Input);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal(("timer", JournalEntryStatus.Completed), (timer.Kind, timer.Status));
+        Assert.Equal(row.CreatedAt.UtcDateTime.AddMilliseconds(150), fireAt, TimeSpan.FromMilliseconds(1));
+        // Timer granularity: Task.Delay may return a few milliseconds early (see the report); a durable timer must not fire much earlier.
+        Assert.True(
+            timer.CompletedAt >= new DateTimeOffset(fireAt) - TimerGranularity,
+            $"the timer completed at {timer.CompletedAt:O}, before its fire time {fireAt:O}");
+        Assert.Equal(fireAt, Read<DateTime>(row.Output));
+    }
+
+    [Fact]
+    public async Task Resuming_an_interrupted_instance_does_not_run_its_completed_activities_again()
+    {
+        // The crash: a previous process completed StepOne (journaled with its output) and was killed inside StepTwo.
+        var id = NewInstanceId();
+        var journal = new WorkflowJournal(new SqliteDatabase(_directory.File("maximus.db")));
+        journal.CreateInstance(id, nameof(ThreeStepWorkflow), Json("parcel"));
+        journal.SetStatus(id, WorkflowRunStatus.Running);
+        journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json("parcel"));
+        journal.CompleteTask(id, 0, 0, Json("parcel-from-journal"));
+        journal.BeginTask(id, 0, 1, "activity", nameof(StepTwoActivity), Json("parcel-from-journal"));
+
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        await host.Engine.ResumeAsync(id, Ct);
+        var row = await host.WaitForCompletionAsync(id);
+        var entries = host.Journal.LoadEntries(id);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("parcel-from-journal-2-3", Read<string>(row.Output));
+        Assert.Equal(0, ActivityRuns.Of(id, nameof(StepOneActivity)));
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(StepTwoActivity)));
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(StepThreeActivity)));
+        Assert.Equal([1, 2, 1], entries.Select(e => e.Runs));
+        Assert.All(entries, e => Assert.Equal(JournalEntryStatus.Completed, e.Status));
+    }
+
+    [Fact]
+    public async Task A_new_engine_resumes_instances_left_running_when_it_starts()
+    {
+        var id = NewInstanceId();
+        var journal = new WorkflowJournal(new SqliteDatabase(_directory.File("maximus.db")));
+        journal.CreateInstance(id, nameof(ThreeStepWorkflow), Json("box"));
+        journal.SetStatus(id, WorkflowRunStatus.Running);
+        journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json("box"));
+        journal.CompleteTask(id, 0, 0, Json("box-1"));
+        journal.BeginTask(id, 0, 1, "activity", nameof(StepTwoActivity), Json("box-1"));
+        journal.CompleteTask(id, 0, 1, Json("box-1-2"));
+
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true);
+        var row = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("box-1-2-3", Read<string>(row.Output));
+        Assert.Equal(0, ActivityRuns.Of(id, nameof(StepOneActivity)));
+        Assert.Equal(0, ActivityRuns.Of(id, nameof(StepTwoActivity)));
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(StepThreeActivity)));
+    }
+
+    [Fact]
+    public async Task Scheduling_an_unknown_workflow_or_an_existing_instance_id_is_refused()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        var id = NewInstanceId();
+        await host.Engine.ScheduleAsync(nameof(GreetingWorkflow), id, new GreetingRequest("eve", 1), Ct);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => host.Engine.ScheduleAsync("NoSuchWorkflow", NewInstanceId(), "x", Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            host.Engine.ScheduleAsync(nameof(GreetingWorkflow), id, new GreetingRequest("eve", 1), Ct));
+        Assert.Equal(WorkflowRunStatus.Completed, (await host.WaitForCompletionAsync(id)).Status);
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(UppercaseActivity)));
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
+            await Task.Delay(10, Ct);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Dapr.Workflow;
+
+namespace Maximus.Runtime.Tests.Workflows;
+
+/// <summary>How often each activity ran, per workflow instance (instance ids are unique per test).</summary>
+public static class ActivityRuns
+{
+    private static readonly ConcurrentDictionary<(string InstanceId, string Activity), int> Runs = new();
+
+    public static void Record(WorkflowActivityContext context, string activity) =>
+        Runs.AddOrUpdate((context.InstanceId, activity), 1, (_, n) => n + 1);
+
+    public static int Of(string instanceId, string activity) => Runs.GetValueOrDefault((instanceId, activity));
+}
+
+public static class TestWorkflows
+{
+    public const string ApprovalEvent = "approval";
+
+    public static void Register(WorkflowRuntimeOptions options)
+    {
+        options.RegisterWorkflow<GreetingWorkflow>();
+        options.RegisterWorkflow<FailingWorkflow>();
+        options.RegisterWorkflow<CountdownWorkflow>();
+        options.RegisterWorkflow<ApprovalWorkflow>();
+        options.RegisterWorkflow<NapWorkflow>();
+        options.RegisterWorkflow<ThreeStepWorkflow>();
+        options.RegisterActivity<UppercaseActivity>();
+        options.RegisterActivity<RepeatActivity>();
+        options.RegisterActivity<ExplodingActivity>();
+        options.RegisterActivity<TickActivity>();
+        options.RegisterActivity<StepOneActivity>();
+        options.RegisterActivity<StepTwoActivity>();
+        options.RegisterActivity<StepThreeActivity>();
+    }
+}
+
+public sealed record GreetingRequest(string Name, int Times);
+
+public sealed record RepeatRequest(string Text, int Times);
+
+public sealed record Countdown(int Remaining, int Ticks);
+
+public sealed record ApprovalDecision(bool Approved, string By);
+
+/// <summary>Two activities in a row: the output of the first is the input of the second.</summary>
+public sealed class GreetingWorkflow : Workflow<GreetingRequest, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, GreetingRequest input)
+    {
+        var upper = await context.CallActivityAsync<string>(nameof(UppercaseActivity), input.Name);
+        var repeated = await context.CallActivityAsync<string>(nameof(RepeatActivity), new RepeatRequest(upper, input.Times));
+        return $"Hello, {repeated}!";
+    }
+}
+
+public sealed class FailingWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var upper = await context.CallActivityAsync<string>(nameof(UppercaseActivity), input);
+        return await context.CallActivityAsync<string>(nameof(ExplodingActivity), upper);
+    }
+}
+
+/// <summary>One tick per generation; continues as new until nothing remains.</summary>
+public sealed class CountdownWorkflow : Workflow<Countdown, Countdown>
+{
+    public override async Task<Countdown> RunAsync(WorkflowContext context, Countdown input)
+    {
+        var remaining = await context.CallActivityAsync<int>(nameof(TickActivity), input.Remaining);
+        if (remaining > 0)
+        {
+            context.ContinueAsNew(new Countdown(remaining - 1, input.Ticks + 1));
+            return input;
+        }
+
+        return input with { Ticks = input.Ticks + 1 };
+    }
+}
+
+public sealed class ApprovalWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var decision = await context.WaitForExternalEventAsync<ApprovalDecision>(TestWorkflows.ApprovalEvent);
+        return $"{input} {(decision.Approved ? "approved" : "rejected")} by {decision.By}";
+    }
+}
+
+/// <summary>Sleeps on a durable timer for <c>input</c> milliseconds of workflow time, and returns the time after it.</summary>
+public sealed class NapWorkflow : Workflow<int, DateTime>
+{
+    public override async Task<DateTime> RunAsync(WorkflowContext context, int input)
+    {
+        await context.CreateTimer(context.CurrentUtcDateTime.AddMilliseconds(input), CancellationToken.None);
+        return context.CurrentUtcDateTime;
+    }
+}
+
+public sealed class ThreeStepWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var one = await context.CallActivityAsync<string>(nameof(StepOneActivity), input);
+        var two = await context.CallActivityAsync<string>(nameof(StepTwoActivity), one);
+        return await context.CallActivityAsync<string>(nameof(StepThreeActivity), two);
+    }
+}
+
+public sealed class UppercaseActivity : WorkflowActivity<string, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        ActivityRuns.Record(context, nameof(UppercaseActivity));
+        return Task.FromResult(input.ToUpperInvariant());
+    }
+}
+
+public sealed class RepeatActivity : WorkflowActivity<RepeatRequest, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, RepeatRequest input)
+    {
+        ActivityRuns.Record(context, nameof(RepeatActivity));
+        return Task.FromResult(string.Concat(Enumerable.Repeat(input.Text, input.Times)));
+    }
+}
+
+public sealed class ExplodingActivity : WorkflowActivity<string, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        ActivityRuns.Record(context, nameof(ExplodingActivity));
+        throw new InvalidOperationException($"the fuse of {input} blew");
+    }
+}
+
+public sealed class TickActivity : WorkflowActivity<int, int>
+{
+    public override Task<int> RunAsync(WorkflowActivityContext context, int input)
+    {
+        ActivityRuns.Record(context, nameof(TickActivity));
+        return Task.FromResult(input);
+    }
+}
+
+public sealed class StepOneActivity : WorkflowActivity<string, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        ActivityRuns.Record(context, nameof(StepOneActivity));
+        return Task.FromResult(input + "-1");
+    }
+}
+
+public sealed class StepTwoActivity : WorkflowActivity<string, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        ActivityRuns.Record(context, nameof(StepTwoActivity));
+        return Task.FromResult(input + "-2");
+    }
+}
+
+public sealed class StepThreeActivity : WorkflowActivity<string, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        ActivityRuns.Record(context, nameof(StepThreeActivity));
+        return Task.FromResult(input + "-3");
+    }
+}
