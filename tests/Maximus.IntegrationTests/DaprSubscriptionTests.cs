@@ -149,7 +149,7 @@ public sealed class DaprSubscriptionTests
             ["pubsubname"] = Components.PubSub,
             ["topic"] = topic,
             ["traceid"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            ["data"] = data,
+            ["data"] = data?.DeepClone(),
         };
         return new StringContent(cloudEvent.ToJsonString(), Encoding.UTF8, "application/cloudevents+json");
     }

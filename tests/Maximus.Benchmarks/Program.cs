@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.Text.Json;
+using Maximus.Benchmarks;
+using Maximus.ServiceDefaults;
+
+// Benchmarks print one JSON object (--json) on the last line of standard output; progress goes to standard error.
+var root = new RootCommand("Maximus benchmarks: numbers with p50/p95/p99, not timed unit tests.");
+
+var json = new Option<bool>("--json") { Description = "Print the result as one JSON object.", Recursive = true };
+root.Options.Add(json);
+
+var iterations = new Option<int>("--iterations") { Description = "Logs per priority.", DefaultValueFactory = _ => 1000 };
+var concurrency = new Option<int>("--concurrency") { Description = "Concurrent submitters.", DefaultValueFactory = _ => 100 };
+var delay = new Option<int>("--reflector-delay-ms") { Description = "Artificial delay of every reflection (a slow, model-backed reflector).", DefaultValueFactory = _ => 0 };
+var reflection = new Command("reflection", "Submit latency of the reflector client per priority, and no lost logs.") { iterations, concurrency, delay };
+reflection.SetAction(async result =>
+{
+    var r = await ReflectionBenchmark.RunAsync(result.GetValue(iterations), result.GetValue(concurrency), result.GetValue(delay), Console.Error);
+    Print(r, result.GetValue(json));
+    return r.Lost == 0 ? 0 : 1;
+});
+root.Subcommands.Add(reflection);
+
+return await root.Parse(args).InvokeAsync();
+
+static void Print(object result, bool asJson)
+{
+    var text = JsonSerializer.Serialize(result, result.GetType(), new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !asJson });
+    Console.Out.WriteLine(text);
+}
