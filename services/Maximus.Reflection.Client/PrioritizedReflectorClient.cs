@@ -226,7 +226,7 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         }
     }
 
-    private TimeSpan DurableGrace => _options.ShutdownTimeout + _options.BatchInterval + TimeSpan.FromSeconds(5);
+    private TimeSpan DurableGrace => _options.DurableHandoverDelay ?? _options.ShutdownTimeout + _options.BatchInterval + TimeSpan.FromSeconds(5);
 
     private void EnsureStarted()
     {

@@ -24,6 +24,12 @@ public sealed class ReflectorClientOptions
     /// </summary>
     public bool Durable { get; set; }
 
+    /// <summary>
+    /// In durable mode, how long an accepted log waits in the outbox before redelivery takes it over from the
+    /// in-memory path (which removes it once published). Null: shutdown timeout + batch interval + 5 s.
+    /// </summary>
+    public TimeSpan? DurableHandoverDelay { get; set; }
+
     /// <summary>The outbox file. Default: <c>~/.maximus/outbox/{process}.db</c>; the host puts it in its data folder.</summary>
     public string? OutboxPath { get; set; }
 
