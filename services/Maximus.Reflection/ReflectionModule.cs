@@ -12,7 +12,12 @@ public static class ReflectionModule
     public static IServiceCollection AddReflection(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IReflector, HeuristicReflector>();
+        services.TryAddSingleton<HeuristicReflector>();
+
+        // A configured model (an IChatClient in DI, from the LLM layer) reflects; the heuristic reflector otherwise.
+        services.TryAddSingleton<IReflector>(sp => sp.GetService<Microsoft.Extensions.AI.IChatClient>() is { } chat
+            ? ActivatorUtilities.CreateInstance<ChatClientReflector>(sp, chat)
+            : sp.GetRequiredService<HeuristicReflector>());
         services.AddScoped<ReflectionService>();
         services.AddServiceOperations(ReflectionApi.Operations);
         services.AddEventHandler<ExecutionLoggedIntegrationEvent, ExecutionLoggedHandler>();
