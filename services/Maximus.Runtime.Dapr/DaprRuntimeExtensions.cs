@@ -72,6 +72,7 @@ public static partial class DaprRuntimeExtensions
     /// </summary>
     public static WebApplication MapDaprEndpoints(this WebApplication app)
     {
+        app.Use(DropUnreadableEvents);
         app.UseCloudEvents();
         app.MapSubscribeHandler();
         app.MapActorsHandlers();
@@ -90,6 +91,31 @@ public static partial class DaprRuntimeExtensions
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// A topic delivery whose body is not JSON at all fails inside the CloudEvents middleware; answering 500 would
+    /// make Dapr retry a message that can never be read, so it is dropped (to the dead-letter topic) instead.
+    /// </summary>
+    private static async Task DropUnreadableEvents(HttpContext http, Func<Task> next)
+    {
+        if (!http.Request.Path.StartsWithSegments("/events"))
+        {
+            await next().ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await next().ConfigureAwait(false);
+        }
+        catch (JsonException ex) when (!http.Response.HasStarted)
+        {
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Maximus.Subscriptions");
+            LogUnreadable(logger, ex, http.Request.Path);
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            await http.Response.WriteAsJsonAsync(new { status = "DROP" }).ConfigureAwait(false);
+        }
     }
 
     private static async Task<IResult> HandleAsync(HttpContext http, Type eventType)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dapr;
 using Dapr.Client;
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
@@ -33,9 +34,23 @@ public sealed class DaprStateStore(DaprClient dapr) : IStateStore
                 return false;
             }
 
-            await dapr.SaveStateAsync(Components.StateStore, key, Serialize(value), new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            return true;
+            try
+            {
+                await dapr.SaveStateAsync(Components.StateStore, key, Serialize(value), new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                return true;
+            }
+            catch (DaprException)
+            {
+                // The store refuses a first write on a key that exists: someone created it meanwhile.
+                var (_, now) = await dapr.GetStateAndETagAsync<JsonElement?>(Components.StateStore, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (!string.IsNullOrEmpty(now))
+                {
+                    return false;
+                }
+
+                throw;
+            }
         }
 
         return await dapr.TrySaveStateAsync(Components.StateStore, key, Serialize(value), etag, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -71,12 +71,13 @@ internal sealed class EmbeddedWorkflowContext : WorkflowContext
 
         var utc = fireAt.Kind == DateTimeKind.Local ? fireAt.ToUniversalTime() : fireAt;
         _engine.Journal.BeginTask(InstanceId, Generation, seq, "timer", "timer", JsonSerializer.Serialize(utc, MaximusJson.Options));
-        var delay = utc - DateTime.UtcNow;
         try
         {
-            if (delay > TimeSpan.Zero)
+            // Task.Delay may return a little early; a durable timer never fires before its time.
+            TimeSpan delay;
+            while ((delay = utc - DateTime.UtcNow) > TimeSpan.Zero)
             {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay + TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -102,9 +103,9 @@ internal sealed class EmbeddedWorkflowContext : WorkflowContext
         {
             while (true)
             {
-                if (_engine.Journal.TryConsumeEvent(InstanceId, eventName, seq, out var payload))
+                if (_engine.Journal.TryConsumeEvent(InstanceId, Generation, eventName, seq, out var payload, out var completedAt))
                 {
-                    _now = _engine.Journal.CompleteTask(InstanceId, Generation, seq, payload).UtcDateTime;
+                    _now = completedAt.UtcDateTime;
                     return Deserialize<T>(payload);
                 }
 

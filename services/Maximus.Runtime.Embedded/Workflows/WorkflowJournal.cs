@@ -162,9 +162,13 @@ public sealed class WorkflowJournal(SqliteDatabase database)
             ("$id", instanceId), ("$name", name), ("$p", payload), ("$now", SqliteDatabase.Now()));
     }
 
-    /// <summary>Takes the oldest unconsumed event of that name for the waiting task <paramref name="seq"/>.</summary>
-    public bool TryConsumeEvent(string instanceId, string name, int seq, out string? payload)
+    /// <summary>
+    /// Takes the oldest unconsumed event of that name for the waiting task <paramref name="seq"/> and completes
+    /// the task with its payload, in one transaction: a crash cannot consume an event without completing the wait.
+    /// </summary>
+    public bool TryConsumeEvent(string instanceId, int generation, string name, int seq, out string? payload, out DateTimeOffset completedAt)
     {
+        completedAt = DateTimeOffset.UtcNow;
         using var c = database.Open();
         using var tx = c.BeginTransaction();
         using var find = SqliteDatabase.Command(
@@ -172,6 +176,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
             "SELECT id, payload FROM workflow_event WHERE instance_id = $id AND name = $name AND consumed_seq IS NULL ORDER BY id LIMIT 1",
             ("$id", instanceId), ("$name", name));
         find.Transaction = tx;
+        long eventId;
         using (var r = find.ExecuteReader())
         {
             if (!r.Read())
@@ -180,14 +185,19 @@ public sealed class WorkflowJournal(SqliteDatabase database)
                 return false;
             }
 
-            var eventId = r.GetInt64(0);
+            eventId = r.GetInt64(0);
             payload = r.IsDBNull(1) ? null : r.GetString(1);
-            r.Close();
-            using var mark = SqliteDatabase.Command(c, "UPDATE workflow_event SET consumed_seq = $seq WHERE id = $eid", ("$seq", seq), ("$eid", eventId));
-            mark.Transaction = tx;
-            mark.ExecuteNonQuery();
         }
 
+        using var mark = SqliteDatabase.Command(c, "UPDATE workflow_event SET consumed_seq = $seq WHERE id = $eid", ("$seq", seq), ("$eid", eventId));
+        mark.Transaction = tx;
+        mark.ExecuteNonQuery();
+        using var complete = SqliteDatabase.Command(
+            c,
+            "UPDATE workflow_journal SET status = 'Completed', output = $o, error = NULL, completed_at = $now WHERE instance_id = $id AND generation = $g AND seq = $seq",
+            ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$o", payload), ("$now", completedAt.ToString("O", CultureInfo.InvariantCulture)));
+        complete.Transaction = tx;
+        complete.ExecuteNonQuery();
         tx.Commit();
         return true;
     }

@@ -17,6 +17,7 @@ namespace Maximus.Runtime.Tests.EventBus;
 /// <see cref="DeliverAsync"/> does what daprd does with it: reads the app's <c>GET /dapr/subscribe</c>, and
 /// POSTs every message of a subscribed topic to its route as an <c>application/cloudevents+json</c> CloudEvent.
 /// Messages of topics nobody subscribes to are not delivered. Only the component <see cref="Components.PubSub"/> exists.
+/// Bulk subscriptions (a batch per POST) are not simulated: delivering to one fails the test.
 /// </summary>
 public sealed class FakeDaprPubSubSidecar
 {
@@ -55,6 +56,12 @@ public sealed class FakeDaprPubSubSidecar
             if (subscription?.Route is not { Length: > 0 } route)
             {
                 continue;
+            }
+
+            if (subscription.BulkSubscribe?.Enabled == true)
+            {
+                throw new InvalidOperationException(
+                    $"{message.Topic} is bulk-subscribed; this fake sidecar delivers single CloudEvents only, not bulk subscribe messages.");
             }
 
             var cloudEvent = new JsonObject
@@ -99,5 +106,7 @@ public sealed class FakeDaprPubSubSidecar
     private sealed record PublishedMessage(string PubSub, string Topic, JsonElement Data);
 
     /// <summary>One entry of <c>GET /dapr/subscribe</c>.</summary>
-    public sealed record Subscription(string PubsubName, string Topic, string? Route, string? DeadLetterTopic);
+    public sealed record Subscription(string PubsubName, string Topic, string? Route, string? DeadLetterTopic, BulkSubscribeOptions? BulkSubscribe = null);
+
+    public sealed record BulkSubscribeOptions(bool Enabled);
 }

@@ -184,6 +184,28 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_event_consumed_right_before_a_crash_is_not_lost_when_the_instance_resumes()
+    {
+        // The crash: the previous process took the event and died right after. Taking the event and completing
+        // the waiting task are one transaction, so the resumed instance replays the wait with the event.
+        var id = NewInstanceId();
+        var journal = new WorkflowJournal(new SqliteDatabase(_directory.File("maximus.db")));
+        journal.CreateInstance(id, nameof(PatientApprovalWorkflow), Json("order-9"));
+        journal.SetStatus(id, WorkflowRunStatus.Running);
+        journal.BeginTask(id, 0, 0, "event", TestWorkflows.ApprovalEvent, null);
+        journal.AddEvent(id, TestWorkflows.ApprovalEvent, Json(new ApprovalDecision(true, "ken")));
+        Assert.True(journal.TryConsumeEvent(id, 0, TestWorkflows.ApprovalEvent, 0, out _, out _));
+        Assert.Equal(JournalEntryStatus.Completed, Assert.Single(journal.LoadEntries(id)).Status);
+
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        await host.Engine.ResumeAsync(id, Ct);
+        var row = await host.WaitForCompletionAsync(id);
+
+        Assert.True(row.Status == WorkflowRunStatus.Completed, $"the resumed instance ended {row.Status}: {row.Failure}");
+        Assert.Equal("order-9 approved by ken", Read<string>(row.Output));
+    }
+
+    [Fact]
     public async Task A_new_engine_resumes_instances_left_running_when_it_starts()
     {
         var id = NewInstanceId();

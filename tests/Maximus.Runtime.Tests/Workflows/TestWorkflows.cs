@@ -24,6 +24,7 @@ public static class TestWorkflows
         options.RegisterWorkflow<FailingWorkflow>();
         options.RegisterWorkflow<CountdownWorkflow>();
         options.RegisterWorkflow<ApprovalWorkflow>();
+        options.RegisterWorkflow<PatientApprovalWorkflow>();
         options.RegisterWorkflow<NapWorkflow>();
         options.RegisterWorkflow<ThreeStepWorkflow>();
         options.RegisterActivity<UppercaseActivity>();
@@ -85,6 +86,18 @@ public sealed class ApprovalWorkflow : Workflow<string, string>
     public override async Task<string> RunAsync(WorkflowContext context, string input)
     {
         var decision = await context.WaitForExternalEventAsync<ApprovalDecision>(TestWorkflows.ApprovalEvent);
+        return $"{input} {(decision.Approved ? "approved" : "rejected")} by {decision.By}";
+    }
+}
+
+/// <summary>Like <see cref="ApprovalWorkflow"/>, but gives up (and fails) after two seconds without a decision.</summary>
+public sealed class PatientApprovalWorkflow : Workflow<string, string>
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(2);
+
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var decision = await context.WaitForExternalEventAsync<ApprovalDecision>(TestWorkflows.ApprovalEvent, Patience);
         return $"{input} {(decision.Approved ? "approved" : "rejected")} by {decision.By}";
     }
 }
