@@ -70,6 +70,19 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
         return await GetAsync(missionId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Answers a risky step's approval request.</summary>
+    public async Task<MissionView> ApproveAsync(string missionId, StepApproval approval, CancellationToken cancellationToken)
+    {
+        var view = await GetAsync(missionId, cancellationToken).ConfigureAwait(false);
+        if (view.Status is MissionWorkflow.Succeeded or MissionWorkflow.Failed)
+        {
+            throw new ProblemException(409, "Mission ended", $"Mission '{missionId}' has ended ({view.Status}).", "missionId");
+        }
+
+        await workflows.RaiseEventAsync(missionId, MissionWorkflow.ApprovalEvent, approval, cancellationToken).ConfigureAwait(false);
+        return view;
+    }
+
     public static MissionView ToView(WorkflowInstanceInfo info)
     {
         var result = Read<MissionResult>(info.OutputJson);
@@ -101,9 +114,14 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             throw ProblemException.Invalid("maxCandidates", "must be from 1 to 10.");
         }
 
-        if (request.MaxReplans is < 0 or > 20)
+        if (request.MaxReplans is < 0 or > 100)
         {
-            throw ProblemException.Invalid("maxReplans", "must be from 0 to 20.");
+            throw ProblemException.Invalid("maxReplans", "must be from 0 to 100.");
+        }
+
+        if (request.ApprovalTimeoutSeconds is < 1 or > 86_400)
+        {
+            throw ProblemException.Invalid("approvalTimeoutSeconds", "must be from 1 to 86400.");
         }
 
         if (request.MissionId is { } id && !AgentIdPattern().IsMatch(id))

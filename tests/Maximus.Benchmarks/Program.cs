@@ -21,6 +21,28 @@ reflection.SetAction(async result =>
 });
 root.Subcommands.Add(reflection);
 
+var suite = new Option<string>("--suite") { Description = "A folder with domain.pddl, instances/*.pddl and optionally ground_truth_plans.json.", Required = true };
+var planner = new Option<string>("--planner") { Description = "symbolic, llm (model only) or llm+wm (model proposes, world model checks).", DefaultValueFactory = _ => "symbolic" };
+var noise = new Option<double>("--proposer-noise") { Description = "Probability that each proposed step is replaced by a random action.", DefaultValueFactory = _ => 0 };
+var seed = new Option<int>("--seed") { Description = "Seed of the proposer noise.", DefaultValueFactory = _ => 42 };
+var limit = new Option<int>("--limit") { Description = "At most this many instances.", DefaultValueFactory = _ => int.MaxValue };
+var planning = new Command("planning", "Every instance of a suite as a full mission; success is the plugin's own goal check.") { suite, planner, noise, seed, limit };
+planning.SetAction(async result =>
+{
+    try
+    {
+        var r = await PlanningBenchmark.RunAsync(result.GetValue(suite)!, result.GetValue(planner)!, result.GetValue(noise), result.GetValue(seed), result.GetValue(limit), Console.Error);
+        Print(r, result.GetValue(json));
+        return 0;
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+});
+root.Subcommands.Add(planning);
+
 return await root.Parse(args).InvokeAsync();
 
 static void Print(object result, bool asJson)

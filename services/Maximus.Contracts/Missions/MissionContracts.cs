@@ -4,6 +4,9 @@ namespace Maximus.Contracts.Missions;
 
 /// <summary>Starts a mission against a plugin (its app id and optional context, e.g. an environment id).</summary>
 /// <param name="Goal">The goal; when null the plugin's state must declare one.</param>
+/// <param name="MaxReplans">Planning rounds after the first (rejected simulations, failed or surprising steps).</param>
+/// <param name="Simulate">Simulate candidates with the world model before executing (SimuRA); off: act and see.</param>
+/// <param name="ApprovalTimeoutSeconds">How long a step marked risky waits for a human approval before the mission fails.</param>
 public sealed record MissionRequest(
     string PluginAppId,
     string? Context = null,
@@ -12,7 +15,12 @@ public sealed record MissionRequest(
     string? Description = null,
     int MaxCandidates = 3,
     int MaxReplans = 3,
-    string? MissionId = null);
+    string? MissionId = null,
+    bool Simulate = true,
+    int ApprovalTimeoutSeconds = 300);
+
+/// <summary>A human's decision on a risky step (raised as the workflow event <c>approval</c>).</summary>
+public sealed record StepApproval(bool Approved, string? By = null, string? Comment = null);
 
 public sealed record MissionAccepted(string MissionId);
 

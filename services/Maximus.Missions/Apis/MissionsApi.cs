@@ -19,5 +19,7 @@ public static class MissionsApi
             call.GetService<MissionService>().GetAsync(call.Route("id"), call.CancellationToken)),
         ServiceOperation.Post<ResumeRequest, MissionView>(AppIds.Orchestrator, "v1/missions/{id}/resume",
             (_, call) => call.GetService<MissionService>().ResumeAsync(call.Route("id"), call.CancellationToken), successStatus: 202),
+        ServiceOperation.Post<StepApproval, MissionView>(AppIds.Orchestrator, "v1/missions/{id}/approvals",
+            (approval, call) => call.GetService<MissionService>().ApproveAsync(call.Route("id"), approval, call.CancellationToken), successStatus: 202),
     ];
 }

@@ -20,6 +20,9 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
 
+    /// <summary>The external event a risky step waits for (<see cref="StepApproval"/>).</summary>
+    public const string ApprovalEvent = "approval";
+
     /// <summary>The critic accepts a candidate whose simulated success probability reaches this.</summary>
     public const double AcceptThreshold = 0.5;
 
@@ -51,42 +54,85 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
             reason = "No goal: the mission request gives none and the plugin's state declares none.";
         }
 
+        // Steps the world model has already accepted from the real state, and the predicted state after them:
+        // a rejected candidate keeps its valid prefix and the planner continues from there (plan repair).
+        var prefix = new List<PlanStep>();
+        var planFrom = state;
         while (reason is null && !goalReached)
         {
             context.SetCustomStatus(new MissionProgress("plan", executed.Count, 0, replans));
             var plan = await context.CallActivityAsync<PlanOutput>(
-                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, state, goal, input.MaxCandidates, feedback.ToList()));
+                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, planFrom, goal, input.MaxCandidates, feedback.ToList()));
             timings["plan"] += plan.DurationMs;
             if (plan.Response.Candidates.Count == 0)
             {
+                if (prefix.Count > 0 && replans < input.MaxReplans)
+                {
+                    // A dead end after the kept prefix: plan again from the real state.
+                    feedback.Add($"no continuation after {prefix.Count} kept step(s): {plan.Response.FailureReason}");
+                    prefix.Clear();
+                    planFrom = state;
+                    replans++;
+                    continue;
+                }
+
                 reason = $"No plan found: {plan.Response.FailureReason ?? "the planner returned no candidate"}.";
                 break;
             }
 
-            context.SetCustomStatus(new MissionProgress("simulate", executed.Count, 0, replans));
-            var simulation = await context.CallActivityAsync<SimulateOutput>(
-                nameof(SimulateActivity), new SimulateInput(belief.Manifest.Actions, state, goal, plan.Response.Candidates));
-            timings["simulate"] += simulation.DurationMs;
-
-            var choice = Critic(plan.Response.Candidates, simulation.Results);
-            if (choice is null)
+            var candidates = plan.Response.Candidates.Select(c => c with { Steps = [.. prefix, .. c.Steps] }).ToList();
+            CandidatePlan chosen;
+            SimulationResult? predicted = null;
+            if (input.Simulate)
             {
-                feedback.AddRange(simulation.Results.Select((r, i) => $"candidate {i + 1} rejected by simulation: {r.Reason ?? "goal not reached"}"));
-                if (++replans > input.MaxReplans)
+                context.SetCustomStatus(new MissionProgress("simulate", executed.Count, 0, replans));
+                var simulation = await context.CallActivityAsync<SimulateOutput>(
+                    nameof(SimulateActivity), new SimulateInput(belief.Manifest.Actions, state, goal, candidates));
+                timings["simulate"] += simulation.DurationMs;
+
+                var choice = Critic(candidates, simulation.Results);
+                if (choice is null)
                 {
-                    reason = $"No candidate passed simulation after {replans} planning rounds: {string.Join("; ", feedback.TakeLast(3))}";
+                    feedback.AddRange(simulation.Results.Select((r, i) => $"candidate {i + 1} rejected by simulation: {r.Reason ?? "goal not reached"}"));
+                    if (++replans > input.MaxReplans)
+                    {
+                        reason = $"No candidate passed simulation after {replans} planning rounds: {string.Join("; ", feedback.TakeLast(3))}";
+                        break;
+                    }
+
+                    KeepLongestValidPrefix(state, candidates, simulation.Results, prefix, ref planFrom);
+                    continue;
                 }
 
-                continue;
+                (chosen, predicted) = choice.Value;
+                LogChosen(logger, missionId, chosen.Steps.Count, predicted.SuccessProbability);
+            }
+            else
+            {
+                chosen = candidates[0];
             }
 
-            var (candidate, predicted) = choice.Value;
-            LogChosen(logger, missionId, candidate.Steps.Count, predicted.SuccessProbability);
+            prefix.Clear();
             var surprise = false;
-            for (var i = 0; i < candidate.Steps.Count; i++)
+            var denied = false;
+            for (var i = 0; i < chosen.Steps.Count; i++)
             {
-                var step = candidate.Steps[i];
-                context.SetCustomStatus(new MissionProgress("execute", executed.Count, candidate.Steps.Count, replans));
+                var step = chosen.Steps[i];
+                if (belief.Manifest.Actions.FirstOrDefault(a => string.Equals(a.Name, step.Action, StringComparison.OrdinalIgnoreCase)) is { Risky: true })
+                {
+                    context.SetCustomStatus(new MissionProgress($"awaiting approval of {step}", executed.Count, chosen.Steps.Count, replans));
+                    var approval = await WaitForApprovalAsync(context, input.ApprovalTimeoutSeconds);
+                    if (approval is not { Approved: true })
+                    {
+                        reason = approval is null
+                            ? $"The risky step {step} was not approved within {input.ApprovalTimeoutSeconds} s."
+                            : $"The risky step {step} was denied{(approval.By is null ? "" : " by " + approval.By)}{(approval.Comment is null ? "" : ": " + approval.Comment)}.";
+                        denied = true;
+                        break;
+                    }
+                }
+
+                context.SetCustomStatus(new MissionProgress("execute", executed.Count, chosen.Steps.Count, replans));
                 var outcome = await context.CallActivityAsync<ExecuteStepResponse>(
                     nameof(ExecuteStepActivity),
                     new ExecuteStepRequest(input.PluginAppId, input.Context, step, $"{missionId}/r{replans}/s{i}", missionId, input.AgentId, executed.Count),
@@ -102,7 +148,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
                 else
                 {
                     executed.Add(step.ToString());
-                    if (result.State is { } observed && i < predicted.Steps.Count && !SameFacts(observed.Facts, predicted.Steps[i].PredictedFacts))
+                    if (predicted is not null && result.State is { } observed && i < predicted.Steps.Count
+                        && !SameFacts(observed.Facts, predicted.Steps[i].PredictedFacts))
                     {
                         surprises++;
                         surprise = true;
@@ -120,6 +167,12 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
                 {
                     break;
                 }
+            }
+
+            planFrom = state;
+            if (denied)
+            {
+                break;
             }
 
             if (surprise && !goalReached && ++replans > input.MaxReplans)
@@ -197,6 +250,47 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Keeps the longest prefix that the world model accepted (beyond the one already kept), and the state predicted
+    /// after it, so the next planning round continues from there instead of starting over.
+    /// </summary>
+    private static void KeepLongestValidPrefix(
+        PluginState real, IReadOnlyList<CandidatePlan> candidates, IReadOnlyList<SimulationResult> simulations, List<PlanStep> prefix, ref PluginState planFrom)
+    {
+        var best = -1;
+        var bestLength = prefix.Count;
+        for (var i = 0; i < Math.Min(candidates.Count, simulations.Count); i++)
+        {
+            var valid = simulations[i].FailedStepIndex ?? (simulations[i].Valid ? simulations[i].Steps.Count : 0);
+            if (valid > bestLength && valid <= simulations[i].Steps.Count)
+            {
+                best = i;
+                bestLength = valid;
+            }
+        }
+
+        if (best < 0)
+        {
+            return;
+        }
+
+        prefix.Clear();
+        prefix.AddRange(candidates[best].Steps.Take(bestLength));
+        planFrom = real with { Facts = simulations[best].Steps[bestLength - 1].PredictedFacts, GoalReached = null };
+    }
+
+    private static async Task<StepApproval?> WaitForApprovalAsync(WorkflowContext context, int timeoutSeconds)
+    {
+        try
+        {
+            return await context.WaitForExternalEventAsync<StepApproval>(ApprovalEvent, TimeSpan.FromSeconds(timeoutSeconds));
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     private static bool SameFacts(IReadOnlyList<ContractLiteral> observed, IReadOnlyList<ContractLiteral> predicted) =>
