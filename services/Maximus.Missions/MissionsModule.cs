@@ -14,7 +14,9 @@ public static class MissionsModule
     public static IServiceCollection AddMissions(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IWorldModel, ContractWorldModel>();
+        services.TryAddSingleton<ContractWorldModel>();
+        services.TryAddSingleton<EmpiricalWorldModel>();
+        services.TryAddSingleton<IWorldModel>(sp => sp.GetRequiredService<ContractWorldModel>());
         services.AddScoped<MissionService>();
         services.AddServiceOperations(MissionsApi.Operations);
         services.AddWorkflowRegistrations(RegisterWorkflows);

@@ -18,6 +18,7 @@ public sealed record PlanStep(string Action, IReadOnlyList<StepArgument> Argumen
 
 /// <summary>Asks the planner for candidate plans from a state to a goal over the plugin's actions.</summary>
 /// <param name="Feedback">Why earlier candidates were rejected (from simulation or execution), for replanning.</param>
+/// <param name="ExcludedSteps">Ground steps not to use (PDDL form, e.g. <c>(fly p1 a b)</c>): the world model expects them to fail.</param>
 public sealed record PlanningRequest(
     IReadOnlyList<PluginAction> Actions,
     PluginState State,
@@ -25,7 +26,8 @@ public sealed record PlanningRequest(
     int MaxCandidates = 1,
     int NodeLimit = 200_000,
     int TimeLimitMs = 10_000,
-    IReadOnlyList<string>? Feedback = null);
+    IReadOnlyList<string>? Feedback = null,
+    IReadOnlyList<string>? ExcludedSteps = null);
 
 public sealed record CandidatePlan(IReadOnlyList<PlanStep> Steps, string Planner);
 

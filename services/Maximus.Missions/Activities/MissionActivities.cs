@@ -46,17 +46,21 @@ public sealed class PlanActivity(IServiceInvoker invoker) : WorkflowActivity<Pla
         var started = Stopwatch.GetTimestamp();
         var response = await invoker.InvokeAsync<PlanningRequest, PlanningResponse>(
             AppIds.Planner, "v1/plans",
-            new PlanningRequest(input.Actions, input.State, input.Goal, input.MaxCandidates, Feedback: input.Feedback)).ConfigureAwait(false);
+            new PlanningRequest(input.Actions, input.State, input.Goal, input.MaxCandidates, Feedback: input.Feedback, ExcludedSteps: input.ExcludedSteps)).ConfigureAwait(false);
         return new PlanOutput(response, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 }
 
-/// <summary>Simulates every candidate with the world model before anything is executed.</summary>
-public sealed class SimulateActivity(IWorldModel worldModel) : WorkflowActivity<SimulateInput, SimulateOutput>
+/// <summary>
+/// Simulates every candidate before anything is executed: the contract model (declared preconditions and effects,
+/// exact) composed with the empirical model (success rates of actions in similar states, learned from outcomes).
+/// </summary>
+public sealed class SimulateActivity(ContractWorldModel contract, EmpiricalWorldModel empirical) : WorkflowActivity<SimulateInput, SimulateOutput>
 {
     public override async Task<SimulateOutput> RunAsync(WorkflowActivityContext context, SimulateInput input)
     {
         var started = Stopwatch.GetTimestamp();
+        var worldModel = new CompositeWorldModel(contract, empirical, input.PluginAppId);
         var results = new List<SimulationResult>(input.Candidates.Count);
         foreach (var candidate in input.Candidates)
         {
@@ -86,12 +90,18 @@ public sealed class ReflectActivity(PrioritizedReflectorClient reflector) : Work
     }
 }
 
-/// <summary>Stores the mission as an episodic memory and announces its completion.</summary>
-public sealed class RememberActivity(IServiceInvoker invoker, IEventBus bus) : WorkflowActivity<RememberInput, RememberOutput>
+/// <summary>Teaches the empirical world model, stores the mission as an episodic memory and announces its completion.</summary>
+public sealed class RememberActivity(IServiceInvoker invoker, IEventBus bus, EmpiricalWorldModel empirical) : WorkflowActivity<RememberInput, RememberOutput>
 {
     public override async Task<RememberOutput> RunAsync(WorkflowActivityContext context, RememberInput input)
     {
         var started = Stopwatch.GetTimestamp();
+        if (input.Outcomes is { Count: > 0 } outcomes)
+        {
+            // The world model learns from what really happened.
+            await empirical.LearnAsync(outcomes, CancellationToken.None).ConfigureAwait(false);
+        }
+
         var tags = new Dictionary<string, string>
         {
             ["missionId"] = input.MissionId,

@@ -16,7 +16,8 @@ public sealed record PlanInput(
     PluginState State,
     IReadOnlyList<ContractLiteral> Goal,
     int MaxCandidates,
-    IReadOnlyList<string> Feedback);
+    IReadOnlyList<string> Feedback,
+    IReadOnlyList<string>? ExcludedSteps = null);
 
 public sealed record PlanOutput(PlanningResponse Response, double DurationMs);
 
@@ -24,7 +25,8 @@ public sealed record SimulateInput(
     IReadOnlyList<PluginAction> Actions,
     PluginState State,
     IReadOnlyList<ContractLiteral> Goal,
-    IReadOnlyList<CandidatePlan> Candidates);
+    IReadOnlyList<CandidatePlan> Candidates,
+    string PluginAppId = "");
 
 public sealed record SimulateOutput(IReadOnlyList<SimulationResult> Results, double DurationMs);
 
@@ -38,6 +40,7 @@ public sealed record RememberInput(
     bool GoalReached,
     int Steps,
     IReadOnlyList<string> Plan,
-    IReadOnlyList<string> Lessons);
+    IReadOnlyList<string> Lessons,
+    IReadOnlyList<OutcomeSample>? Outcomes = null);
 
 public sealed record RememberOutput(string EpisodeId, double DurationMs);

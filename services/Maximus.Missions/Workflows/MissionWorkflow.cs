@@ -58,11 +58,13 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         // a rejected candidate keeps its valid prefix and the planner continues from there (plan repair).
         var prefix = new List<PlanStep>();
         var planFrom = state;
+        var excluded = new List<string>();
+        var outcomes = new List<OutcomeSample>();
         while (reason is null && !goalReached)
         {
             context.SetCustomStatus(new MissionProgress("plan", executed.Count, 0, replans));
             var plan = await context.CallActivityAsync<PlanOutput>(
-                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, planFrom, goal, input.MaxCandidates, feedback.ToList()));
+                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, planFrom, goal, input.MaxCandidates, feedback.ToList(), excluded.ToList()));
             timings["plan"] += plan.DurationMs;
             if (plan.Response.Candidates.Count == 0)
             {
@@ -87,7 +89,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
             {
                 context.SetCustomStatus(new MissionProgress("simulate", executed.Count, 0, replans));
                 var simulation = await context.CallActivityAsync<SimulateOutput>(
-                    nameof(SimulateActivity), new SimulateInput(belief.Manifest.Actions, state, goal, candidates));
+                    nameof(SimulateActivity), new SimulateInput(belief.Manifest.Actions, state, goal, candidates, input.PluginAppId));
                 timings["simulate"] += simulation.DurationMs;
 
                 var choice = Critic(candidates, simulation.Results);
@@ -100,6 +102,13 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
                         break;
                     }
 
+                    // Steps the world model expects to fail (learned from past outcomes) are left out of the next round.
+                    excluded.AddRange(simulation.Results.SelectMany(r => r.Steps)
+                        .Where(p => p.PreconditionsHold && p.Probability < AcceptThreshold)
+                        .Select(p => p.Step)
+                        .Except(excluded, StringComparer.OrdinalIgnoreCase)
+                        .Distinct(StringComparer.OrdinalIgnoreCase)
+                        .ToList());
                     KeepLongestValidPrefix(state, candidates, simulation.Results, prefix, ref planFrom);
                     continue;
                 }
@@ -139,6 +148,11 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
                     StepRetry);
                 timings["execute"] += outcome.DurationMs;
                 var result = outcome.Result;
+                if (predicted is not null && i < predicted.Steps.Count && predicted.Steps[i].PreconditionsHold)
+                {
+                    // Only steps the world model accepted teach it: their failures reveal what the plugin does not declare.
+                    outcomes.Add(new OutcomeSample(input.PluginAppId, step.Action, StepSignature.Of(step, state.Facts), result.Outcome == ActionOutcome.Succeeded));
+                }
                 if (result.Outcome != ActionOutcome.Succeeded)
                 {
                     failures++;
@@ -210,7 +224,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         context.SetCustomStatus(new MissionProgress("remember", executed.Count, executed.Count, replans));
         var remembered = await context.CallActivityAsync<RememberOutput>(
             nameof(RememberActivity),
-            new RememberInput(missionId, input.AgentId, description, status, goalReached, executed.Count, executed, reflection.Reflection.Lessons));
+            new RememberInput(missionId, input.AgentId, description, status, goalReached, executed.Count, executed, reflection.Reflection.Lessons, outcomes));
         timings["remember"] += remembered.DurationMs;
 
         context.SetCustomStatus(new MissionProgress("done", executed.Count, executed.Count, replans));
@@ -263,8 +277,10 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         var bestLength = prefix.Count;
         for (var i = 0; i < Math.Min(candidates.Count, simulations.Count); i++)
         {
-            var valid = simulations[i].FailedStepIndex ?? (simulations[i].Valid ? simulations[i].Steps.Count : 0);
-            if (valid > bestLength && valid <= simulations[i].Steps.Count)
+            // Steps that run and are not expected to fail; a plan kept whole that reaches the goal would only be proposed again.
+            var sim = simulations[i];
+            var valid = sim.Steps.TakeWhile(p => p.PreconditionsHold && p.Probability >= AcceptThreshold).Count();
+            if (valid > bestLength && !(valid >= candidates[i].Steps.Count && sim.GoalReached))
             {
                 best = i;
                 bestLength = valid;

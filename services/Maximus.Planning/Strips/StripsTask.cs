@@ -23,6 +23,19 @@ public sealed class StripsTask
 
     public FactTable Facts { get; }
 
+    /// <summary>The same task without the ground actions whose PDDL form is in <paramref name="excluded"/>.</summary>
+    public StripsTask Without(IReadOnlyCollection<string> excluded)
+    {
+        ArgumentNullException.ThrowIfNull(excluded);
+        if (excluded.Count == 0)
+        {
+            return this;
+        }
+
+        var set = excluded.Select(e => e.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return new StripsTask(Facts, Actions.Where(a => !set.Contains(a.ToString())).ToList(), InitialState, ObjectTypes, StaticPredicates, IgnoredActions);
+    }
+
     /// <summary>Ground actions reachable from the initial state when delete effects are ignored.</summary>
     public IReadOnlyList<GroundAction> Actions { get; }
 

@@ -48,7 +48,7 @@ public sealed class SymbolicPlanner
             return Fail($"goal mentions unknown objects: {string.Join(", ", unknown)}");
         }
 
-        var task = Grounder.Ground(actions, request.State, ct);
+        var task = Grounder.Ground(actions, request.State, ct).Without(request.ExcludedSteps ?? []);
         var stripsGoal = task.CreateGoal(goal);
         if (stripsGoal.Unsatisfiable.Count > 0)
         {

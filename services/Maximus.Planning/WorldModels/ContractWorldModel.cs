@@ -41,7 +41,7 @@ public sealed class ContractWorldModel : IWorldModel
 
         SimulationResult Invalid(int index, string step, string reason, IReadOnlyList<string> unmet)
         {
-            steps.Add(new StepPrediction(index, step, false, unmet, facts.ToList()));
+            steps.Add(new StepPrediction(index, step, false, unmet, facts.ToList(), 0));
             return new SimulationResult(false, false, 0, index, $"step {index} {step}: {reason}", facts.ToList(), steps);
         }
 
@@ -68,7 +68,7 @@ public sealed class ContractWorldModel : IWorldModel
             if (!declared)
             {
                 probability *= UnknownActionProbability;
-                steps.Add(new StepPrediction(i, text, true, [], facts.ToList()));
+                steps.Add(new StepPrediction(i, text, true, [], facts.ToList(), UnknownActionProbability));
                 continue;
             }
 

@@ -37,9 +37,11 @@ public sealed record SimulationResult(
 /// <param name="Step">The step in PDDL form, e.g. <c>(stack a b)</c>.</param>
 /// <param name="UnmetPreconditions">Preconditions that do not hold, e.g. <c>(clear b)</c>.</param>
 /// <param name="PredictedFacts">The facts after the step.</param>
+/// <param name="Probability">The predicted probability that the step succeeds.</param>
 public sealed record StepPrediction(
     int Index,
     string Step,
     bool PreconditionsHold,
     IReadOnlyList<string> UnmetPreconditions,
-    IReadOnlyList<ContractLiteral> PredictedFacts);
+    IReadOnlyList<ContractLiteral> PredictedFacts,
+    double Probability = 1.0);
