@@ -9,6 +9,7 @@ using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Ports;
 using Maximus.Contracts.Reflection;
 using Maximus.Missions.Workflows;
+using Maximus.Missions.WorldModels;
 using Maximus.Reflection.Client;
 using Maximus.Planning.WorldModels;
 
@@ -54,13 +55,19 @@ public sealed class PlanActivity(IServiceInvoker invoker) : WorkflowActivity<Pla
 /// <summary>
 /// Simulates every candidate before anything is executed: the contract model (declared preconditions and effects,
 /// exact) composed with the empirical model (success rates of actions in similar states, learned from outcomes).
+/// With a model configured (an <see cref="Microsoft.Extensions.AI.IChatClient"/>), actions that declare nothing are
+/// simulated by the LLM world model (SimuRA) instead of being assumed to succeed half the time.
 /// </summary>
-public sealed class SimulateActivity(ContractWorldModel contract, EmpiricalWorldModel empirical) : WorkflowActivity<SimulateInput, SimulateOutput>
+public sealed class SimulateActivity(ContractWorldModel contract, EmpiricalWorldModel empirical, IServiceProvider services) : WorkflowActivity<SimulateInput, SimulateOutput>
 {
     public override async Task<SimulateOutput> RunAsync(WorkflowActivityContext context, SimulateInput input)
     {
         var started = Stopwatch.GetTimestamp();
-        var worldModel = new CompositeWorldModel(contract, empirical, input.PluginAppId);
+        var undeclared = input.Actions.Any(a => a.Preconditions is not { Count: > 0 } && a.Effects is not { Count: > 0 });
+        IWorldModel predictor = undeclared && services.GetService(typeof(Microsoft.Extensions.AI.IChatClient)) is Microsoft.Extensions.AI.IChatClient chat
+            ? new LlmWorldModel(chat)
+            : contract;
+        var worldModel = new CompositeWorldModel(predictor, empirical, input.PluginAppId);
         var results = new List<SimulationResult>(input.Candidates.Count);
         foreach (var candidate in input.Candidates)
         {

@@ -112,14 +112,15 @@ public sealed class EmpiricalWorldModel(IStateStore state) : IWorldModel
 }
 
 /// <summary>
-/// The contract model's exact simulation, with each step's probability multiplied by what the empirical model has
-/// learned for that step in its predicted pre-state. The plan's probability is the product.
+/// A state-predicting model's simulation (the contract model, or the LLM model for undeclared actions), with each
+/// step's probability multiplied by what the empirical model has learned for that step in its predicted pre-state.
+/// The plan's probability is the product.
 /// </summary>
-public sealed class CompositeWorldModel(ContractWorldModel contract, EmpiricalWorldModel empirical, string pluginAppId) : IWorldModel
+public sealed class CompositeWorldModel(IWorldModel predictor, EmpiricalWorldModel empirical, string pluginAppId) : IWorldModel
 {
     public async Task<SimulationResult> SimulateAsync(SimulationRequest request, CancellationToken ct)
     {
-        var exact = await contract.SimulateAsync(request, ct).ConfigureAwait(false);
+        var exact = await predictor.SimulateAsync(request, ct).ConfigureAwait(false);
         var steps = new List<StepPrediction>(exact.Steps.Count);
         var probability = 1.0;
         IReadOnlyList<ContractLiteral> before = request.State.Facts;
