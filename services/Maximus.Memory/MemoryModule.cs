@@ -1,6 +1,7 @@
 using Maximus.Contracts.Events;
 using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;
+using Maximus.Memory.Vault;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,6 +17,9 @@ public static class MemoryModule
         services.AddSingleton<EpisodicMemoryStore>();
         services.AddActorType<EpisodicTierActor>();
         services.AddServiceOperations(MemoryApi.Operations);
+        services.AddSingleton<VaultKeyRing>();
+        services.AddScoped<VaultService>();
+        services.AddServiceOperations(VaultApi.Operations);
         services.AddEventHandler<ReflectionCompletedIntegrationEvent, LessonsHandler>();
         return services;
     }

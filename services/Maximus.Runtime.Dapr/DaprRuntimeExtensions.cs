@@ -26,6 +26,7 @@ public static partial class DaprRuntimeExtensions
         services.AddDaprClient(b => b.UseJsonSerializationOptions(new JsonSerializerOptions(MaximusJson.Options)));
         services.AddSingleton<IEventBus, DaprEventBus>();
         services.AddSingleton<IStateStore, DaprStateStore>();
+        services.AddSingleton<ISecretStore, DaprSecretStore>();
         services.AddHttpClient(DaprServiceInvoker.HttpClientName).AddHttpMessageHandler(() => new InvocationHandler());
         services.AddSingleton<IServiceInvoker>(sp =>
             new DaprServiceInvoker(sp.GetRequiredService<IHttpClientFactory>().CreateClient(DaprServiceInvoker.HttpClientName)));

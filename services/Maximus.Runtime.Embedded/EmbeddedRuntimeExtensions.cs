@@ -27,6 +27,9 @@ public static class EmbeddedRuntimeExtensions
 
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<IStateStore, SqliteStateStore>();
+        services.TryAddSingleton<LocalSecretStore>();
+        services.TryAddSingleton<ISecretStore>(sp => sp.GetRequiredService<LocalSecretStore>());
+        services.TryAddSingleton<IWritableSecretStore>(sp => sp.GetRequiredService<LocalSecretStore>());
         services.TryAddSingleton<EmbeddedEventBus>();
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<IEventBus>(sp => sp.GetRequiredService<EmbeddedEventBus>());
