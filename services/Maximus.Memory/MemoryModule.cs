@@ -16,6 +16,8 @@ public static class MemoryModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EpisodicMemoryStore>();
         services.AddActorType<EpisodicTierActor>();
+        services.AddActorType<CoreMemoryActor>();
+        services.AddServiceOperations(CoreMemoryApi.Operations);
         services.AddServiceOperations(MemoryApi.Operations);
         services.AddSingleton<VaultKeyRing>();
         services.AddScoped<VaultService>();

@@ -6,7 +6,6 @@ using Maximus.Contracts;
 using Maximus.Contracts.Ports;
 using Maximus.Hosting;
 using Maximus.Memory.Vault;
-using Maximus.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -159,8 +158,9 @@ public sealed class VaultTests : IAsyncLifetime
     private async Task<IHost> StartAsync()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Information" });
-        builder.AddMaximusLogging(toStandardError: true);
+        // Every log line of the host goes to the capturing provider (and nowhere else).
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddProvider(_logs);
         builder.AddMaximus(new MaximusHostSettings([AppIds.Memory], RuntimeKind.Embedded, _dataDir));
         var host = builder.Build();
