@@ -28,6 +28,9 @@ public sealed class DaprServiceInvoker(HttpClient http) : IServiceInvoker
     public Task<TResponse> GetAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
         SendAsync<TResponse>(appId, method, new HttpRequestMessage(HttpMethod.Get, Address(appId, method)), cancellationToken);
 
+    public Task<TResponse> DeleteAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
+        SendAsync<TResponse>(appId, method, new HttpRequestMessage(HttpMethod.Delete, Address(appId, method)), cancellationToken);
+
     private static Uri Address(string appId, string method) => new($"http://{appId}/{method.TrimStart('/')}");
 
     private async Task<TResponse> SendAsync<TResponse>(string appId, string method, HttpRequestMessage message, CancellationToken cancellationToken)

@@ -24,6 +24,9 @@ public sealed class EmbeddedServiceInvoker(IEnumerable<ServiceOperation> operati
     public Task<TResponse> GetAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
         DispatchAsync<TResponse>(appId, "GET", method, null, cancellationToken);
 
+    public Task<TResponse> DeleteAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
+        DispatchAsync<TResponse>(appId, "DELETE", method, null, cancellationToken);
+
     private async Task<TResponse> DispatchAsync<TResponse>(string appId, string verb, string method, byte[]? body, CancellationToken cancellationToken)
     {
         if (!_byApp.TryGetValue(appId, out var candidates))

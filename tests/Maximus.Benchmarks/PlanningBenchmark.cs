@@ -272,4 +272,7 @@ public sealed class NoisyPlannerInvoker(IServiceInvoker inner, NoisyProposals no
 
     public Task<TResponse> GetAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
         inner.GetAsync<TResponse>(appId, method, cancellationToken);
+
+    public Task<TResponse> DeleteAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
+        inner.DeleteAsync<TResponse>(appId, method, cancellationToken);
 }

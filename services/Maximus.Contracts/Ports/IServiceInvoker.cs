@@ -10,6 +10,10 @@ public interface IServiceInvoker
 
     /// <summary>Invokes a GET method.</summary>
     Task<TResponse> GetAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default);
+
+    /// <summary>Invokes a DELETE method (added after v1 of this port: invokers written before it refuse DELETE).</summary>
+    Task<TResponse> DeleteAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not invoke DELETE methods.");
 }
 
 /// <summary>An invocation failed. <see cref="Status"/> is the HTTP status (503 when the app was unreachable).</summary>
