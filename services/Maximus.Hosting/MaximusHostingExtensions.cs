@@ -1,6 +1,7 @@
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
 using Maximus.Execution;
+using Maximus.Llm;
 using Maximus.Memory;
 using Maximus.Missions;
 using Maximus.Planning;
@@ -52,6 +53,12 @@ public static class MaximusHostingExtensions
         if (settings.Hosts(AppIds.PddlPlugin))
         {
             services.AddPddlPlugin();
+        }
+
+        // The roles that use a model; without a configured provider this registers no IChatClient.
+        if (settings.Hosts(AppIds.Planner) || settings.Hosts(AppIds.Reflector) || settings.Hosts(AppIds.Orchestrator))
+        {
+            builder.AddLlm();
         }
 
         if (settings.Runtime == RuntimeKind.Embedded)

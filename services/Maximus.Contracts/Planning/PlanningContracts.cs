@@ -19,6 +19,11 @@ public sealed record PlanStep(string Action, IReadOnlyList<StepArgument> Argumen
 /// <summary>Asks the planner for candidate plans from a state to a goal over the plugin's actions.</summary>
 /// <param name="Feedback">Why earlier candidates were rejected (from simulation or execution), for replanning.</param>
 /// <param name="ExcludedSteps">Ground steps not to use (PDDL form, e.g. <c>(fly p1 a b)</c>): the world model expects them to fail.</param>
+/// <param name="Planner">
+/// <c>auto</c> (the default; null means the same), <c>symbolic</c> or <c>llm</c>. Auto keeps the symbolic planner whenever
+/// an action declares effects, and uses the LLM planner (when a model is configured) for actions without STRIPS effects;
+/// <c>llm</c> without a configured model is answered by the symbolic planner.
+/// </param>
 public sealed record PlanningRequest(
     IReadOnlyList<PluginAction> Actions,
     PluginState State,
@@ -27,7 +32,8 @@ public sealed record PlanningRequest(
     int NodeLimit = 200_000,
     int TimeLimitMs = 10_000,
     IReadOnlyList<string>? Feedback = null,
-    IReadOnlyList<string>? ExcludedSteps = null);
+    IReadOnlyList<string>? ExcludedSteps = null,
+    string? Planner = "auto");
 
 public sealed record CandidatePlan(IReadOnlyList<PlanStep> Steps, string Planner);
 

@@ -1,7 +1,7 @@
 using Maximus.Contracts;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Ports;
-using Maximus.Planning.Symbolic;
+using Maximus.Planning.Llm;
 
 namespace Maximus.Planning.Apis;
 
@@ -13,7 +13,7 @@ public static class PlannerApi
         ServiceOperation.Post<PlanningRequest, PlanningResponse>(AppIds.Planner, "v1/plans", (request, call) =>
         {
             Validate(request);
-            return Task.Run(() => call.GetService<SymbolicPlanner>().Plan(request, call.CancellationToken), call.CancellationToken);
+            return call.GetService<PlannerRouter>().PlanAsync(request, call.CancellationToken);
         }),
     ];
 
@@ -47,6 +47,11 @@ public static class PlannerApi
         if (request.TimeLimitMs is < 1 or > 600_000)
         {
             throw ProblemException.Invalid("timeLimitMs", "must be from 1 to 600000.");
+        }
+
+        if (request.Planner is { } planner && !PlannerRouter.Names.Contains(planner.Trim(), StringComparer.OrdinalIgnoreCase))
+        {
+            throw ProblemException.Invalid("planner", $"must be {string.Join(", ", PlannerRouter.Names)} (or omitted).");
         }
     }
 }
