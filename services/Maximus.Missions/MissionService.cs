@@ -119,6 +119,11 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             throw ProblemException.Invalid("maxReplans", "must be from 0 to 100.");
         }
 
+        if (request.Planner is not (null or "auto" or "symbolic" or "llm"))
+        {
+            throw ProblemException.Invalid("planner", "must be auto, symbolic or llm.");
+        }
+
         if (request.ApprovalTimeoutSeconds is < 1 or > 86_400)
         {
             throw ProblemException.Invalid("approvalTimeoutSeconds", "must be from 1 to 86400.");

@@ -75,6 +75,7 @@ public static class PlanningBenchmark
         await host.StartAsync().ConfigureAwait(false);
         var invoker = host.Services.GetRequiredService<IServiceInvoker>();
         var simulate = planner != "llm";
+        var proposer = planner == "symbolic" ? "symbolic" : "llm";
         progress.WriteLine($"planning: {instances.Count} instances of {suite}, planner {planner}{(noise > 0 ? $", proposer noise {noise}" : "")}");
 
         var times = new List<double>();
@@ -87,7 +88,7 @@ public static class PlanningBenchmark
             var name = Path.GetFileName(instance);
             var problem = await File.ReadAllTextAsync(instance).ConfigureAwait(false);
             var watch = Stopwatch.StartNew();
-            var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, noise > 0 ? 60 : 3).ConfigureAwait(false);
+            var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, noise > 0 ? 60 : 3, proposer).ConfigureAwait(false);
             times.Add(watch.Elapsed.TotalMilliseconds);
             if (result is { Status: "Succeeded", GoalReached: true })
             {
@@ -106,7 +107,7 @@ public static class PlanningBenchmark
             if (noise > 0)
             {
                 // The same proposals, executed as proposed: no simulation, no second chance.
-                var raw = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate: false, maxReplans: 0).ConfigureAwait(false);
+                var raw = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate: false, maxReplans: 0, proposer).ConfigureAwait(false);
                 if (raw is { Status: "Succeeded", GoalReached: true })
                 {
                     uncheckedSucceeded++;
@@ -136,13 +137,13 @@ public static class PlanningBenchmark
     }
 
     private static async Task<MissionResult?> RunMissionAsync(
-        IServiceInvoker invoker, string domain, string problem, string domainFile, string problemFile, bool simulate, int maxReplans)
+        IServiceInvoker invoker, string domain, string problem, string domainFile, string problemFile, bool simulate, int maxReplans, string proposer)
     {
         var env = await invoker.InvokeAsync<CreateEnvironmentRequest, EnvironmentCreated>(
             AppIds.PddlPlugin, "v1/environments", new CreateEnvironmentRequest(domain, problem, domainFile, problemFile)).ConfigureAwait(false);
         var accepted = await invoker.InvokeAsync<MissionRequest, MissionAccepted>(
             AppIds.Orchestrator, "v1/missions",
-            new MissionRequest(AppIds.PddlPlugin, env.EnvironmentId, "bench", MaxCandidates: 3, MaxReplans: maxReplans, Simulate: simulate)).ConfigureAwait(false);
+            new MissionRequest(AppIds.PddlPlugin, env.EnvironmentId, "bench", MaxCandidates: 3, MaxReplans: maxReplans, Simulate: simulate, Planner: proposer)).ConfigureAwait(false);
         while (true)
         {
             var view = await invoker.GetAsync<MissionView>(AppIds.Orchestrator, $"v1/missions/{accepted.MissionId}").ConfigureAwait(false);

@@ -7,6 +7,7 @@ namespace Maximus.Contracts.Missions;
 /// <param name="MaxReplans">Planning rounds after the first (rejected simulations, failed or surprising steps).</param>
 /// <param name="Simulate">Simulate candidates with the world model before executing (SimuRA); off: act and see.</param>
 /// <param name="ApprovalTimeoutSeconds">How long a step marked risky waits for a human approval before the mission fails.</param>
+/// <param name="Planner">auto, symbolic or llm (see the planner's API); with <see cref="Simulate"/> "llm" is LLM-proposes, world-model-checks.</param>
 public sealed record MissionRequest(
     string PluginAppId,
     string? Context = null,
@@ -17,7 +18,8 @@ public sealed record MissionRequest(
     int MaxReplans = 3,
     string? MissionId = null,
     bool Simulate = true,
-    int ApprovalTimeoutSeconds = 300);
+    int ApprovalTimeoutSeconds = 300,
+    string? Planner = "auto");
 
 /// <summary>A human's decision on a risky step (raised as the workflow event <c>approval</c>).</summary>
 public sealed record StepApproval(bool Approved, string? By = null, string? Comment = null);

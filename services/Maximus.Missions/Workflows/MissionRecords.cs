@@ -17,7 +17,8 @@ public sealed record PlanInput(
     IReadOnlyList<ContractLiteral> Goal,
     int MaxCandidates,
     IReadOnlyList<string> Feedback,
-    IReadOnlyList<string>? ExcludedSteps = null);
+    IReadOnlyList<string>? ExcludedSteps = null,
+    string? Planner = "auto");
 
 public sealed record PlanOutput(PlanningResponse Response, double DurationMs);
 

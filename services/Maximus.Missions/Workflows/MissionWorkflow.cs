@@ -64,7 +64,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         {
             context.SetCustomStatus(new MissionProgress("plan", executed.Count, 0, replans));
             var plan = await context.CallActivityAsync<PlanOutput>(
-                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, planFrom, goal, input.MaxCandidates, feedback.ToList(), excluded.ToList()));
+                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, planFrom, goal, input.MaxCandidates, feedback.ToList(), excluded.ToList(), input.Planner));
             timings["plan"] += plan.DurationMs;
             if (plan.Response.Candidates.Count == 0)
             {
