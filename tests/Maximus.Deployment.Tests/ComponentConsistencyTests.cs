@@ -123,7 +123,8 @@ public sealed class ComponentConsistencyTests
                 Assert.False(string.IsNullOrEmpty(policy?["namespace"].AsText()), $"{configuration}: policy for {appId} has no namespace");
             }
 
-            var callers = policies.Select(p => p?["appId"].AsText()).ToList();
+            // Dapr keys policies by app id AND namespace (the same app id in two namespaces is two callers).
+            var callers = policies.Select(p => (p?["appId"].AsText(), p?["namespace"].AsText())).ToList();
             Assert.True(callers.Distinct().Count() == callers.Count, $"{configuration}: a caller has two policies");
         }
     }

@@ -9,7 +9,8 @@ namespace Maximus.Deployment.Tests;
 /// and evaluates the manifest against it. Layout of the fixtures:
 /// <c>crds/&lt;group&gt;/&lt;kind&gt;_&lt;version&gt;.json</c> for custom resources (Dapr, kustomize,
 /// Knative, KServe, Argo CD) and <c>kubernetes/&lt;release&gt;-standalone-strict/&lt;kind&gt;[-&lt;group
-/// prefix&gt;]-&lt;version&gt;.json</c> for built-in kinds. A manifest without a schema fails.
+/// prefix&gt;]-&lt;version&gt;.json</c> for built-in kinds. A manifest without a schema fails; the one exception
+/// is apps/v1 StatefulSet, which the fixtures lack and whose schema is derived from the Deployment schema.
 /// </summary>
 internal sealed class ManifestSchemas(string schemaRoot)
 {
@@ -66,20 +67,30 @@ internal sealed class ManifestSchemas(string schemaRoot)
 
         var candidates = Candidates(apiVersion, kind);
         var schemaFile = candidates.FirstOrDefault(File.Exists);
-        if (schemaFile is null)
+        JsonSchema schema;
+        string relativeSchema;
+        if (schemaFile is not null)
+        {
+            schema = loaded.GetOrAdd(schemaFile, Load);
+            relativeSchema = Path.GetRelativePath(schemaRoot, schemaFile);
+        }
+        else if (apiVersion == "apps/v1" && kind == "StatefulSet" && DeploymentSchemaFile() is { } deployment)
+        {
+            schema = loaded.GetOrAdd("derived:" + deployment, _ => DerivedStatefulSetSchema(deployment));
+            relativeSchema = $"derived statefulset-apps-v1 (from {Path.GetRelativePath(schemaRoot, deployment)})";
+        }
+        else
         {
             return SchemaVerdict.Fail(null, $"no schema for apiVersion '{apiVersion}' kind '{kind}'; looked for "
                 + string.Join(", ", candidates.Select(c => Path.GetRelativePath(schemaRoot, c))));
         }
 
-        var schema = loaded.GetOrAdd(schemaFile, Load);
         var results = schema.Evaluate(manifest, new EvaluationOptions
         {
             OutputFormat = OutputFormat.List,
             EvaluateAs = SpecVersion.Draft7,
         });
 
-        var relativeSchema = Path.GetRelativePath(schemaRoot, schemaFile);
         if (results.IsValid)
         {
             return new SchemaVerdict(relativeSchema, []);
@@ -95,6 +106,63 @@ internal sealed class ManifestSchemas(string schemaRoot)
     }
 
     private static string Show(string pointer) => pointer.Length == 0 ? "/" : pointer;
+
+    private string? DeploymentSchemaFile() => Candidates("apps/v1", "Deployment").FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The fixtures hold no StatefulSet schema (Qdrant and Redis are StatefulSets). Rather than let them pass
+    /// unchecked, this derives one from the strict Deployment schema of the same release: the pod template and
+    /// selector are the Deployment's (so every container, probe and volume is checked strictly), the
+    /// StatefulSet-only fields are typed and closed, and each volume claim template is checked against the
+    /// PersistentVolumeClaim template schema that the Deployment schema carries (ephemeral volumes).
+    /// </summary>
+    private static JsonSchema DerivedStatefulSetSchema(string deploymentSchemaFile)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(deploymentSchemaFile))!.AsObject();
+        root.Remove("$schema");
+        root["description"] = "StatefulSet (apps/v1), derived from the Deployment schema by the deployment tests.";
+        var properties = root["properties"]!.AsObject();
+        properties["kind"]!["enum"] = new JsonArray("StatefulSet");
+        var spec = properties["spec"]!["properties"]!.AsObject();
+        var maxUnavailable = spec["strategy"]!["properties"]!["rollingUpdate"]!["properties"]!["maxUnavailable"]!.DeepClone();
+        var claimTemplate = spec["template"]!["properties"]!["spec"]!["properties"]!["volumes"]!["items"]!["properties"]!
+            ["ephemeral"]!["properties"]!["volumeClaimTemplate"]!.DeepClone().AsObject();
+        claimTemplate["properties"]!.AsObject()["apiVersion"] = Nullable("string");
+        claimTemplate["properties"]!.AsObject()["kind"] = Nullable("string");
+        spec.Remove("strategy");
+        spec.Remove("paused");
+        spec.Remove("progressDeadlineSeconds");
+        spec["serviceName"] = Nullable("string");
+        spec["podManagementPolicy"] = Enum("OrderedReady", "Parallel");
+        spec["updateStrategy"] = Closed(new JsonObject
+        {
+            ["type"] = Enum("RollingUpdate", "OnDelete"),
+            ["rollingUpdate"] = Closed(new JsonObject { ["maxUnavailable"] = maxUnavailable, ["partition"] = Nullable("integer") }),
+        });
+        spec["persistentVolumeClaimRetentionPolicy"] = Closed(new JsonObject
+        {
+            ["whenDeleted"] = Enum("Retain", "Delete"),
+            ["whenScaled"] = Enum("Retain", "Delete"),
+        });
+        spec["ordinals"] = Closed(new JsonObject { ["start"] = Nullable("integer") });
+        spec["volumeClaimTemplates"] = new JsonObject { ["type"] = new JsonArray("array", "null"), ["items"] = claimTemplate };
+        return JsonSchema.FromText(root.ToJsonString());
+
+        static JsonObject Nullable(string type) => new() { ["type"] = new JsonArray(type, "null") };
+
+        static JsonObject Enum(params string[] values) => new()
+        {
+            ["type"] = new JsonArray("string", "null"),
+            ["enum"] = new JsonArray([.. values.Select(v => (JsonNode?)JsonValue.Create(v)), null]),
+        };
+
+        static JsonObject Closed(JsonObject properties) => new()
+        {
+            ["type"] = new JsonArray("object", "null"),
+            ["properties"] = properties,
+            ["additionalProperties"] = false,
+        };
+    }
 
     private static JsonSchema Load(string file)
     {

@@ -22,6 +22,9 @@ internal static class Repository
     public static IReadOnlySet<string> KnownAppIds { get; } =
         new HashSet<string>([.. AppIds.Services, AppIds.PddlPlugin, CliAppId], StringComparer.Ordinal);
 
+    /// <summary>The apps the host runs, each its own Deployment: the five services and the PDDL plugin.</summary>
+    public static IReadOnlyList<string> Roles { get; } = [.. AppIds.Services, AppIds.PddlPlugin];
+
     public static IReadOnlySet<string> ComponentNames { get; } = new HashSet<string>(
         [Components.PubSub, Components.StateStore, Components.SecretStore, Components.Configuration, Components.Resiliency],
         StringComparer.Ordinal);

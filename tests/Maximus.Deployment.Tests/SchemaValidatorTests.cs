@@ -153,4 +153,45 @@ public sealed class SchemaValidatorTests
         Assert.False(invalid.IsValid);
         Assert.Contains(invalid.Errors, e => e.StartsWith("/spec/replicas", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Stateful_sets_are_checked_against_a_schema_derived_from_the_deployment_schema()
+    {
+        const string StatefulSet = """
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: qdrant
+            spec:
+              serviceName: qdrant-headless
+              FIELD
+              selector:
+                matchLabels: {app: qdrant}
+              template:
+                metadata:
+                  labels: {app: qdrant}
+                spec:
+                  containers:
+                    - name: qdrant
+                      image: qdrant/qdrant:v1.19.0-unprivileged
+                      volumeMounts: [{name: storage, mountPath: /qdrant/storage}]
+              volumeClaimTemplates:
+                - metadata: {name: storage}
+                  spec:
+                    accessModes: ["ReadWriteOnce"]
+                    resources: {requests: {storage: CLAIM}}
+            """;
+        var schemas = Schemas();
+
+        var valid = schemas.Validate(Parse(StatefulSet.Replace("FIELD", "podManagementPolicy: Parallel", StringComparison.Ordinal).Replace("CLAIM", "20Gi", StringComparison.Ordinal)));
+        var unknownField = schemas.Validate(Parse(StatefulSet.Replace("FIELD", "strategy: {type: Recreate}", StringComparison.Ordinal).Replace("CLAIM", "20Gi", StringComparison.Ordinal)));
+        var badClaim = schemas.Validate(Parse(StatefulSet.Replace("FIELD", "replicas: 1", StringComparison.Ordinal).Replace("CLAIM", "[20Gi]", StringComparison.Ordinal)));
+        var badPolicy = schemas.Validate(Parse(StatefulSet.Replace("FIELD", "podManagementPolicy: Sometimes", StringComparison.Ordinal).Replace("CLAIM", "20Gi", StringComparison.Ordinal)));
+
+        Assert.True(valid.IsValid, valid.ToString());
+        Assert.StartsWith("derived statefulset-apps-v1", valid.Schema, StringComparison.Ordinal);
+        Assert.False(unknownField.IsValid, "a Deployment-only field passed");
+        Assert.False(badClaim.IsValid, "a malformed volume claim template passed");
+        Assert.False(badPolicy.IsValid, "an unknown pod management policy passed");
+    }
 }

@@ -1,0 +1,354 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Maximus.Hosting;
+using Maximus.ServiceDefaults;
+
+namespace Maximus.Benchmarks;
+
+/// <summary>
+/// Cold start of the published <c>Maximus.Host</c>: for each role, <c>--runs</c> fresh processes
+/// (<c>--runtime embedded</c>, a free loopback port, an empty data folder), each timed from process start to the first
+/// 200 from <c>/health/ready</c>. The host is published first (Release, ReadyToRun for this machine's RID; when that
+/// cannot be restored, framework-dependent IL), or taken from <c>--host-dir</c>.
+/// </summary>
+public static class ColdStartBenchmark
+{
+    public const double TargetMs = 1000;
+
+    public sealed record RoleResult(
+        string Role, int Runs, int Failures, double P50, double P95, double P99, double Mean, double Min, double Max, IReadOnlyList<double> SamplesMs);
+
+    public sealed record PublishInfo(string Mode, string? RuntimeIdentifier, bool SelfContained, string HostPath, double PublishMs, string? Note);
+
+    public sealed record Result(
+        string Benchmark,
+        PublishInfo Publish,
+        string Runtime,
+        int RunsPerRole,
+        int WarmupRunsPerRole,
+        IReadOnlyList<RoleResult> Roles,
+        double P50,
+        double P95,
+        double P99,
+        double TargetMs,
+        bool MeetsTarget,
+        int ProcessorCount,
+        string Os);
+
+    /// <summary>The <c>coldstart</c> subcommand; <paramref name="json"/> is the root's recursive <c>--json</c> option.</summary>
+    public static Command CreateCommand(Option<bool> json)
+    {
+        var role = new Option<string>("--role") { Description = "A role, several (comma-separated) or all (each role measured on its own).", DefaultValueFactory = _ => "all" };
+        var runs = new Option<int>("--runs") { Description = "Measured starts per role.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured starts per role before the measured ones.", DefaultValueFactory = _ => 0 };
+        var hostDir = new Option<string?>("--host-dir") { Description = "A published Maximus.Host folder to use instead of publishing." };
+        var timeout = new Option<int>("--timeout-seconds") { Description = "Give up on a start after this long.", DefaultValueFactory = _ => 60 };
+        var command = new Command("coldstart", "Process start to /health/ready 200 of the published host, per role (p50/p95 ms).") { role, runs, warmup, hostDir, timeout };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            IReadOnlyList<string> roles;
+            try
+            {
+                roles = ParseRoles(result.GetValue(role)!);
+                if (result.GetValue(runs) < 1 || result.GetValue(warmup) < 0 || result.GetValue(timeout) < 1)
+                {
+                    throw new ArgumentException("--runs and --timeout-seconds must be at least 1, --warmup at least 0.");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            var r = await RunAsync(roles, result.GetValue(runs), result.GetValue(warmup), result.GetValue(hostDir),
+                TimeSpan.FromSeconds(result.GetValue(timeout)), Console.Error, cancellationToken).ConfigureAwait(false);
+            var asJson = result.GetValue(json);
+            Console.Out.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !asJson }));
+            return r.Roles.All(x => x.Failures == 0) ? 0 : 1;
+        });
+        return command;
+    }
+
+    public static IReadOnlyList<string> ParseRoles(string role)
+    {
+        if (string.Equals(role, MaximusHostSettings.AllRoles, StringComparison.OrdinalIgnoreCase))
+        {
+            return MaximusHostSettings.KnownRoles;
+        }
+
+        var roles = role.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = roles.Where(r => !MaximusHostSettings.KnownRoles.Contains(r, StringComparer.Ordinal)).ToList();
+        return roles.Length > 0 && unknown.Count == 0
+            ? roles
+            : throw new ArgumentException($"--role must be one of {string.Join('|', MaximusHostSettings.KnownRoles)}|all, not '{role}'.");
+    }
+
+    public static async Task<Result> RunAsync(
+        IReadOnlyList<string> roles, int runs, int warmup, string? hostDir, TimeSpan timeout, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var publish = hostDir is null
+            ? await PublishAsync(progress, cancellationToken).ConfigureAwait(false)
+            : Locate(hostDir);
+        progress.WriteLine($"coldstart: {publish.Mode}{(publish.RuntimeIdentifier is null ? "" : " " + publish.RuntimeIdentifier)} host at {publish.HostPath}");
+
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), PooledConnectionLifetime = TimeSpan.Zero })
+        {
+            Timeout = TimeSpan.FromSeconds(5),
+        };
+
+        var results = new List<RoleResult>();
+        foreach (var role in roles)
+        {
+            for (var i = 0; i < warmup; i++)
+            {
+                await StartOnceAsync(publish.HostPath, role, http, timeout, cancellationToken).ConfigureAwait(false);
+            }
+
+            var samples = new List<double>();
+            var failures = 0;
+            for (var i = 0; i < runs; i++)
+            {
+                var ms = await StartOnceAsync(publish.HostPath, role, http, timeout, cancellationToken).ConfigureAwait(false);
+                if (ms is { } value)
+                {
+                    samples.Add(value);
+                }
+                else
+                {
+                    failures++;
+                }
+            }
+
+            var p = Percentiles.Of(samples);
+            var roleResult = new RoleResult(role, runs, failures, Round(p.P50), Round(p.P95), Round(p.P99), Round(p.Mean),
+                samples.Count == 0 ? 0 : Round(samples.Min()), Round(p.Max), [.. samples.Select(Round)]);
+            results.Add(roleResult);
+            progress.WriteLine($"  {role,-12} p50 {roleResult.P50,7:F1} ms   p95 {roleResult.P95,7:F1} ms   max {roleResult.Max,7:F1} ms{(failures > 0 ? $"   {failures} failed" : "")}");
+        }
+
+        var all = Percentiles.Of([.. results.SelectMany(r => r.SamplesMs)]);
+        var meets = results.All(r => r.Failures == 0 && r.P95 < TargetMs);
+        return new Result("coldstart", publish, "embedded", runs, warmup, results, Round(all.P50), Round(all.P95), Round(all.P99), TargetMs, meets,
+            Environment.ProcessorCount, RuntimeInformation.OSDescription);
+    }
+
+    /// <summary>One start: milliseconds from <see cref="Process.Start()"/> to the first 200 of /health/ready, or null.</summary>
+    private static async Task<double?> StartOnceAsync(string hostPath, string role, HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var dataDir = Directory.CreateTempSubdirectory("maximus-coldstart-").FullName;
+        var ready = new Uri($"http://127.0.0.1:{port}/health/ready");
+        var start = HostStartInfo(hostPath, ["--role", role, "--runtime", "embedded", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir]);
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            while (clock.Elapsed < timeout)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync(ready, cancellationToken).ConfigureAwait(false);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        return clock.Elapsed.TotalMilliseconds;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        finally
+        {
+            await StopAsync(process).ConfigureAwait(false);
+            DeleteQuietly(dataDir);
+        }
+    }
+
+    private static ProcessStartInfo HostStartInfo(string hostPath, IEnumerable<string> arguments)
+    {
+        var appHost = Path.Combine(hostPath, OperatingSystem.IsWindows() ? "Maximus.Host.exe" : "Maximus.Host");
+        var start = File.Exists(appHost)
+            ? new ProcessStartInfo(appHost)
+            : new ProcessStartInfo(DotnetPath()) { ArgumentList = { Path.Combine(hostPath, "Maximus.Host.dll") } };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.WorkingDirectory = hostPath;
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment.Remove("ASPNETCORE_URLS");
+        start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        return start;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone, or never started.
+        }
+    }
+
+    /// <summary>
+    /// Publishes the host (Release) into a folder under the temp directory, with its own artifacts folder so the
+    /// repository's obj/ folders are left alone. ReadyToRun for this machine's RID when it restores; otherwise IL.
+    /// </summary>
+    private static async Task<PublishInfo> PublishAsync(TextWriter progress, CancellationToken cancellationToken)
+    {
+        var project = Path.Combine(RepositoryRoot(), "services", "Maximus.Host", "Maximus.Host.csproj");
+        var work = Path.Combine(Path.GetTempPath(), "maximus-coldstart");
+        var rid = RuntimeIdentifier();
+        var clock = Stopwatch.StartNew();
+
+        var r2r = Path.Combine(work, $"r2r-{rid}");
+        progress.WriteLine($"coldstart: publishing {project} (Release, ReadyToRun, {rid})");
+        var code = await DotnetAsync(
+            ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "false", "-p:PublishReadyToRun=true",
+             "--artifacts-path", Path.Combine(work, "artifacts"), "-o", r2r, "--nologo"],
+            progress, cancellationToken).ConfigureAwait(false);
+        if (code == 0)
+        {
+            return new PublishInfo("ReadyToRun", rid, SelfContained: false, r2r, Round(clock.Elapsed.TotalMilliseconds), null);
+        }
+
+        var il = Path.Combine(work, "framework-dependent");
+        progress.WriteLine("coldstart: ReadyToRun publish failed (runtime pack or crossgen not restorable?); publishing framework-dependent IL");
+        code = await DotnetAsync(
+            ["publish", project, "-c", "Release", "--artifacts-path", Path.Combine(work, "artifacts-il"), "-o", il, "--nologo"],
+            progress, cancellationToken).ConfigureAwait(false);
+        return code == 0
+            ? new PublishInfo("framework-dependent", null, SelfContained: false, il, Round(clock.Elapsed.TotalMilliseconds), "ReadyToRun could not be published here.")
+            : throw new InvalidOperationException($"dotnet publish {project} failed with exit code {code}.");
+    }
+
+    private static PublishInfo Locate(string hostDir)
+    {
+        var path = Path.GetFullPath(hostDir);
+        if (!File.Exists(Path.Combine(path, "Maximus.Host.dll")))
+        {
+            throw new ArgumentException($"--host-dir {path} holds no Maximus.Host.dll.");
+        }
+
+        // A ReadyToRun image carries a managed native header; IL-only assemblies do not.
+        using var stream = File.OpenRead(Path.Combine(path, "Maximus.Hosting.dll"));
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        var r2r = reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
+        return new PublishInfo(r2r ? "ReadyToRun" : "framework-dependent", null, SelfContained: File.Exists(Path.Combine(path, "libcoreclr.so")), path, 0, "given with --host-dir");
+    }
+
+    private static async Task<int> DotnetAsync(IEnumerable<string> arguments, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(DotnetPath())
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = new Process { StartInfo = start };
+
+        // Build output goes to standard error: standard output carries only the result.
+        process.OutputDataReceived += (_, e) => Forward(progress, e.Data);
+        process.ErrorDataReceived += (_, e) => Forward(progress, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return process.ExitCode;
+    }
+
+    private static void Forward(TextWriter progress, string? line)
+    {
+        if (line is not null)
+        {
+            lock (progress)
+            {
+                progress.WriteLine("  | " + line);
+            }
+        }
+    }
+
+    private static string DotnetPath() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static string RuntimeIdentifier()
+    {
+        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+        return $"{os}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Maximus.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No folder with Maximus.sln above {AppContext.BaseDirectory}: pass --host-dir.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A temp folder; the OS cleans it up.
+        }
+    }
+
+    private static double Round(double ms) => Math.Round(ms, 1);
+}
