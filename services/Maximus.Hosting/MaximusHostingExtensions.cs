@@ -3,6 +3,8 @@ using Maximus.Contracts.Ports;
 using Maximus.Execution;
 using Maximus.Llm;
 using Maximus.Memory;
+using Maximus.Memory.Mirix;
+using Maximus.Memory.Vectors;
 using Maximus.Missions;
 using Maximus.Planning;
 using Maximus.Plugins.Pddl.Service;
@@ -33,6 +35,12 @@ public static class MaximusHostingExtensions
         if (settings.Hosts(AppIds.Memory))
         {
             services.AddMemory();
+            var vectorDirectory = Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory());
+            services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
+            services.AddMiniLmEmbeddings();
+
+            // Refuses at start-up a collection made with another embedding model (dimension mismatch); the model itself loads on first use.
+            services.AddVectorCollection(VectorCollections.Memories, AgentMemory.PayloadIndexes);
         }
 
         if (settings.Hosts(AppIds.Planner))

@@ -1,6 +1,7 @@
 using Maximus.Contracts.Events;
 using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;
+using Maximus.Memory.Mirix;
 using Maximus.Memory.Vault;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,15 @@ public static class MemoryModule
         services.AddActorType<EpisodicTierActor>();
         services.AddActorType<CoreMemoryActor>();
         services.AddServiceOperations(CoreMemoryApi.Operations);
+
+        // The searchable MIRIX types; the vector store and the embedding model come from the composition root.
+        services.AddOptions<MemoryOptions>().BindConfiguration(MemoryOptions.Section)
+            .Validate(o => o.Oversampling is >= 1 and <= 20, "Oversampling must be from 1 to 20.")
+            .Validate(o => o.SemanticHops is >= 0 and <= 2, "SemanticHops must be from 0 to 2.")
+            .ValidateOnStart();
+        services.AddSingleton<AgentMemory>();
+        services.AddServiceOperations(AgentMemoryApi.Operations);
+        services.AddHostedService<MemoryPurgeService>();
         services.AddServiceOperations(MemoryApi.Operations);
         services.AddSingleton<VaultKeyRing>();
         services.AddScoped<VaultService>();

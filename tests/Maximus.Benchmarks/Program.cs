@@ -43,6 +43,7 @@ planning.SetAction(async result =>
 });
 root.Subcommands.Add(planning);
 root.Subcommands.Add(ColdStartBenchmark.CreateCommand(json));
+root.Subcommands.Add(MemoryBenchmark.CreateCommand(json));
 
 return await root.Parse(args).InvokeAsync();
 

@@ -1,0 +1,146 @@
+using Maximus.Contracts.Ports;
+using Maximus.Memory.Vectors.Embedded;
+using Maximus.Memory.Vectors.Embeddings;
+using Maximus.Memory.Vectors.Qdrant;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Maximus.Memory.Vectors;
+
+public static class VectorStoreServiceCollectionExtensions
+{
+    /// <summary>The environment variable that selects Qdrant when <c>Maximus:Memory:Qdrant:Url</c> is not set.</summary>
+    public const string QdrantUrlVariable = "QDRANT_URL";
+
+    /// <summary>
+    /// Registers <see cref="IVectorStore"/>: the Qdrant adapter when <c>Maximus:Memory:Qdrant:Url</c> (or
+    /// <c>QDRANT_URL</c>) is set, else the embedded store (SQLite + USearch) in <c>Maximus:Memory:Vectors:DataDirectory</c>
+    /// (default: the embedded runtime's data directory). Both option classes are validated at start-up.
+    /// </summary>
+    public static IServiceCollection AddVectorStore(
+        this IServiceCollection services,
+        Action<EmbeddedVectorStoreOptions>? configureEmbedded = null,
+        Action<QdrantVectorStoreOptions>? configureQdrant = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var embedded = services.AddOptions<EmbeddedVectorStoreOptions>()
+            .BindConfiguration(EmbeddedVectorStoreOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+                options.DataDirectory ??= configuration["Maximus:Embedded:DataDirectory"])
+            .Validate(o => !string.IsNullOrWhiteSpace(o.FileName) && o.FileName.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, "FileName must be a plain file name.")
+            .Validate(o => o.IndexThreshold >= 0, "IndexThreshold must not be negative.")
+            .Validate(o => o.Connectivity is >= 2 and <= 128, "Connectivity must be from 2 to 128.")
+            .Validate(o => o.ExpansionAdd is >= 8 and <= 4096, "ExpansionAdd must be from 8 to 4096.")
+            .Validate(o => o.ExpansionSearch is >= 8 and <= 4096, "ExpansionSearch must be from 8 to 4096.")
+            .Validate(o => o.Oversampling is >= 1 and <= 100, "Oversampling must be from 1 to 100.")
+            .Validate(o => Enum.IsDefined(o.IndexScalar), "IndexScalar must be F32 or F16.")
+            .ValidateOnStart();
+        if (configureEmbedded is not null)
+        {
+            embedded.Configure(configureEmbedded);
+        }
+
+        var qdrant = services.AddOptions<QdrantVectorStoreOptions>()
+            .BindConfiguration(QdrantVectorStoreOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                if (string.IsNullOrWhiteSpace(options.Url))
+                {
+                    options.Url = configuration[QdrantUrlVariable] ?? Environment.GetEnvironmentVariable(QdrantUrlVariable);
+                }
+            })
+            .Validate(o => string.IsNullOrWhiteSpace(o.Url) || Uri.TryCreate(o.Url, UriKind.Absolute, out _), "Url must be an absolute URI such as http://localhost:6334.")
+            .Validate(o => o.Timeout > TimeSpan.Zero, "Timeout must be positive.")
+            .Validate(o => o.HnswM is >= 0 and <= 128 && o.HnswEfConstruct is >= 4 and <= 4096 && o.SearchHnswEf is >= 1 and <= 4096, "HNSW parameters are out of range.")
+            .Validate(o => o.QuantizationQuantile is > 0.5f and <= 1f, "QuantizationQuantile must be in (0.5, 1].")
+            .Validate(o => o.Oversampling is >= 1 and <= 100, "Oversampling must be from 1 to 100.")
+            .Validate(o => o.UpsertBatchSize is >= 1 and <= 10_000, "UpsertBatchSize must be from 1 to 10,000.")
+            .ValidateOnStart();
+        if (configureQdrant is not null)
+        {
+            qdrant.Configure(configureQdrant);
+        }
+
+        services.TryAddSingleton(sp => new EmbeddedVectorStore(
+            sp.GetRequiredService<IOptions<EmbeddedVectorStoreOptions>>(), sp.GetRequiredService<ILogger<EmbeddedVectorStore>>()));
+        services.TryAddSingleton(sp => new QdrantVectorStore(sp.GetRequiredService<IOptions<QdrantVectorStoreOptions>>()));
+        services.TryAddSingleton<IVectorStore>(sp => UsesQdrant(sp)
+            ? sp.GetRequiredService<QdrantVectorStore>()
+            : sp.GetRequiredService<EmbeddedVectorStore>());
+        return services;
+    }
+
+    /// <summary>True when the registered <see cref="IVectorStore"/> is the Qdrant adapter.</summary>
+    public static bool UsesQdrant(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return !string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<QdrantVectorStoreOptions>>().Value.Url);
+    }
+
+    /// <summary>
+    /// Registers the local all-MiniLM-L6-v2 embedding generator (ONNX Runtime) as
+    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>; the model loads on first use (about 0.7 s).
+    /// </summary>
+    public static IServiceCollection AddMiniLmEmbeddings(this IServiceCollection services, Action<MiniLmEmbeddingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<MiniLmEmbeddingOptions>()
+            .BindConfiguration(MiniLmEmbeddingOptions.Section)
+            .Validate(o => o.IntraOpThreads is >= 1 and <= 64, "IntraOpThreads must be from 1 to 64.")
+            .Validate(o => o.MaxBatchSize is >= 1 and <= 1024, "MaxBatchSize must be from 1 to 1024.")
+            .Validate(o => o.MaxTokens is >= 2 and <= 512, "MaxTokens must be from 2 to 512.")
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(sp => new MiniLmEmbeddingGenerator(sp.GetRequiredService<IOptions<MiniLmEmbeddingOptions>>()));
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>());
+        return services;
+    }
+
+    /// <summary>
+    /// Ensures a collection at start-up with the dimension of the registered embedding generator: a collection that exists
+    /// with another dimension (another embedding model) stops the host with an <see cref="ArgumentException"/> naming both.
+    /// </summary>
+    public static IServiceCollection AddVectorCollection(
+        this IServiceCollection services, string name, IReadOnlyDictionary<string, PayloadIndexKind>? payloadIndexes = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        VectorValidation.CollectionName(name);
+        services.AddSingleton(new VectorCollectionRegistration(name, payloadIndexes ?? VectorCollectionSpec.DefaultPayloadIndexes));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VectorCollectionInitializer>());
+        return services;
+    }
+}
+
+/// <summary>A collection to ensure at start-up (see <see cref="VectorStoreServiceCollectionExtensions.AddVectorCollection"/>).</summary>
+public sealed record VectorCollectionRegistration(string Name, IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes);
+
+/// <summary>Ensures the registered collections when the host starts, with the embedding generator's dimension.</summary>
+public sealed class VectorCollectionInitializer(
+    IVectorStore store,
+    IEmbeddingGenerator<string, Embedding<float>> embeddings,
+    IEnumerable<VectorCollectionRegistration> registrations) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var metadata = embeddings.GetService<EmbeddingGeneratorMetadata>();
+        var dimension = metadata?.DefaultModelDimensions
+            ?? throw new InvalidOperationException("The embedding generator does not report its dimension (EmbeddingGeneratorMetadata.DefaultModelDimensions).");
+        foreach (var registration in registrations)
+        {
+            await store.EnsureCollectionAsync(
+                new VectorCollectionSpec(registration.Name, dimension) { PayloadIndexes = registration.PayloadIndexes },
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,27 @@
+using Maximus.Contracts;
+using Maximus.Contracts.Ports;
+using Maximus.Memory.Mirix;
+
+namespace Maximus.Memory.Apis;
+
+/// <summary>MIRIX memory: write, get, forget, search (merged over types with their rankings), fact invalidation, procedure outcomes.</summary>
+public static class AgentMemoryApi
+{
+    public sealed record Forgotten(string Id, bool Removed);
+
+    public static IEnumerable<ServiceOperation> Operations { get; } =
+    [
+        ServiceOperation.Post<WriteMemoryRequest, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries",
+            (request, call) => call.GetService<AgentMemory>().WriteAsync(call.Route("agentId"), request, call.CancellationToken), successStatus: 201),
+        ServiceOperation.Get(AppIds.Memory, "v1/memory/{agentId}/entries/{id}", call =>
+            call.GetService<AgentMemory>().GetAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken)),
+        new ServiceOperation(AppIds.Memory, "DELETE", "v1/memory/{agentId}/entries/{id}", null, typeof(Forgotten), async call =>
+            new Forgotten(call.Route("id"), await call.GetService<AgentMemory>().ForgetAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken).ConfigureAwait(false))),
+        ServiceOperation.Post<SearchMemoryRequest, SearchMemoryResponse>(AppIds.Memory, "v1/memory/{agentId}/search",
+            (request, call) => call.GetService<AgentMemory>().SearchAsync(call.Route("agentId"), request, call.CancellationToken)),
+        ServiceOperation.Post<object, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries/{id}/invalidate",
+            (_, call) => call.GetService<AgentMemory>().InvalidateFactAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken)),
+        ServiceOperation.Post<ProcedureOutcome, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries/{id}/outcomes",
+            (outcome, call) => call.GetService<AgentMemory>().RecordOutcomeAsync(call.Route("agentId"), call.Route("id"), outcome.Succeeded, call.CancellationToken)),
+    ];
+}

@@ -1,0 +1,455 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Maximus.Contracts.Ports;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Maximus.Memory.Mirix;
+
+/// <summary>
+/// The searchable MIRIX memory types (episodic, semantic, procedural, resource) over the vector store port: one
+/// collection, every point tagged with its agent (tenant isolation) and type, each type with its own lifetime,
+/// cache and ranking. Core memory and the vault live elsewhere (actor, encrypted store) and are never embedded.
+/// </summary>
+public sealed class AgentMemory(
+    IVectorStore store,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    IOptions<MemoryOptions> options,
+    TimeProvider time)
+{
+    public const string EntryKey = "entry";
+    public const string SubjectKey = "subject";
+    public const string ObjectKey = "object";
+    public const string ValidKey = "valid";
+
+    /// <summary>The indexed payload keys: tenant and type, expiry (range), and the entities of facts (graph expansion).</summary>
+    public static IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes { get; } =
+        new Dictionary<string, PayloadIndexKind>(VectorCollectionSpec.DefaultPayloadIndexes, StringComparer.Ordinal)
+        {
+            [VectorPayloadKeys.ExpiresAt] = PayloadIndexKind.Integer,
+            [SubjectKey] = PayloadIndexKind.Keyword,
+            [ObjectKey] = PayloadIndexKind.Keyword,
+        };
+
+    public static readonly IReadOnlyList<MemoryType> Searchable = [MemoryType.Episodic, MemoryType.Semantic, MemoryType.Procedural, MemoryType.Resource];
+
+    private readonly MemoryOptions _options = options.Value;
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _ensure = new(1, 1);
+    private int? _dimension;
+
+    /// <summary>The embedding dimension, checked against the collection at start-up (a mismatch is refused).</summary>
+    public async Task<int> EnsureCollectionAsync(CancellationToken ct)
+    {
+        if (_dimension is { } known)
+        {
+            return known;
+        }
+
+        await _ensure.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_dimension is { } again)
+            {
+                return again;
+            }
+
+            // The model's declared dimension when it has one (no model load); otherwise one probe embedding.
+            var dimension = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions
+                ?? (await embedder.GenerateAsync(["dimension probe"], cancellationToken: ct).ConfigureAwait(false))[0].Vector.Length;
+            await store.EnsureCollectionAsync(new VectorCollectionSpec(_options.Collection, dimension) { PayloadIndexes = PayloadIndexes }, ct).ConfigureAwait(false);
+            _dimension = dimension;
+            return dimension;
+        }
+        finally
+        {
+            _ensure.Release();
+        }
+    }
+
+    public async Task<MemoryEntry> WriteAsync(string agentId, WriteMemoryRequest request, CancellationToken ct)
+    {
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        Validate(request);
+        var dimension = await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        if (request.Vector is { } given && given.Length != dimension)
+        {
+            throw ProblemException.Invalid("vector", $"has {given.Length} dimensions; this memory's embedding model has {dimension}.");
+        }
+
+        var now = time.GetUtcNow();
+        var ttl = _options.For(request.Type).Ttl;
+        var entry = new MemoryEntry(
+            request.Id ?? Guid.NewGuid().ToString("N"), agentId, request.Type, request.Text, now,
+            request.OccurredAt ?? (request.Type == MemoryType.Episodic ? now : null),
+            request.ExpiresAt ?? (ttl is { } t ? now + t : null),
+            request.Tags, request.Actor, request.Outcome,
+            request.Fact is { } f ? f with { ValidFrom = f.ValidFrom ?? now } : null,
+            request.Procedure, request.Resource);
+        if (entry.ExpiresAt is { } expires && expires <= now)
+        {
+            throw ProblemException.Invalid("expiresAt", "must be in the future.");
+        }
+
+        var vector = request.Vector ?? await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
+        await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+        Touch(agentId);
+        return entry;
+    }
+
+    public async Task<MemoryEntry> GetAsync(string agentId, string id, CancellationToken ct)
+    {
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var records = await store.GetAsync(_options.Collection, [PointId(agentId, id)], cancellationToken: ct).ConfigureAwait(false);
+        var entry = records.Count == 0 ? null : Entry(records[0].Payload);
+        if (entry is null || entry.AgentId != agentId || !Live(entry))
+        {
+            throw ProblemException.NotFound($"No memory '{id}'.");
+        }
+
+        return entry;
+    }
+
+    public async Task<bool> ForgetAsync(string agentId, string id, CancellationToken ct)
+    {
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var removed = await store.DeleteAsync(_options.Collection, [PointId(agentId, id)], ct).ConfigureAwait(false) > 0;
+        Touch(agentId);
+        return removed;
+    }
+
+    /// <summary>Ends a fact's validity: it is never returned again (kept for audit until purged).</summary>
+    public async Task<MemoryEntry> InvalidateFactAsync(string agentId, string id, CancellationToken ct)
+    {
+        var entry = await GetAsync(agentId, id, ct).ConfigureAwait(false);
+        if (entry.Type != MemoryType.Semantic || entry.Fact is null)
+        {
+            throw ProblemException.Invalid("id", "is not a semantic fact.");
+        }
+
+        return await RewriteAsync(entry with { Fact = entry.Fact with { InvalidatedAt = time.GetUtcNow() } }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts a use of a procedure: its success rate ranks it.</summary>
+    public async Task<MemoryEntry> RecordOutcomeAsync(string agentId, string id, bool succeeded, CancellationToken ct)
+    {
+        var entry = await GetAsync(agentId, id, ct).ConfigureAwait(false);
+        if (entry.Type != MemoryType.Procedural || entry.Procedure is null)
+        {
+            throw ProblemException.Invalid("id", "is not a procedure.");
+        }
+
+        var p = entry.Procedure;
+        return await RewriteAsync(entry with { Procedure = succeeded ? p with { Successes = p.Successes + 1 } : p with { Failures = p.Failures + 1 } }, ct).ConfigureAwait(false);
+    }
+
+    public async Task<SearchMemoryResponse> SearchAsync(string agentId, SearchMemoryRequest request, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        var dimension = await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var types = ValidateSearch(request, dimension);
+        var cacheKey = request.Vector is null
+            ? $"{agentId}|{Version(agentId)}|{string.Join(',', types)}|{request.K}|{request.Active}|{Tags(request.Tags)}|{request.Query}"
+            : null;
+        if (cacheKey is not null && _cache.TryGetValue(cacheKey, out SearchMemoryResponse? cached) && cached is not null)
+        {
+            return cached with { ElapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
+        }
+
+        var now = time.GetUtcNow();
+        string? topic = null;
+        var hits = await SearchOnceAsync(agentId, request.Vector ?? await EmbedAsync(request.Query, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
+        if (request.Active && TopicOf(request.Query) is { } t && !string.Equals(t, request.Query, StringComparison.OrdinalIgnoreCase))
+        {
+            // MIRIX active retrieval: the query's topic searches every type too; both result lists are merged.
+            topic = t;
+            var byTopic = await SearchOnceAsync(agentId, await EmbedAsync(t, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
+            hits = Merge(hits, byTopic, request.K);
+        }
+
+        var response = new SearchMemoryResponse(agentId, hits, topic, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (cacheKey is not null && types.Min(type => _options.For(type).CacheSize) > 0)
+        {
+            _cache.Set(cacheKey, response, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = types.Min(type => _options.For(type).CacheTtl) });
+        }
+
+        return response;
+    }
+
+    /// <summary>Deletes every expired entry (all agents); returns how many.</summary>
+    public async Task<long> PurgeExpiredAsync(CancellationToken ct)
+    {
+        await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var removed = await store.DeleteAsync(
+            _options.Collection,
+            VectorFilter.Where(VectorCondition.Range(VectorPayloadKeys.ExpiresAt, lte: time.GetUtcNow().ToUnixTimeMilliseconds())),
+            ct).ConfigureAwait(false);
+        if (removed > 0)
+        {
+            _versions.Clear();
+            _cache.Compact(1.0);
+        }
+
+        return removed;
+    }
+
+    private async Task<IReadOnlyList<MemoryHit>> SearchOnceAsync(
+        string agentId, float[] vector, IReadOnlyList<MemoryType> types, SearchMemoryRequest request, DateTimeOffset now, CancellationToken ct)
+    {
+        var filter = VectorFilter.ForAgent(agentId).OfTypes([.. types.Select(Name)]).NotExpired(now);
+        foreach (var (key, value) in request.Tags ?? new Dictionary<string, string>())
+        {
+            filter = filter.And(VectorCondition.Match(TagKey(key), value));
+        }
+
+        if (types.Contains(MemoryType.Semantic))
+        {
+            // Invalidated facts never come back; entries of other types carry no "valid" flag and stay.
+            filter = filter.AndNot(VectorCondition.Match(ValidKey, "false"));
+        }
+
+        var limit = Math.Min(VectorSearchRequest.MaxLimit, request.K * Math.Max(1, _options.Oversampling) * (types.Count > 1 ? 2 : 1));
+        var raw = await store.SearchAsync(_options.Collection, new VectorSearchRequest(vector, limit, filter), ct).ConfigureAwait(false);
+        var hits = raw.Select(h => (Entry: Entry(h.Payload), h.Score))
+            .Where(h => h.Entry is not null && h.Entry.AgentId == agentId && Live(h.Entry))
+            .Select(h => new MemoryHit(h.Entry!, Rank(h.Entry!, h.Score, now), h.Score))
+            .ToList();
+        if (types.Contains(MemoryType.Semantic) && _options.SemanticHops > 0)
+        {
+            // Expand from the strongest facts only (within half of the best similarity, at most three).
+            var facts = hits.Where(h => h.Entry.Type == MemoryType.Semantic && h.Entry.Fact is not null).OrderByDescending(h => h.Similarity).ToList();
+            var seeds = facts.TakeWhile(h => h.Similarity >= facts[0].Similarity * 0.5).Take(3).ToList();
+            hits.AddRange(await ExpandAsync(agentId, seeds, now, ct).ConfigureAwait(false));
+        }
+
+        return hits.GroupBy(h => h.Entry.Id).Select(g => g.MaxBy(h => h.Score)!)
+            .OrderByDescending(h => h.Score).ThenBy(h => h.Entry.Id, StringComparer.Ordinal)
+            .Take(request.K).ToList();
+    }
+
+    /// <summary>Facts sharing an entity with the hits: 1 hop, then 2 hops, each hop weighted down.</summary>
+    private async Task<List<MemoryHit>> ExpandAsync(string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset now, CancellationToken ct)
+    {
+        var expanded = new List<MemoryHit>();
+        var seen = seeds.Select(s => s.Entry.Id).ToHashSet(StringComparer.Ordinal);
+        var frontier = seeds;
+        for (var hop = 1; hop <= Math.Min(2, _options.SemanticHops) && frontier.Count > 0; hop++)
+        {
+            var next = new List<MemoryHit>();
+            foreach (var seed in frontier)
+            {
+                var entities = new[] { seed.Entry.Fact!.Subject, seed.Entry.Fact.Object };
+                var filter = VectorFilter.ForAgent(agentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now)
+                    .AndNot(VectorCondition.Match(ValidKey, "false"));
+                foreach (var key in new[] { SubjectKey, ObjectKey })
+                {
+                    var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(50, filter.And(VectorCondition.MatchAny(key, entities))), ct).ConfigureAwait(false);
+                    foreach (var record in page.Records)
+                    {
+                        if (Entry(record.Payload) is { } neighbour && Live(neighbour) && seen.Add(neighbour.Id))
+                        {
+                            next.Add(new MemoryHit(neighbour, seed.Score * _options.HopWeight, 0, $"{hop} hop(s) from {seed.Entry.Id}"));
+                        }
+                    }
+                }
+            }
+
+            expanded.AddRange(next);
+            frontier = next;
+        }
+
+        return expanded;
+    }
+
+    /// <summary>Per-type ranking: episodic similarity × recency, procedural similarity × success rate, others similarity.</summary>
+    public double Rank(MemoryEntry entry, double similarity, DateTimeOffset now)
+    {
+        var o = _options.For(entry.Type);
+        return entry.Type switch
+        {
+            MemoryType.Episodic when o.RecencyHalfLife is { } halfLife && halfLife > TimeSpan.Zero =>
+                similarity * (o.RecencyFloor + ((1 - o.RecencyFloor) * Math.Pow(0.5, Math.Max(0, (now - (entry.OccurredAt ?? entry.CreatedAt)).TotalSeconds) / halfLife.TotalSeconds))),
+            MemoryType.Procedural when entry.Procedure is { } p => similarity * p.SuccessRate,
+            _ => similarity,
+        };
+    }
+
+    /// <summary>A short topic: the query's content words (MIRIX derives a topic before searching every type).</summary>
+    public static string? TopicOf(string query)
+    {
+        var words = query.Split([' ', ',', '.', '?', '!', ';', ':', '"', '\'', '(', ')'], StringSplitOptions.RemoveEmptyEntries)
+            .Where(w => w.Length > 2 && !StopWords.Contains(w))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Take(6)
+            .ToList();
+        return words.Count == 0 ? null : string.Join(' ', words);
+    }
+
+    private static IReadOnlyList<MemoryHit> Merge(IReadOnlyList<MemoryHit> a, IReadOnlyList<MemoryHit> b, int k) =>
+        a.Concat(b).GroupBy(h => h.Entry.Id).Select(g => g.MaxBy(h => h.Score)!).OrderByDescending(h => h.Score).Take(k).ToList();
+
+    private async Task<MemoryEntry> RewriteAsync(MemoryEntry entry, CancellationToken ct)
+    {
+        var records = await store.GetAsync(_options.Collection, [PointId(entry.AgentId, entry.Id)], withVectors: true, ct).ConfigureAwait(false);
+        var vector = records.Count > 0 && records[0].Vector.Length > 0 ? records[0].Vector : await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
+        await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(entry.AgentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+        Touch(entry.AgentId);
+        return entry;
+    }
+
+    private async Task<float[]> EmbedAsync(string text, CancellationToken ct) =>
+        (await embedder.GenerateAsync([text], cancellationToken: ct).ConfigureAwait(false))[0].Vector.ToArray();
+
+    private bool Live(MemoryEntry entry) =>
+        (entry.ExpiresAt is not { } at || at > time.GetUtcNow()) && entry.Fact?.InvalidatedAt is null;
+
+    private void Touch(string agentId) => _versions.AddOrUpdate(agentId, 1, (_, v) => v + 1);
+
+    private long Version(string agentId) => _versions.GetValueOrDefault(agentId);
+
+    /// <summary>Point ids are per agent, so two agents may use the same entry id.</summary>
+    private static string PointId(string agentId, string id) => $"{agentId}:{id}";
+
+    private static string Name(MemoryType type) => type.ToString().ToLowerInvariant();
+
+    private static string TagKey(string key) => $"tag_{key}";
+
+    private static string Tags(IReadOnlyDictionary<string, string>? tags) =>
+        tags is null ? "" : string.Join('&', tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+
+    /// <summary>What is embedded: the text, and for a fact or a procedure their structured parts too.</summary>
+    private static string EmbeddingText(MemoryEntry e) => e switch
+    {
+        { Fact: { } f } => $"{f.Subject} {f.Predicate} {f.Object}. {e.Text}",
+        { Procedure: { } p } => $"{p.GoalPattern}: {e.Text}",
+        _ => e.Text,
+    };
+
+    private static JsonObject Payload(MemoryEntry e)
+    {
+        var payload = new JsonObject
+        {
+            [VectorPayloadKeys.AgentId] = e.AgentId,
+            [VectorPayloadKeys.Type] = Name(e.Type),
+            [VectorPayloadKeys.Text] = e.Text,
+            [VectorPayloadKeys.CreatedAt] = e.CreatedAt.ToUnixTimeMilliseconds(),
+            [EntryKey] = JsonSerializer.SerializeToNode(e, MaximusJson.Options),
+        };
+        if (e.ExpiresAt is { } expires)
+        {
+            payload[VectorPayloadKeys.ExpiresAt] = expires.ToUnixTimeMilliseconds();
+        }
+
+        if (e.Fact is { } f)
+        {
+            payload[SubjectKey] = f.Subject;
+            payload[ObjectKey] = f.Object;
+            payload[ValidKey] = f.InvalidatedAt is null ? "true" : "false";
+        }
+
+        foreach (var (key, value) in e.Tags ?? new Dictionary<string, string>())
+        {
+            payload[TagKey(key)] = value;
+        }
+
+        return payload;
+    }
+
+    private static MemoryEntry? Entry(JsonObject? payload) =>
+        payload?[EntryKey] is JsonObject node ? node.Deserialize<MemoryEntry>(MaximusJson.Options) : null;
+
+    private void Validate(WriteMemoryRequest request)
+    {
+        if (request.Type is MemoryType.Core or MemoryType.Vault || !Enum.IsDefined(request.Type))
+        {
+            throw ProblemException.Invalid("type", "must be episodic, semantic, procedural or resource (core blocks and the vault have their own APIs).");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Text))
+        {
+            throw ProblemException.Invalid("text", "is required.");
+        }
+
+        if (request.Text.Length > _options.MaxTextChars)
+        {
+            throw ProblemException.Invalid("text", $"must be at most {_options.MaxTextChars} characters.");
+        }
+
+        if (request.Id is { } id && (id.Length is 0 or > 128 || id.Contains(':', StringComparison.Ordinal)))
+        {
+            throw ProblemException.Invalid("id", "must be 1 to 128 characters without ':'.");
+        }
+
+        if (request.Type == MemoryType.Semantic && (request.Fact is null || string.IsNullOrWhiteSpace(request.Fact.Subject)
+            || string.IsNullOrWhiteSpace(request.Fact.Predicate) || string.IsNullOrWhiteSpace(request.Fact.Object)))
+        {
+            throw ProblemException.Invalid("fact", "a semantic entry needs a fact with subject, predicate and object.");
+        }
+
+        if (request.Type == MemoryType.Procedural && (request.Procedure is null || string.IsNullOrWhiteSpace(request.Procedure.GoalPattern)))
+        {
+            throw ProblemException.Invalid("procedure", "a procedural entry needs a procedure with a goal pattern and steps.");
+        }
+
+        if (request.Vector is { } v && v.Any(x => !float.IsFinite(x)))
+        {
+            throw ProblemException.Invalid("vector", "must hold finite numbers only.");
+        }
+
+        ValidateTags(request.Tags);
+    }
+
+    private static void ValidateTags(IReadOnlyDictionary<string, string>? tags)
+    {
+        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        {
+            if (key.Length is 0 or > 64 || !char.IsAsciiLetter(key[0]) || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || value is null)
+            {
+                throw ProblemException.Invalid("tags", $"key '{key}' must start with a letter and hold letters, digits or '_' (at most 64), with a value.");
+            }
+        }
+    }
+
+    private static IReadOnlyList<MemoryType> ValidateSearch(SearchMemoryRequest request, int dimension)
+    {
+        if (request.Vector is null && string.IsNullOrWhiteSpace(request.Query))
+        {
+            throw ProblemException.Invalid("query", "is required (or give a vector).");
+        }
+
+        if (request.K is < 1 or > 100)
+        {
+            throw ProblemException.Invalid("k", "must be from 1 to 100.");
+        }
+
+        if (request.Vector is { } v && v.Length != dimension)
+        {
+            throw ProblemException.Invalid("vector", $"has {v.Length} dimensions; this memory's embedding model has {dimension}.");
+        }
+
+        ValidateTags(request.Tags);
+        var types = request.Types is { Count: > 0 } t ? t.Distinct().ToList() : [.. Searchable];
+        if (types.Any(type => !Searchable.Contains(type)))
+        {
+            throw ProblemException.Invalid("types", "can hold episodic, semantic, procedural and resource (core blocks and the vault are read by their own APIs).");
+        }
+
+        return types;
+    }
+
+    private static readonly HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "the", "and", "for", "with", "what", "when", "where", "who", "whom", "which", "why", "how", "did", "does", "was", "were",
+        "are", "is", "has", "have", "had", "that", "this", "these", "those", "from", "about", "into", "onto", "than", "then",
+        "there", "their", "they", "them", "you", "your", "our", "his", "her", "its", "can", "could", "would", "should", "will",
+        "not", "any", "all", "some", "ever", "last", "first",
+    };
+}

@@ -1,0 +1,315 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+using Maximus.Contracts.Ports;
+using Maximus.Memory.Vectors.Embedded;
+
+namespace Maximus.Memory.Vectors.Tests.Embedded;
+
+/// <summary>The embedded store's HNSW index: persistence, rebuild when missing or stale, recall, filters and concurrency.</summary>
+public sealed class EmbeddedIndexTests : IDisposable
+{
+    private const int Dimension = 32;
+    private const string Collection = VectorCollections.Memories;
+    private readonly TempDirectory _directory = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Index_is_built_at_the_threshold_saved_on_dispose_and_loaded_at_the_next_start()
+    {
+        var points = RandomPoints(600, seed: 1);
+        using (var store = Open(threshold: 500))
+        {
+            await store.EnsureCollectionAsync(Spec(), Ct);
+            await store.UpsertAsync(Collection, points[..400], Ct);
+            Assert.Equal(VectorIndexState.None, store.GetIndexStatus(Collection).State);
+
+            await store.UpsertAsync(Collection, points[400..], Ct);
+            var built = store.GetIndexStatus(Collection);
+            Assert.Equal(VectorIndexState.Ready, built.State);
+            Assert.Equal(600, built.IndexedPoints);
+            Assert.False(built.LoadedFromDisk);
+        }
+
+        using var reopened = Open(threshold: 500);
+        var hits = await reopened.SearchAsync(Collection, new VectorSearchRequest(points[42].Vector, 1), Ct);
+        var status = reopened.GetIndexStatus(Collection);
+
+        Assert.True(File.Exists(Assert.Single(status.IndexFiles)));
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.True(status.LoadedFromDisk);
+        Assert.Equal(600, status.IndexedPoints);
+        Assert.Equal("p42", Assert.Single(hits).Id);
+    }
+
+    [Fact]
+    public async Task Stale_index_after_a_crash_is_rebuilt_from_sqlite_and_finds_the_new_points()
+    {
+        var points = RandomPoints(300, seed: 2);
+        using (var store = Open(threshold: 100))
+        {
+            await store.EnsureCollectionAsync(Spec(), Ct);
+            await store.UpsertAsync(Collection, points[..250], Ct);
+            await store.FlushAsync(Ct);
+        }
+
+        // A "crash": writes after the last save, and the index is not saved on the way out.
+        using (var store = Open(threshold: 100, saveOnDispose: false))
+        {
+            Assert.True(store.GetIndexStatus(Collection).LoadedFromDisk);
+            await store.UpsertAsync(Collection, points[250..], Ct);
+            await store.DeleteAsync(Collection, ["p3"], Ct);
+        }
+
+        using var reopened = Open(threshold: 100);
+        var status = reopened.GetIndexStatus(Collection);
+        var newest = await reopened.SearchAsync(Collection, new VectorSearchRequest(points[299].Vector, 1), Ct);
+        var deleted = await reopened.SearchAsync(Collection, new VectorSearchRequest(points[3].Vector, 1), Ct);
+
+        Assert.False(status.LoadedFromDisk);
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.Equal(299, status.IndexedPoints);
+        Assert.Equal("p299", Assert.Single(newest).Id);
+        Assert.NotEqual("p3", Assert.Single(deleted).Id);
+    }
+
+    [Fact]
+    public async Task Missing_or_corrupt_index_file_is_rebuilt()
+    {
+        var points = RandomPoints(200, seed: 3);
+        string path;
+        using (var store = Open(threshold: 50))
+        {
+            await store.EnsureCollectionAsync(Spec(), Ct);
+            await store.UpsertAsync(Collection, points, Ct);
+            path = Assert.Single(store.GetIndexStatus(Collection).IndexFiles);
+        }
+
+        File.Delete(path);
+        using (var store = Open(threshold: 50))
+        {
+            Assert.False(store.GetIndexStatus(Collection).LoadedFromDisk);
+            Assert.Equal(200, store.GetIndexStatus(Collection).IndexedPoints);
+        }
+
+        await File.WriteAllBytesAsync(path, [1, 2, 3, 4, 5], Ct);
+        using var reopened = Open(threshold: 50);
+        var status = reopened.GetIndexStatus(Collection);
+        var hit = Assert.Single(await reopened.SearchAsync(Collection, new VectorSearchRequest(points[7].Vector, 1), Ct));
+
+        Assert.False(status.LoadedFromDisk);
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.Equal("p7", hit.Id);
+    }
+
+    [Fact]
+    public async Task Background_build_keeps_searches_exact_meanwhile_and_replays_writes_made_during_the_build()
+    {
+        var points = RandomPoints(3000, seed: 4);
+        using var store = Open(threshold: 1000, background: true);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        await store.UpsertAsync(Collection, points[..2500], Ct);
+
+        // Writes and searches while the index may still be building.
+        await store.UpsertAsync(Collection, points[2500..], Ct);
+        await store.DeleteAsync(Collection, ["p10"], Ct);
+        var during = await store.SearchAsync(Collection, new VectorSearchRequest(points[2999].Vector, 1), Ct);
+        await store.WaitForIndexAsync(Collection, Ct);
+        var status = store.GetIndexStatus(Collection);
+
+        Assert.Equal("p2999", Assert.Single(during).Id);
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.Equal(2999, status.IndexedPoints);
+        Assert.NotNull(status.LastBuildSeconds);
+        Assert.Equal("p2998", Assert.Single(await store.SearchAsync(Collection, new VectorSearchRequest(points[2998].Vector, 1), Ct)).Id);
+        Assert.NotEqual("p10", Assert.Single(await store.SearchAsync(Collection, new VectorSearchRequest(points[10].Vector, 1), Ct)).Id);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Hnsw_recall_at_10_against_exact_search_is_at_least_0_98_filtered_or_not(bool tenantPartitions)
+    {
+        var points = RandomPoints(5000, seed: 5, agents: 4);
+        using var hnsw = Open(threshold: 0, directory: "hnsw");
+        using var exact = Open(threshold: 1_000_000, directory: "exact");
+        foreach (var store in new[] { hnsw, exact })
+        {
+            await store.EnsureCollectionAsync(Spec(tenantPartitions), Ct);
+            await store.UpsertAsync(Collection, points, Ct);
+        }
+
+        var random = new Random(55);
+        double found = 0, expected = 0;
+        for (var q = 0; q < 100; q++)
+        {
+            var query = RandomVector(random);
+            var filter = (q % 3) switch
+            {
+                0 => null,
+                1 => VectorFilter.ForAgent($"agent-{q % 4}"),
+                _ => VectorFilter.ForAgent($"agent-{q % 4}").OfTypes("episodic", "semantic"),
+            };
+            var truth = (await exact.SearchAsync(Collection, new VectorSearchRequest(query, 10, filter), Ct)).Select(h => h.Id).ToHashSet();
+            var approx = await hnsw.SearchAsync(Collection, new VectorSearchRequest(query, 10, filter), Ct);
+            found += approx.Count(h => truth.Contains(h.Id));
+            expected += truth.Count;
+        }
+
+        Assert.True(found / expected >= 0.98, $"recall@10 = {found / expected:0.000}");
+        Assert.Equal(tenantPartitions ? 4 : 1, hnsw.GetIndexStatus(Collection).Indexes);
+    }
+
+    [Fact]
+    public async Task Every_large_tenant_gets_its_own_index_and_points_follow_a_change_of_tenant()
+    {
+        var random = new Random(9);
+        var points = Enumerable.Range(0, 1250)
+            .Select(i => Point($"p{i}", RandomVector(random), agent: i < 600 ? "agent-0" : i < 1200 ? "agent-1" : "agent-2", type: "episodic"))
+            .ToList();
+        using var store = Open(threshold: 500);
+        await store.EnsureCollectionAsync(Spec(tenantPartitions: true), Ct);
+        await store.UpsertAsync(Collection, points, Ct);
+
+        var status = store.GetIndexStatus(Collection);
+        var small = await store.SearchAsync(Collection, new VectorSearchRequest(points[1210].Vector, 3, VectorFilter.ForAgent("agent-2")), Ct);
+        await store.UpsertAsync(Collection, [Point("p5", points[5].Vector.ToArray(), agent: "agent-1", type: "episodic")], Ct);
+        var moved = await store.SearchAsync(Collection, new VectorSearchRequest(points[5].Vector, 1, VectorFilter.ForAgent("agent-1")), Ct);
+        var left = await store.SearchAsync(Collection, new VectorSearchRequest(points[5].Vector, 1, VectorFilter.ForAgent("agent-0")), Ct);
+        var anyone = await store.SearchAsync(Collection, new VectorSearchRequest(points[1249].Vector, 1), Ct);
+
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.Equal(2, status.Indexes);
+        Assert.Equal(1200, status.IndexedPoints);
+        Assert.Equal("p1210", small[0].Id);
+        Assert.All(small, h => Assert.Equal("agent-2", h.Payload![VectorPayloadKeys.AgentId]!.GetValue<string>()));
+        Assert.Equal("p5", Assert.Single(moved).Id);
+        Assert.NotEqual("p5", Assert.Single(left).Id);
+        Assert.Equal("p1249", Assert.Single(anyone).Id);
+        Assert.Equal(1200, store.GetIndexStatus(Collection).IndexedPoints);
+    }
+
+    [Fact]
+    public async Task Selective_filter_on_a_large_collection_still_returns_every_match()
+    {
+        var points = RandomPoints(2000, seed: 6, agents: 1).ToList();
+        points.Add(Point("rare-1", RandomVector(new Random(61)), agent: "agent-rare", type: "vault-like"));
+        points.Add(Point("rare-2", RandomVector(new Random(62)), agent: "agent-rare", type: "vault-like"));
+        using var store = Open(threshold: 0);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        await store.UpsertAsync(Collection, points, Ct);
+
+        var byAgent = await store.SearchAsync(Collection, new VectorSearchRequest(points[0].Vector, 10, VectorFilter.ForAgent("agent-rare")), Ct);
+        var byRange = await store.SearchAsync(
+            Collection, new VectorSearchRequest(points[0].Vector, 10, VectorFilter.Where(VectorCondition.Range("rank", gte: 1998))), Ct);
+        var byUnindexed = await store.SearchAsync(
+            Collection, new VectorSearchRequest(points[0].Vector, 10, VectorFilter.Where(VectorCondition.Match(VectorPayloadKeys.Text, "memory rare-2"))), Ct);
+
+        Assert.Equal(["rare-1", "rare-2"], byAgent.Select(h => h.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["p1998", "p1999"], byRange.Select(h => h.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["rare-2"], byUnindexed.Select(h => h.Id));
+    }
+
+    [Fact]
+    public async Task Concurrent_searches_and_writes_lose_nothing_and_never_fail()
+    {
+        var points = RandomPoints(1500, seed: 7);
+        using var store = Open(threshold: 200);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        await store.UpsertAsync(Collection, points[..500], Ct);
+
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(
+            async () =>
+            {
+                for (var i = 500 + w; i < 1500; i += 4)
+                {
+                    await store.UpsertAsync(Collection, [points[i]], Ct);
+                }
+            },
+            Ct));
+        var readers = Enumerable.Range(0, 4).Select(r => Task.Run(
+            async () =>
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    var hits = await store.SearchAsync(Collection, new VectorSearchRequest(points[i].Vector, 5, VectorFilter.ForAgent("agent-0")), Ct);
+                    Assert.All(hits, h => Assert.Equal("agent-0", h.Payload![VectorPayloadKeys.AgentId]!.GetValue<string>()));
+                }
+            },
+            Ct));
+        await Task.WhenAll(writers.Concat(readers));
+
+        Assert.Equal(1500, await store.CountAsync(Collection, null, Ct));
+        Assert.Equal(1500, store.GetIndexStatus(Collection).IndexedPoints);
+        Assert.Equal("p1499", Assert.Single(await store.SearchAsync(Collection, new VectorSearchRequest(points[1499].Vector, 1), Ct)).Id);
+    }
+
+    [Fact]
+    public async Task F16_index_with_exact_rescoring_keeps_the_exact_order()
+    {
+        var points = RandomPoints(1000, seed: 8);
+        using var store = Open(threshold: 0, scalar: HnswScalar.F16);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        await store.UpsertAsync(Collection, points, Ct);
+
+        var hits = await store.SearchAsync(Collection, new VectorSearchRequest(points[5].Vector, 5), Ct);
+        var query = points[5].Vector.ToArray();
+
+        Assert.Equal("p5", hits[0].Id);
+        Assert.Equal(1f, hits[0].Score, 4);
+        Assert.Equal(hits.OrderByDescending(h => h.Score).Select(h => h.Id), hits.Select(h => h.Id));
+        Assert.All(hits, h => Assert.Equal(TensorPrimitives.CosineSimilarity(query, points[int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture)].Vector.Span), h.Score, 4));
+    }
+
+    private static VectorCollectionSpec Spec(bool tenantPartitions = false) => new(Collection, Dimension)
+    {
+        PayloadIndexes = new Dictionary<string, PayloadIndexKind>
+        {
+            [VectorPayloadKeys.AgentId] = tenantPartitions ? PayloadIndexKind.Tenant : PayloadIndexKind.Keyword,
+            [VectorPayloadKeys.Type] = PayloadIndexKind.Keyword,
+        },
+    };
+
+    private EmbeddedVectorStore Open(
+        int threshold, bool saveOnDispose = true, bool background = false, HnswScalar scalar = HnswScalar.F32, string directory = "store") =>
+        new(new EmbeddedVectorStoreOptions
+        {
+            DataDirectory = Path.Combine(_directory.Path, directory),
+            IndexThreshold = threshold,
+            BuildIndexInBackground = background,
+            SaveIndexOnDispose = saveOnDispose,
+            IndexScalar = scalar,
+        });
+
+    private static float[] RandomVector(Random random)
+    {
+        var v = new float[Dimension];
+        for (var i = 0; i < Dimension; i++)
+        {
+            v[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return v;
+    }
+
+    private static VectorRecord[] RandomPoints(int count, int seed, int agents = 3)
+    {
+        var random = new Random(seed);
+        string[] types = ["episodic", "semantic", "procedural", "resource"];
+        return [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var point = Point($"p{i}", RandomVector(random), agent: $"agent-{i % agents}", type: types[i % types.Length]);
+            point.Payload["rank"] = i;
+            return point;
+        })];
+    }
+
+    private static VectorRecord Point(string id, float[] vector, string agent, string type) => new(id, vector, new JsonObject
+    {
+        [VectorPayloadKeys.AgentId] = agent,
+        [VectorPayloadKeys.Type] = type,
+        [VectorPayloadKeys.Text] = $"memory {id}",
+    });
+}
