@@ -37,7 +37,15 @@ public static class MaximusHostingExtensions
             services.AddMemory();
             var vectorDirectory = Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory());
             services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
-            services.AddMiniLmEmbeddings();
+            if (string.Equals(builder.Configuration["Maximus:Memory:Embeddings:Provider"], "gemini", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.AddLlm();
+                services.AddGeminiEmbeddings(builder.Configuration);
+            }
+            else
+            {
+                services.AddMiniLmEmbeddings();
+            }
 
             // Refuses at start-up a collection made with another embedding model (dimension mismatch); the model itself loads on first use.
             services.AddVectorCollection(VectorCollections.Memories, AgentMemory.PayloadIndexes);

@@ -33,6 +33,26 @@ public static class LlmServiceCollectionExtensions
     /// <see cref="LlmPipeline"/>. Without one, nothing resolves an <see cref="IChatClient"/> and callers run their
     /// symbolic or heuristic path. <see cref="LlmStatus"/> tells which, and why.
     /// </summary>
+    /// <summary>
+    /// Gemini embeddings as the <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> (instead of the local MiniLM
+    /// model): <c>Maximus:Memory:Embeddings:Model</c> (default gemini-embedding-001) and <c>:Dimensions</c> (default 768).
+    /// Needs <see cref="AddLlm"/> for the Gemini settings and key.
+    /// </summary>
+    public static IServiceCollection AddGeminiEmbeddings(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var model = configuration["Maximus:Memory:Embeddings:Model"] ?? GeminiEmbeddingGenerator.DefaultModel;
+        var dimensions = configuration.GetValue("Maximus:Memory:Embeddings:Dimensions", 768);
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+        {
+            var http = sp.GetRequiredService<IHttpClientFactory>();
+            var gemini = sp.GetRequiredService<IOptions<GeminiOptions>>().Value;
+            var authentication = new GeminiAuthentication(gemini, sp.GetService<ISecretStore>(), http.CreateClient(MetadataClientName), sp.GetService<TimeProvider>());
+            return new GeminiEmbeddingGenerator(http.CreateClient(GeminiChatClient.HttpClientName), gemini, authentication, model, dimensions);
+        });
+        return services;
+    }
+
     public static IServiceCollection AddLlm(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);

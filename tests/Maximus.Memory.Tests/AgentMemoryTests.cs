@@ -182,12 +182,24 @@ public sealed class AgentMemoryTests : IDisposable
         {
         }
 
+        /// <summary>A stable hash (string.GetHashCode is randomised per process).</summary>
+        private static uint Fnv1a(string word)
+        {
+            var hash = 2166136261u;
+            foreach (var c in word)
+            {
+                hash = (hash ^ c) * 16777619u;
+            }
+
+            return hash;
+        }
+
         private static float[] Embed(string text)
         {
             var vector = new float[Dimension];
             foreach (var word in text.ToLowerInvariant().Split([' ', ',', '.', ':', '?'], StringSplitOptions.RemoveEmptyEntries))
             {
-                vector[(int)((uint)StringComparer.Ordinal.GetHashCode(word) % Dimension)] += 1;
+                vector[(int)(Fnv1a(word) % Dimension)] += 1;
             }
 
             vector[0] += 0.01f;
