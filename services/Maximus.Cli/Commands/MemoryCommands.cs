@@ -46,6 +46,7 @@ internal static class MemoryCommands
         memory.Subcommands.Add(Add(dataDir, runtime, verbose, agent));
         memory.Subcommands.Add(Search(dataDir, runtime, verbose, agent));
         memory.Subcommands.Add(Forget(dataDir, runtime, verbose, agent));
+        memory.Subcommands.Add(MigrateCommands.Create(dataDir, runtime, verbose));
         return memory;
     }
 
