@@ -5,6 +5,7 @@ using Maximus.Llm;
 using Maximus.Memory;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors;
+using Maximus.Migration;
 using Maximus.Missions;
 using Maximus.Planning;
 using Maximus.Plugins.Pddl.Service;
@@ -37,6 +38,9 @@ public static class MaximusHostingExtensions
             services.AddMemory();
             var vectorDirectory = Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory());
             services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
+
+            // Dual-write period of a migration from ChromaDB (Maximus:Memory:DualWrite); nothing when it is off.
+            services.AddDualWriteVectorStore(builder.Configuration);
             if (string.Equals(builder.Configuration["Maximus:Memory:Embeddings:Provider"], "gemini", StringComparison.OrdinalIgnoreCase))
             {
                 builder.AddLlm();

@@ -5,7 +5,7 @@ namespace Maximus.Migration;
 /// <summary>Settings of a dual-write period.</summary>
 public sealed record DualWriteOptions
 {
-    /// <summary>Writes go to both stores until then (null: until <see cref="DualWriteVectorStore.CutOver"/> is followed by <see cref="DualWriteVectorStore.EndDualWrite"/>).</summary>
+    /// <summary>Writes go to both stores until then, and afterwards to the store reads come from only (null: until <see cref="DualWriteVectorStore.EndDualWrite"/>).</summary>
     public DateTimeOffset? DualWriteUntil { get; init; }
 
     /// <summary>Read from the new store from the start (true) or from the old one until <see cref="DualWriteVectorStore.CutOver"/> (false).</summary>
@@ -20,8 +20,9 @@ public sealed record ParityReport(
 }
 
 /// <summary>
-/// The cut-over decorator: every write goes to the new store and, during the dual-write period, to the old one too (the
-/// old store is written first-class, so a rollback loses nothing); reads come from the configured primary.
+/// The cut-over decorator: during the dual-write period every write goes to both stores (the old store is written
+/// first-class, so a rollback loses nothing); afterwards writes go to the store reads come from only (the primary);
+/// reads come from the configured primary.
 /// <see cref="CutOver"/> switches reads to the new store, <see cref="RollBack"/> back to the old one;
 /// <see cref="CompareAsync"/> reports parity (ids only in one store, ids whose vector or payload differ).
 /// </summary>
@@ -45,19 +46,19 @@ public sealed class DualWriteVectorStore(IVectorStore newStore, IVectorStore old
     /// <summary>Reads from the old store again (it received every write of the dual-write period).</summary>
     public void RollBack() => _readFromNew = false;
 
-    /// <summary>Stops writing to the old store (after a verified cut-over).</summary>
+    /// <summary>Ends the dual-write period: writes go to the primary only (after a verified cut-over: the new store).</summary>
     public void EndDualWrite() => _ended = true;
 
     public async Task<VectorCollectionInfo> EnsureCollectionAsync(VectorCollectionSpec spec, CancellationToken cancellationToken = default)
     {
-        var created = await newStore.EnsureCollectionAsync(spec, cancellationToken).ConfigureAwait(false);
-        if (DualWriting)
+        if (!DualWriting)
         {
-            var old = await oldStore.EnsureCollectionAsync(spec, cancellationToken).ConfigureAwait(false);
-            return _readFromNew ? created : old;
+            return await Primary.EnsureCollectionAsync(spec, cancellationToken).ConfigureAwait(false);
         }
 
-        return created;
+        var created = await newStore.EnsureCollectionAsync(spec, cancellationToken).ConfigureAwait(false);
+        var old = await oldStore.EnsureCollectionAsync(spec, cancellationToken).ConfigureAwait(false);
+        return _readFromNew ? created : old;
     }
 
     public Task<VectorCollectionInfo?> GetCollectionAsync(string collection, CancellationToken cancellationToken = default) =>
@@ -65,22 +66,24 @@ public sealed class DualWriteVectorStore(IVectorStore newStore, IVectorStore old
 
     public async Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
-        var deleted = await newStore.DeleteCollectionAsync(collection, cancellationToken).ConfigureAwait(false);
-        if (DualWriting)
+        if (!DualWriting)
         {
-            deleted |= await oldStore.DeleteCollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+            return await Primary.DeleteCollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         }
 
-        return deleted;
+        var deleted = await oldStore.DeleteCollectionAsync(collection, cancellationToken).ConfigureAwait(false);
+        return await newStore.DeleteCollectionAsync(collection, cancellationToken).ConfigureAwait(false) | deleted;
     }
 
     public async Task UpsertAsync(string collection, IReadOnlyList<VectorRecord> records, CancellationToken cancellationToken = default)
     {
-        if (DualWriting)
+        if (!DualWriting)
         {
-            await oldStore.UpsertAsync(collection, records, cancellationToken).ConfigureAwait(false);
+            await Primary.UpsertAsync(collection, records, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
+        await oldStore.UpsertAsync(collection, records, cancellationToken).ConfigureAwait(false);
         await newStore.UpsertAsync(collection, records, cancellationToken).ConfigureAwait(false);
     }
 
@@ -93,16 +96,26 @@ public sealed class DualWriteVectorStore(IVectorStore newStore, IVectorStore old
 
     public async Task<int> DeleteAsync(string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
-        var oldCount = DualWriting ? await oldStore.DeleteAsync(collection, ids, cancellationToken).ConfigureAwait(false) : 0;
+        if (!DualWriting)
+        {
+            return await Primary.DeleteAsync(collection, ids, cancellationToken).ConfigureAwait(false);
+        }
+
+        var oldCount = await oldStore.DeleteAsync(collection, ids, cancellationToken).ConfigureAwait(false);
         var newCount = await newStore.DeleteAsync(collection, ids, cancellationToken).ConfigureAwait(false);
-        return _readFromNew || !DualWriting ? newCount : oldCount;
+        return _readFromNew ? newCount : oldCount;
     }
 
     public async Task<long> DeleteAsync(string collection, VectorFilter filter, CancellationToken cancellationToken = default)
     {
-        var oldCount = DualWriting ? await oldStore.DeleteAsync(collection, filter, cancellationToken).ConfigureAwait(false) : 0;
+        if (!DualWriting)
+        {
+            return await Primary.DeleteAsync(collection, filter, cancellationToken).ConfigureAwait(false);
+        }
+
+        var oldCount = await oldStore.DeleteAsync(collection, filter, cancellationToken).ConfigureAwait(false);
         var newCount = await newStore.DeleteAsync(collection, filter, cancellationToken).ConfigureAwait(false);
-        return _readFromNew || !DualWriting ? newCount : oldCount;
+        return _readFromNew ? newCount : oldCount;
     }
 
     public Task<VectorScrollPage> ScrollAsync(string collection, VectorScrollRequest request, CancellationToken cancellationToken = default) =>

@@ -111,6 +111,56 @@ public sealed class ChromaHttpClient(HttpClient http, Uri baseUrl, string tenant
         return Records(collectionId, await SendAsync(HttpMethod.Post, $"{CollectionsPath(prefix)}/{collectionId}/get", body, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>The collection object (id, name, metadata) by name, or null when it does not exist.</summary>
+    public async Task<JsonObject?> FindCollectionAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);
+        return await SendAsync(HttpMethod.Get, $"{CollectionsPath(prefix)}/{Uri.EscapeDataString(name)}{TenantQuery()}", null, cancellationToken, allowNotFound: true)
+            .ConfigureAwait(false) as JsonObject;
+    }
+
+    /// <summary>Creates the collection with this metadata, or returns the existing one (its metadata unchanged).</summary>
+    public async Task<JsonObject> CreateCollectionAsync(string name, JsonObject? metadata, CancellationToken cancellationToken = default)
+    {
+        var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);
+        var body = new JsonObject { ["name"] = name, ["get_or_create"] = true };
+        if (metadata is { Count: > 0 })
+        {
+            body["metadata"] = metadata.DeepClone();
+        }
+
+        return await SendAsync(HttpMethod.Post, $"{CollectionsPath(prefix)}{TenantQuery()}", body, cancellationToken).ConfigureAwait(false) as JsonObject
+            ?? throw new ChromaSourceException($"{Description}: creating collection '{name}' returned no collection.");
+    }
+
+    /// <summary>The number of records in the collection.</summary>
+    public async Task<long> CountAsync(string collectionId, CancellationToken cancellationToken = default)
+    {
+        var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);
+        var count = await SendAsync(HttpMethod.Get, $"{CollectionsPath(prefix)}/{collectionId}/count", null, cancellationToken).ConfigureAwait(false);
+        return count?.GetValue<long>() ?? 0;
+    }
+
+    /// <summary><c>POST .../get</c> with a caller-built body (ids, where, limit, offset, include); the raw response.</summary>
+    public async Task<JsonObject> GetRawAsync(string collectionId, JsonObject body, CancellationToken cancellationToken = default)
+    {
+        var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);
+        return await SendAsync(HttpMethod.Post, $"{CollectionsPath(prefix)}/{collectionId}/get", body, cancellationToken).ConfigureAwait(false) as JsonObject
+            ?? throw new ChromaSourceException($"{Description}: a get on '{collectionId}' returned no object.");
+    }
+
+    /// <summary><c>POST .../query</c> with a caller-built body (query_embeddings, n_results, where, include); the raw response.</summary>
+    public async Task<JsonObject> QueryRawAsync(string collectionId, JsonObject body, CancellationToken cancellationToken = default)
+    {
+        var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);
+        return await SendAsync(HttpMethod.Post, $"{CollectionsPath(prefix)}/{collectionId}/query", body, cancellationToken).ConfigureAwait(false) as JsonObject
+            ?? throw new ChromaSourceException($"{Description}: a query on '{collectionId}' returned no object.");
+    }
+
+    private string TenantQuery() => ApiVersion == "v1"
+        ? $"?tenant={Uri.EscapeDataString(tenant)}&database={Uri.EscapeDataString(database)}"
+        : "";
+
     private string CollectionsPath(string prefix) => ApiVersion == "v2"
         ? $"{prefix}/tenants/{Uri.EscapeDataString(tenant)}/databases/{Uri.EscapeDataString(database)}/collections"
         : $"{prefix}/collections";
@@ -146,7 +196,7 @@ public sealed class ChromaHttpClient(HttpClient http, Uri baseUrl, string tenant
         throw new ChromaSourceException($"{baseUrl} is not a Chroma server: neither /api/v2/heartbeat nor /api/v1/heartbeat answers.");
     }
 
-    private async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    private async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, bool allowNotFound = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(baseUrl, path));
         if (body is not null)
@@ -158,6 +208,12 @@ public sealed class ChromaHttpClient(HttpClient http, Uri baseUrl, string tenant
         {
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (allowNotFound && (response.StatusCode == System.Net.HttpStatusCode.NotFound
+                || (!response.IsSuccessStatusCode && text.Contains("does not exist", StringComparison.OrdinalIgnoreCase))))
+            {
+                return null;
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw new ChromaSourceException($"{Description}: {method} {path} answered {(int)response.StatusCode}: {text}");
