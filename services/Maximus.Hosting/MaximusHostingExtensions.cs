@@ -39,6 +39,8 @@ public static class MaximusHostingExtensions
             var vectorDirectory = Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory());
             services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
 
+            services.AddSingleton(_ => new Maximus.Memory.Hybrid.LexicalIndex(Path.Combine(vectorDirectory, "lexical.db")));
+
             // Dual-write period of a migration from ChromaDB (Maximus:Memory:DualWrite); nothing when it is off.
             services.AddDualWriteVectorStore(builder.Configuration);
             if (string.Equals(builder.Configuration["Maximus:Memory:Embeddings:Provider"], "gemini", StringComparison.OrdinalIgnoreCase))

@@ -1,6 +1,7 @@
 using Maximus.Contracts.Events;
 using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;
+using Maximus.Memory.Hybrid;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vault;
 using Maximus.ServiceDefaults;
@@ -28,6 +29,11 @@ public static class MemoryModule
         services.AddSingleton<AgentMemory>();
         services.AddServiceOperations(AgentMemoryApi.Operations);
         services.AddHostedService<MemoryPurgeService>();
+
+        // Hybrid recall (lexical + dense); the lexical index's file comes from the composition root.
+        services.AddOptions<HybridRetrievalOptions>().BindConfiguration(HybridRetrievalOptions.Section);
+        services.AddSingleton<HybridRetriever>();
+        services.AddServiceOperations(HybridApi.Operations);
         services.AddServiceOperations(MemoryApi.Operations);
         services.AddSingleton<VaultKeyRing>();
         services.AddScoped<VaultService>();

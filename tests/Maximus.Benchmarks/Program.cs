@@ -44,6 +44,7 @@ planning.SetAction(async result =>
 root.Subcommands.Add(planning);
 root.Subcommands.Add(ColdStartBenchmark.CreateCommand(json));
 root.Subcommands.Add(MemoryBenchmark.CreateCommand(json));
+root.Subcommands.Add(LocomoBenchmark.CreateCommand(json));
 
 return await root.Parse(args).InvokeAsync();
 

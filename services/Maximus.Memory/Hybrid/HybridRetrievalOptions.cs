@@ -1,0 +1,49 @@
+namespace Maximus.Memory.Hybrid;
+
+/// <summary>How lexical and dense ranks are combined.</summary>
+public enum FusionMethod
+{
+    /// <summary>Reciprocal rank fusion: Σ weight / (k + rank).</summary>
+    ReciprocalRank,
+
+    /// <summary>Each list's scores scaled to [0, 1] by its best and worst candidate, then a weighted sum.</summary>
+    NormalisedScore,
+}
+
+/// <summary>
+/// Knobs of hybrid retrieval (section <c>Maximus:Memory:Hybrid</c>). Defaults were chosen on the LoCoMo development
+/// file with the <c>locomo</c> benchmark and are the same for every agent and conversation.
+/// </summary>
+public sealed class HybridRetrievalOptions
+{
+    public const string Section = "Maximus:Memory:Hybrid";
+
+    /// <summary>Candidates taken from the BM25 index.</summary>
+    public int LexicalCandidates { get; set; } = 100;
+
+    /// <summary>Candidates taken from the vector store.</summary>
+    public int DenseCandidates { get; set; } = 100;
+
+    public FusionMethod Fusion { get; set; } = FusionMethod.NormalisedScore;
+
+    /// <summary>The k of reciprocal rank fusion (larger flattens the rank curve).</summary>
+    public double RrfK { get; set; } = 60;
+
+    /// <summary>Weight of the lexical list.</summary>
+    public double LexicalWeight { get; set; } = 1.0;
+
+    /// <summary>Weight of the dense list.</summary>
+    public double DenseWeight { get; set; } = 0.4;
+
+    /// <summary>Share of an adjacent turn's fused score (same session, sequence ± 1) added to a candidate; 0 turns it off.</summary>
+    public double NeighbourWeight { get; set; } = 0.4;
+
+    /// <summary>Adds turns next to the best candidates even when neither list found them.</summary>
+    public bool ExpandNeighbours { get; set; } = true;
+
+    /// <summary>How many of the best fused candidates lend their neighbours a place.</summary>
+    public int NeighbourSeeds { get; set; } = 10;
+
+    /// <summary>For "when" questions, a candidate whose text mentions a time gets this share more score; 0 turns it off.</summary>
+    public double TemporalBoost { get; set; } = 0.3;
+}

@@ -1,0 +1,448 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Maximus.Contracts.Ports;
+using Maximus.Memory.Hybrid;
+using Maximus.Memory.Mirix;
+using Maximus.Memory.Vectors.Embedded;
+using Maximus.Memory.Vectors.Embeddings;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace Maximus.Benchmarks;
+
+/// <summary>
+/// Retrieval quality on a LoCoMo-format file (Maharana et al., ACL 2024): each conversation is ingested into a fresh
+/// agent as the product would (every turn an episodic memory "speaker: text" with speaker, session, session date and
+/// turn id as tags, embedded with all-MiniLM-L6-v2 and indexed by FTS5), then every question with evidence is asked
+/// through <see cref="HybridRetriever"/>. Recall@k of a question = share of its evidence turns (those that exist in the
+/// conversation) in the top k; averaged over questions, overall and per category (1 multi-hop, 2 temporal,
+/// 3 open-domain, 4 single-hop, 5 adversarial). The same settings serve every conversation. BM25 alone (the same
+/// FTS5 index) is reported next to it. Turn embeddings are cached on disk by text hash.
+/// </summary>
+public static partial class LocomoBenchmark
+{
+    public sealed record RecallReport(IReadOnlyDictionary<string, double> Recall, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ByCategory);
+
+    public sealed record Result(
+        string Benchmark,
+        string Data,
+        int Conversations,
+        int Turns,
+        int Questions,
+        IReadOnlyDictionary<string, double> Recall,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ByCategory,
+        IReadOnlyDictionary<string, int> QuestionsByCategory,
+        RecallReport Bm25,
+        double IngestMs,
+        Percentiles QueryMs,
+        Percentiles Bm25QueryMs,
+        int EmbeddedNow,
+        int EmbeddingsFromCache,
+        string Tokenizer,
+        HybridRetrievalOptions Settings);
+
+    public static Command CreateCommand(Option<bool> json)
+    {
+        var data = new Option<string>("--data") { Description = "A LoCoMo-format JSON file (list of samples with conversation and qa).", Required = true };
+        var ks = new Option<string>("--k") { Description = "Comma-separated cut-offs.", DefaultValueFactory = _ => "5,10,25" };
+        var cache = new Option<string>("--embedding-cache")
+        {
+            Description = "File of cached turn embeddings (keyed by text hash), or 'none'.",
+            DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "locomo-minilm-l6-v2.bin"),
+        };
+        var defaults = new HybridRetrievalOptions();
+        var fusion = new Option<FusionMethod>("--fusion") { Description = "ReciprocalRank or NormalisedScore.", DefaultValueFactory = _ => defaults.Fusion };
+        var rrfK = new Option<double>("--rrf-k") { DefaultValueFactory = _ => defaults.RrfK };
+        var lexicalWeight = new Option<double>("--lexical-weight") { DefaultValueFactory = _ => defaults.LexicalWeight };
+        var denseWeight = new Option<double>("--dense-weight") { DefaultValueFactory = _ => defaults.DenseWeight };
+        var neighbourWeight = new Option<double>("--neighbour-weight") { DefaultValueFactory = _ => defaults.NeighbourWeight };
+        var seeds = new Option<int>("--neighbour-seeds") { DefaultValueFactory = _ => defaults.NeighbourSeeds };
+        var temporal = new Option<double>("--temporal-boost") { DefaultValueFactory = _ => defaults.TemporalBoost };
+        var candidates = new Option<int>("--candidates") { Description = "Lexical and dense candidates each.", DefaultValueFactory = _ => defaults.DenseCandidates };
+        var command = new Command("locomo", "Recall@k of hybrid memory retrieval on a LoCoMo-format file, with BM25 alone for comparison.")
+        {
+            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            int[] cutoffs;
+            try
+            {
+                cutoffs = [.. result.GetValue(ks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).Distinct().Order()];
+            }
+            catch (FormatException)
+            {
+                await Console.Error.WriteLineAsync("error: --k must be comma-separated whole numbers.").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (cutoffs.Length == 0 || cutoffs[0] < 1 || cutoffs[^1] > 100 || !File.Exists(result.GetValue(data)))
+            {
+                await Console.Error.WriteLineAsync("error: --k values must be 1 to 100 and --data an existing file.").ConfigureAwait(false);
+                return 2;
+            }
+
+            var options = new HybridRetrievalOptions
+            {
+                Fusion = result.GetValue(fusion),
+                RrfK = result.GetValue(rrfK),
+                LexicalWeight = result.GetValue(lexicalWeight),
+                DenseWeight = result.GetValue(denseWeight),
+                NeighbourWeight = result.GetValue(neighbourWeight),
+                NeighbourSeeds = result.GetValue(seeds),
+                TemporalBoost = result.GetValue(temporal),
+                LexicalCandidates = result.GetValue(candidates),
+                DenseCandidates = result.GetValue(candidates),
+            };
+            var path = result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache);
+            var r = await RunAsync(result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken).ConfigureAwait(false);
+            Console.Out.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !result.GetValue(json) }));
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record Turn(string DiaId, string EntryId, string Speaker, string Text, string Session, int Sequence, string? Date, DateTimeOffset? OccurredAt)
+    {
+        public string MemoryText => $"{Speaker}: {Text}";
+    }
+
+    private sealed record Question(string Text, int Category, IReadOnlyList<string> Evidence);
+
+    private sealed record Conversation(string Id, IReadOnlyList<Turn> Turns, IReadOnlyList<Question> Questions);
+
+    public static async Task<Result> RunAsync(string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct)
+    {
+        var conversations = Load(dataPath);
+        var texts = conversations.SelectMany(c => c.Turns).Select(t => t.MemoryText).Distinct(StringComparer.Ordinal).ToList();
+        progress.WriteLine($"locomo: {conversations.Count} conversations, {texts.Count} distinct turns, {conversations.Sum(c => c.Questions.Count)} questions with evidence");
+        var (vectors, fromCache, embeddedNow) = EmbedTurns(texts, cachePath, progress, ct);
+
+        var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-").FullName;
+        try
+        {
+            using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
+            using var lexical = new LexicalIndex(Path.Combine(directory, "lexical.db"));
+            using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions());
+            var memoryOptions = Options.Create(new MemoryOptions());
+            var memory = new AgentMemory(store, generator, memoryOptions, TimeProvider.System);
+            var retriever = new HybridRetriever(memory, store, lexical, generator, memoryOptions, Options.Create(options));
+            var collection = memoryOptions.Value.Collection;
+            var maxK = cutoffs[^1];
+
+            var ingest = Stopwatch.StartNew();
+            foreach (var conversation in conversations)
+            {
+                var documents = conversation.Turns.Select(t => new HybridDocument(
+                    new WriteMemoryRequest(
+                        MemoryType.Episodic, t.MemoryText, t.EntryId, t.OccurredAt,
+                        Tags: new Dictionary<string, string>
+                        {
+                            ["speaker"] = t.Speaker,
+                            ["session"] = t.Session,
+                            ["turn"] = t.DiaId,
+                            ["date"] = t.Date ?? "",
+                        },
+                        Actor: t.Speaker,
+                        Vector: vectors[t.MemoryText]),
+                    t.Session,
+                    t.Sequence)).ToList();
+                await retriever.IngestAsync(AgentId(conversation), documents, ct).ConfigureAwait(false);
+            }
+
+            ingest.Stop();
+            progress.WriteLine($"  ingested in {ingest.Elapsed.TotalMilliseconds:0} ms");
+
+            // Warm-up (JIT, model), not measured.
+            var first = conversations[0];
+            foreach (var q in first.Questions.Take(20))
+            {
+                await retriever.SearchAsync(AgentId(first), q.Text, maxK, ct).ConfigureAwait(false);
+                lexical.Search(collection, AgentId(first), q.Text, maxK);
+            }
+
+            var hybridSamples = new List<(int Category, double[] Recall)>();
+            var bm25Samples = new List<(int Category, double[] Recall)>();
+            var queryMs = new List<double>();
+            var bm25Ms = new List<double>();
+            foreach (var conversation in conversations)
+            {
+                var agent = AgentId(conversation);
+                var byEntry = conversation.Turns.GroupBy(t => t.EntryId).ToDictionary(g => g.Key, g => g.First().DiaId, StringComparer.Ordinal);
+                foreach (var q in conversation.Questions)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var hits = await retriever.SearchAsync(agent, q.Text, maxK, ct).ConfigureAwait(false);
+                    queryMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    started = Stopwatch.GetTimestamp();
+                    var bm25 = lexical.Search(collection, agent, q.Text, maxK);
+                    bm25Ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    hybridSamples.Add((q.Category, Recall([.. hits.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)], q.Evidence, cutoffs)));
+                    bm25Samples.Add((q.Category, Recall([.. bm25.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)], q.Evidence, cutoffs)));
+                }
+            }
+
+            var hybrid = Report(hybridSamples, cutoffs);
+            var lexicalOnly = Report(bm25Samples, cutoffs);
+            var result = new Result(
+                "locomo",
+                Path.GetFileName(dataPath),
+                conversations.Count,
+                conversations.Sum(c => c.Turns.Count),
+                hybridSamples.Count,
+                hybrid.Recall,
+                hybrid.ByCategory,
+                hybridSamples.GroupBy(s => s.Category).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(CultureInfo.InvariantCulture), g => g.Count()),
+                lexicalOnly,
+                Math.Round(ingest.Elapsed.TotalMilliseconds, 1),
+                Percentiles.Of(queryMs),
+                Percentiles.Of(bm25Ms),
+                embeddedNow,
+                fromCache,
+                lexical.Tokenizer ?? "?",
+                options);
+            progress.WriteLine($"  hybrid recall {string.Join(", ", hybrid.Recall.Select(p => $"@{p.Key} {p.Value}"))}; bm25 {string.Join(", ", lexicalOnly.Recall.Select(p => $"@{p.Key} {p.Value}"))}; query p99 {result.QueryMs.P99} ms");
+            return result;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder changes no number.
+            }
+        }
+    }
+
+    private static string AgentId(Conversation conversation) => $"locomo-{conversation.Id}";
+
+    private static double[] Recall(IReadOnlyList<string> ranked, IReadOnlyList<string> evidence, int[] cutoffs) =>
+        [.. cutoffs.Select(k => evidence.Count(e => ranked.Take(k).Contains(e, StringComparer.Ordinal)) / (double)evidence.Count)];
+
+    private static RecallReport Report(List<(int Category, double[] Recall)> samples, int[] cutoffs)
+    {
+        Dictionary<string, double> Average(IEnumerable<double[]> rows)
+        {
+            var list = rows.ToList();
+            return cutoffs.Select((k, i) => (k, i)).ToDictionary(
+                p => p.k.ToString(CultureInfo.InvariantCulture),
+                p => list.Count == 0 ? 0 : Math.Round(list.Average(r => r[p.i]), 4));
+        }
+
+        return new RecallReport(
+            Average(samples.Select(s => s.Recall)),
+            samples.GroupBy(s => s.Category).OrderBy(g => g.Key).ToDictionary(
+                g => g.Key.ToString(CultureInfo.InvariantCulture),
+                g => (IReadOnlyDictionary<string, double>)Average(g.Select(s => s.Recall))));
+    }
+
+    private static List<Conversation> Load(string path)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(path)) as JsonArray
+            ?? throw new ArgumentException($"{path}: expected a JSON list of samples.");
+        var conversations = new List<Conversation>();
+        var index = 0;
+        foreach (var sample in root.OfType<JsonObject>())
+        {
+            index++;
+            if (sample["conversation"] is not JsonObject conversation)
+            {
+                continue;
+            }
+
+            var id = SafeId(sample["sample_id"]?.ToString() ?? index.ToString(CultureInfo.InvariantCulture), index);
+            var turns = new List<Turn>();
+            var sessions = conversation.Select(p => (p.Key, Match: SessionKey().Match(p.Key), p.Value))
+                .Where(p => p.Match.Success && p.Value is JsonArray)
+                .OrderBy(p => int.Parse(p.Match.Groups[1].Value, CultureInfo.InvariantCulture));
+            foreach (var (key, match, value) in sessions)
+            {
+                var session = match.Groups[1].Value;
+                var date = conversation[$"{key}_date_time"]?.ToString();
+                var occurred = ParseDate(date);
+                var position = 0;
+                foreach (var turn in ((JsonArray)value!).OfType<JsonObject>())
+                {
+                    position++;
+                    var diaId = turn["dia_id"]?.ToString();
+                    var text = turn["text"]?.ToString() ?? "";
+                    if (string.IsNullOrWhiteSpace(diaId))
+                    {
+                        continue;
+                    }
+
+                    if (turn["blip_caption"]?.ToString() is { Length: > 0 } caption)
+                    {
+                        text = $"{text} [shares a photo: {caption}]";
+                    }
+
+                    if (string.IsNullOrWhiteSpace(text))
+                    {
+                        continue;
+                    }
+
+                    var sequence = TurnNumber().Match(diaId) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : position;
+                    turns.Add(new Turn(diaId, EntryIdOf(diaId), turn["speaker"]?.ToString() ?? "?", text, session, sequence, date, occurred));
+                }
+            }
+
+            var known = turns.Select(t => t.DiaId).ToHashSet(StringComparer.Ordinal);
+            var questions = new List<Question>();
+            foreach (var qa in (sample["qa"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var evidence = (qa["evidence"] as JsonArray ?? [])
+                    .SelectMany(e => (e?.ToString() ?? "").Split([';', ',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Where(known.Contains)
+                    .Distinct(StringComparer.Ordinal)
+                    .ToList();
+                var question = qa["question"]?.ToString();
+                if (evidence.Count == 0 || string.IsNullOrWhiteSpace(question))
+                {
+                    continue;
+                }
+
+                var category = qa["category"] is JsonValue c && c.TryGetValue<int>(out var n) ? n : 0;
+                questions.Add(new Question(question, category, evidence));
+            }
+
+            if (turns.Count > 0)
+            {
+                conversations.Add(new Conversation(id, turns, questions));
+            }
+        }
+
+        return conversations.Count == 0 ? throw new ArgumentException($"{path}: no conversations with turns.") : conversations;
+    }
+
+    /// <summary>Memory ids may not hold ':' (D1:3 → D1_3); the turn id itself stays in the tags.</summary>
+    private static string EntryIdOf(string diaId)
+    {
+        var id = new string([.. diaId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
+        return id.Length > 128 ? id[..128] : id;
+    }
+
+    private static string SafeId(string raw, int index)
+    {
+        var id = new string([.. raw.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
+        return id.Length is 0 or > 50 ? index.ToString(CultureInfo.InvariantCulture) : id;
+    }
+
+    private static DateTimeOffset? ParseDate(string? text)
+    {
+        string[] formats = ["h:mm tt 'on' d MMMM, yyyy", "h:mm tt 'on' d MMM, yyyy", "h:mm tt 'on' MMMM d, yyyy"];
+        return text is not null && DateTime.TryParseExact(text.Trim(), formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date)
+            ? new DateTimeOffset(date, TimeSpan.Zero)
+            : null;
+    }
+
+    [GeneratedRegex(@"^session_(\d+)$")]
+    private static partial Regex SessionKey();
+
+    [GeneratedRegex(@":(\d+)$")]
+    private static partial Regex TurnNumber();
+
+    private static (Dictionary<string, float[]> Vectors, int FromCache, int EmbeddedNow) EmbedTurns(
+        List<string> texts, string? cachePath, TextWriter progress, CancellationToken ct)
+    {
+        var cached = cachePath is null ? [] : TurnEmbeddingCache.Load(cachePath);
+        var vectors = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var text in texts)
+        {
+            if (cached.TryGetValue(TurnEmbeddingCache.Key(text), out var vector))
+            {
+                vectors[text] = vector;
+            }
+            else
+            {
+                missing.Add(text);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return (vectors, texts.Count, 0);
+        }
+
+        progress.WriteLine($"  embedding {missing.Count} turns (cached for later runs) ...");
+        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = 1, MaxBatchSize = 32 });
+        var gate = new Lock();
+        Parallel.ForEach(
+            missing.Chunk(256),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount), CancellationToken = ct },
+            chunk =>
+            {
+                var embedded = generator.Embed(chunk, ct);
+                lock (gate)
+                {
+                    for (var i = 0; i < chunk.Length; i++)
+                    {
+                        vectors[chunk[i]] = embedded[i];
+                    }
+
+                    if (cachePath is not null)
+                    {
+                        TurnEmbeddingCache.Append(cachePath, chunk.Zip(embedded));
+                    }
+                }
+            });
+        return (vectors, texts.Count - missing.Count, missing.Count);
+    }
+
+    /// <summary>Turn embeddings on disk: records of a 16-byte text hash and 384 floats (as the memory benchmark keeps them).</summary>
+    private static class TurnEmbeddingCache
+    {
+        private const int Dimension = MiniLmEmbeddingGenerator.Dimensions;
+        private const int RecordBytes = 16 + (Dimension * sizeof(float));
+
+        public static UInt128 Key(string text)
+        {
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+            return MemoryMarshal.Read<UInt128>(hash);
+        }
+
+        public static Dictionary<UInt128, float[]> Load(string path)
+        {
+            var result = new Dictionary<UInt128, float[]>();
+            if (!File.Exists(path))
+            {
+                return result;
+            }
+
+            var bytes = File.ReadAllBytes(path);
+            for (var offset = 0; offset + RecordBytes <= bytes.Length; offset += RecordBytes)
+            {
+                var key = MemoryMarshal.Read<UInt128>(bytes.AsSpan(offset, 16));
+                result[key] = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(offset + 16, Dimension * sizeof(float))).ToArray();
+            }
+
+            return result;
+        }
+
+        public static void Append(string path, IEnumerable<(string Text, float[] Vector)> entries)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            using var file = new FileStream(path, FileMode.Append, FileAccess.Write);
+            Span<byte> key = stackalloc byte[16];
+            foreach (var (text, vector) in entries)
+            {
+                var k = Key(text);
+                MemoryMarshal.Write(key, in k);
+                file.Write(key);
+                file.Write(MemoryMarshal.AsBytes(vector.AsSpan()));
+            }
+        }
+    }
+}
