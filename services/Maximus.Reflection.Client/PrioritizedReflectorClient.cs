@@ -61,6 +61,7 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
     private long _inQueue;
     private bool _started;
     private bool _stopped;
+    private Task? _stop;
 
     public PrioritizedReflectorClient(
         IEventBus bus,
@@ -141,24 +142,29 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         return Task.CompletedTask;
     }
 
-    /// <summary>Graceful shutdown: stops accepting, publishes what is queued, spools what could not be published.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Graceful shutdown: stops accepting, publishes what is queued, spools what could not be published. Every caller
+    /// (the host, then disposal) waits for the same shutdown; a cancelled caller stops waiting, the shutdown goes on.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
+        Task stop;
         lock (_startGate)
         {
-            if (_stopped)
-            {
-                return;
-            }
-
             _stopped = true;
+            stop = _stop ??= Task.Run(StopCoreAsync, CancellationToken.None);
         }
 
+        return stop.WaitAsync(cancellationToken);
+    }
+
+    private async Task StopCoreAsync()
+    {
         _high.Writer.TryComplete();
         _batch.Writer.TryComplete();
         try
         {
-            await Task.WhenAll(_workers).WaitAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(_workers).WaitAsync(_options.ShutdownTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
