@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -124,7 +121,7 @@ public static partial class LocomoBenchmark
         var conversations = Load(dataPath);
         var texts = conversations.SelectMany(c => c.Turns).Select(t => t.MemoryText).Distinct(StringComparer.Ordinal).ToList();
         progress.WriteLine($"locomo: {conversations.Count} conversations, {texts.Count} distinct turns, {conversations.Sum(c => c.Questions.Count)} questions with evidence");
-        var (vectors, fromCache, embeddedNow) = EmbedTurns(texts, cachePath, progress, ct);
+        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, cachePath, Environment.ProcessorCount, 256, "turns", progress, ct);
 
         var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-").FullName;
         try
@@ -351,98 +348,4 @@ public static partial class LocomoBenchmark
 
     [GeneratedRegex(@":(\d+)$")]
     private static partial Regex TurnNumber();
-
-    private static (Dictionary<string, float[]> Vectors, int FromCache, int EmbeddedNow) EmbedTurns(
-        List<string> texts, string? cachePath, TextWriter progress, CancellationToken ct)
-    {
-        var cached = cachePath is null ? [] : TurnEmbeddingCache.Load(cachePath);
-        var vectors = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var text in texts)
-        {
-            if (cached.TryGetValue(TurnEmbeddingCache.Key(text), out var vector))
-            {
-                vectors[text] = vector;
-            }
-            else
-            {
-                missing.Add(text);
-            }
-        }
-
-        if (missing.Count == 0)
-        {
-            return (vectors, texts.Count, 0);
-        }
-
-        progress.WriteLine($"  embedding {missing.Count} turns (cached for later runs) ...");
-        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = 1, MaxBatchSize = 32 });
-        var gate = new Lock();
-        Parallel.ForEach(
-            missing.Chunk(256),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount), CancellationToken = ct },
-            chunk =>
-            {
-                var embedded = generator.Embed(chunk, ct);
-                lock (gate)
-                {
-                    for (var i = 0; i < chunk.Length; i++)
-                    {
-                        vectors[chunk[i]] = embedded[i];
-                    }
-
-                    if (cachePath is not null)
-                    {
-                        TurnEmbeddingCache.Append(cachePath, chunk.Zip(embedded));
-                    }
-                }
-            });
-        return (vectors, texts.Count - missing.Count, missing.Count);
-    }
-
-    /// <summary>Turn embeddings on disk: records of a 16-byte text hash and 384 floats (as the memory benchmark keeps them).</summary>
-    private static class TurnEmbeddingCache
-    {
-        private const int Dimension = MiniLmEmbeddingGenerator.Dimensions;
-        private const int RecordBytes = 16 + (Dimension * sizeof(float));
-
-        public static UInt128 Key(string text)
-        {
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
-            return MemoryMarshal.Read<UInt128>(hash);
-        }
-
-        public static Dictionary<UInt128, float[]> Load(string path)
-        {
-            var result = new Dictionary<UInt128, float[]>();
-            if (!File.Exists(path))
-            {
-                return result;
-            }
-
-            var bytes = File.ReadAllBytes(path);
-            for (var offset = 0; offset + RecordBytes <= bytes.Length; offset += RecordBytes)
-            {
-                var key = MemoryMarshal.Read<UInt128>(bytes.AsSpan(offset, 16));
-                result[key] = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(offset + 16, Dimension * sizeof(float))).ToArray();
-            }
-
-            return result;
-        }
-
-        public static void Append(string path, IEnumerable<(string Text, float[] Vector)> entries)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            using var file = new FileStream(path, FileMode.Append, FileAccess.Write);
-            Span<byte> key = stackalloc byte[16];
-            foreach (var (text, vector) in entries)
-            {
-                var k = Key(text);
-                MemoryMarshal.Write(key, in k);
-                file.Write(key);
-                file.Write(MemoryMarshal.AsBytes(vector.AsSpan()));
-            }
-        }
-    }
 }

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
@@ -134,7 +131,7 @@ public static class MemoryBenchmark
 
         // 1. Corpus embeddings: from the cache, the rest embedded now on several threads.
         var embedded = Stopwatch.StartNew();
-        var (vectors, fromCache, embeddedNow) = EmbedCorpus(texts, settings, progress, cancellationToken);
+        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, settings.EmbeddingCache, settings.IngestThreads, 512, "texts", progress, cancellationToken);
         embedded.Stop();
         progress.WriteLine($"  embeddings: {fromCache} from cache, {embeddedNow} embedded in {embedded.Elapsed.TotalSeconds:0.0} s");
 
@@ -304,59 +301,6 @@ public static class MemoryBenchmark
     private static string UsearchVersion() =>
         typeof(Cloud.Unum.USearch.USearchIndex).Assembly.GetName().Version?.ToString(3) ?? "?";
 
-    private static (Dictionary<string, float[]> Vectors, int FromCache, int EmbeddedNow) EmbedCorpus(
-        List<string> texts, Settings settings, TextWriter progress, CancellationToken cancellationToken)
-    {
-        var cache = settings.EmbeddingCache is { } path ? new EmbeddingCache(path) : null;
-        var cached = cache?.Load() ?? [];
-        var vectors = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var text in texts)
-        {
-            if (cached.TryGetValue(EmbeddingCache.Key(text), out var vector))
-            {
-                vectors[text] = vector;
-            }
-            else
-            {
-                missing.Add(text);
-            }
-        }
-
-        if (missing.Count == 0)
-        {
-            return (vectors, texts.Count, 0);
-        }
-
-        progress.WriteLine($"  embedding {missing.Count} texts on {settings.IngestThreads} threads (the first run takes minutes; the cache makes later runs fast) ...");
-        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = 1, MaxBatchSize = 32 });
-        var gate = new Lock();
-        var done = 0;
-        var clock = Stopwatch.StartNew();
-        Parallel.ForEach(
-            missing.Chunk(512),
-            new ParallelOptions { MaxDegreeOfParallelism = settings.IngestThreads, CancellationToken = cancellationToken },
-            chunk =>
-            {
-                var embedded = generator.Embed(chunk, cancellationToken);
-                lock (gate)
-                {
-                    for (var i = 0; i < chunk.Length; i++)
-                    {
-                        vectors[chunk[i]] = embedded[i];
-                    }
-
-                    cache?.Append(chunk.Zip(embedded));
-                    done += chunk.Length;
-                    if (done % 10_240 < 512 || done == missing.Count)
-                    {
-                        progress.WriteLine($"    {done}/{missing.Count} ({done / clock.Elapsed.TotalSeconds:0} texts/s)");
-                    }
-                }
-            });
-        return (vectors, texts.Count - missing.Count, missing.Count);
-    }
-
     /// <summary>Exact top-10 over every memory that passes a filter: the reference for recall.</summary>
     private sealed class BruteForce(MemoryCorpus.MemoryText[] memories, Dictionary<string, float[]> vectors)
     {
@@ -418,52 +362,6 @@ public static class MemoryBenchmark
             var copy = (float[])vector.Clone();
             TensorPrimitives.Divide(copy, TensorPrimitives.Norm(copy), copy);
             return copy;
-        }
-    }
-
-    /// <summary>Corpus embeddings on disk: records of a 16-byte text hash and 384 floats, appended as they are computed.</summary>
-    private sealed class EmbeddingCache(string path)
-    {
-        private const int Dimension = MiniLmEmbeddingGenerator.Dimensions;
-        private const int RecordBytes = 16 + (Dimension * sizeof(float));
-
-        public static UInt128 Key(string text)
-        {
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
-            return MemoryMarshal.Read<UInt128>(hash);
-        }
-
-        public Dictionary<UInt128, float[]> Load()
-        {
-            var result = new Dictionary<UInt128, float[]>();
-            if (!File.Exists(path))
-            {
-                return result;
-            }
-
-            var bytes = File.ReadAllBytes(path);
-            for (var offset = 0; offset + RecordBytes <= bytes.Length; offset += RecordBytes)
-            {
-                var key = MemoryMarshal.Read<UInt128>(bytes.AsSpan(offset, 16));
-                result[key] = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(offset + 16, Dimension * sizeof(float))).ToArray();
-            }
-
-            return result;
-        }
-
-        public void Append(IEnumerable<(string Text, float[] Vector)> entries)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            using var file = new FileStream(path, FileMode.Append, FileAccess.Write);
-            Span<byte> key = stackalloc byte[16];
-            foreach (var (text, vector) in entries)
-            {
-                var k = Key(text);
-                MemoryMarshal.Write(key, in k);
-                file.Write(key);
-                file.Write(MemoryMarshal.AsBytes(vector.AsSpan()));
-            }
         }
     }
 }
