@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Maximus.Contracts.Reflection;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.AI;
@@ -66,36 +65,7 @@ public sealed partial class ChatClientReflector(IChatClient chat, HeuristicRefle
     }
 
     /// <summary>Reads the model's JSON, tolerating code fences around it; null when it is not the expected object.</summary>
-    public static Critique? Parse(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var start = text.IndexOf('{', StringComparison.Ordinal);
-        var end = text.LastIndexOf('}');
-        if (start < 0 || end <= start)
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize<Critique>(text[start..(end + 1)], Lenient);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static readonly JsonSerializerOptions Lenient = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowReadingFromString,
-        AllowTrailingCommas = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    };
+    public static Critique? Parse(string? text) => ModelAnswer.ReadObject<Critique>(text);
 
     public sealed record Critique(string? Classification, double? QualityScore, IReadOnlyList<string>? Lessons, IReadOnlyList<string>? ErrorPatterns);
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
 using Maximus.Planning.WorldModels;
@@ -99,12 +98,9 @@ public sealed class LlmWorldModel(IChatClient chat) : IWorldModel
                 [new ChatMessage(ChatRole.System, SystemPrompt), new ChatMessage(ChatRole.User, prompt)],
                 new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 },
                 ct).ConfigureAwait(false);
-            var text = response.Text;
-            var start = text.IndexOf('{', StringComparison.Ordinal);
-            var end = text.LastIndexOf('}');
-            return start < 0 || end <= start ? null : JsonSerializer.Deserialize<Prediction>(text[start..(end + 1)], Lenient);
+            return ModelAnswer.ReadObject<Prediction>(response.Text);
         }
-        catch (Exception ex) when (ex is JsonException or HttpRequestException or InvalidOperationException)
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
         {
             return null;
         }
@@ -139,12 +135,6 @@ public sealed class LlmWorldModel(IChatClient chat) : IWorldModel
     private static bool SameAtom(ContractLiteral a, ContractLiteral b) =>
         string.Equals(a.Predicate, b.Predicate, StringComparison.OrdinalIgnoreCase)
         && a.Arguments.SequenceEqual(b.Arguments, StringComparer.OrdinalIgnoreCase);
-
-    private static readonly JsonSerializerOptions Lenient = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowReadingFromString,
-        AllowTrailingCommas = true,
-    };
 
     private sealed record Prediction(double? SuccessProbability, IReadOnlyList<string>? Add, IReadOnlyList<string>? Delete, string? Reason);
 }
