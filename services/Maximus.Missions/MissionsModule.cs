@@ -10,13 +10,15 @@ namespace Maximus.Missions;
 
 public static class MissionsModule
 {
-    /// <summary>The orchestrator role: the mission workflow, its activities, the world model and the mission API.</summary>
+    /// <summary>
+    /// The orchestrator role: the mission workflow, its activities, the world models and the mission API. The simulate
+    /// activity composes the world models per mission (contract or LLM, with the empirical model).
+    /// </summary>
     public static IServiceCollection AddMissions(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ContractWorldModel>();
         services.TryAddSingleton<EmpiricalWorldModel>();
-        services.TryAddSingleton<IWorldModel>(sp => sp.GetRequiredService<ContractWorldModel>());
         services.AddScoped<MissionService>();
         services.AddServiceOperations(MissionsApi.Operations);
         services.AddWorkflowRegistrations(RegisterWorkflows);

@@ -138,7 +138,7 @@ public sealed class CliTests
         Assert.True(result.Json().GetProperty("goalReached").GetBoolean());
     }
 
-    private static List<string> AppliedRequestIds(string dataDir, string environmentId)
+    internal static List<string> AppliedRequestIds(string dataDir, string environmentId)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "maximus.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();

@@ -8,6 +8,10 @@ namespace Maximus.Contracts.Missions;
 /// <param name="Simulate">Simulate candidates with the world model before executing (SimuRA); off: act and see.</param>
 /// <param name="ApprovalTimeoutSeconds">How long a step marked risky waits for a human approval before the mission fails.</param>
 /// <param name="Planner">auto, symbolic or llm (see the planner's API); with <see cref="Simulate"/> "llm" is LLM-proposes, world-model-checks.</param>
+/// <param name="PlannerFallback">
+/// When the LLM planner has no model, or its answers are rejected or it fails, the symbolic planner answers instead (the
+/// default). Off: such a round has no candidate, so a run measured as "llm" is never answered by another planner.
+/// </param>
 public sealed record MissionRequest(
     string PluginAppId,
     string? Context = null,
@@ -19,7 +23,8 @@ public sealed record MissionRequest(
     string? MissionId = null,
     bool Simulate = true,
     int ApprovalTimeoutSeconds = 300,
-    string? Planner = "auto");
+    string? Planner = "auto",
+    bool PlannerFallback = true);
 
 /// <summary>A human's decision on a risky step (raised as the workflow event <c>approval</c>).</summary>
 public sealed record StepApproval(bool Approved, string? By = null, string? Comment = null);
@@ -29,7 +34,23 @@ public sealed record MissionAccepted(string MissionId);
 /// <summary>Duration of one phase of a mission (plan, simulate, execute, reflect, remember).</summary>
 public sealed record PhaseTiming(string Name, double DurationMs);
 
+/// <summary>One planning round of a mission: who proposed each candidate and what became of them.</summary>
+/// <param name="Round">1 for the first round.</param>
+/// <param name="Planners">
+/// The planner of each candidate (<c>symbolic</c>, <c>llm</c>); <c>llm+symbolic</c> when a candidate continues a prefix kept
+/// from an earlier round that another planner proposed.
+/// </param>
+/// <param name="Chosen">The 0-based index of the candidate executed; null when none was.</param>
+/// <param name="Outcome"><c>chosen</c>, <c>rejected</c> (no candidate passed simulation) or <c>none</c> (no candidate).</param>
+/// <param name="Reason">Why no candidate was chosen.</param>
+public sealed record PlanningRound(int Round, IReadOnlyList<string> Planners, int? Chosen, string Outcome, string? Reason = null);
+
 /// <summary>The outcome of a mission: <see cref="Status"/> is <c>Succeeded</c> or <c>Failed</c>.</summary>
+/// <param name="Planner">
+/// The planner of the executed steps (<c>symbolic</c>, <c>llm</c>, or both joined by <c>+</c> in the order they were first
+/// used); null when nothing was executed.
+/// </param>
+/// <param name="Rounds">Every planning round with the planner of each candidate.</param>
 public sealed record MissionResult(
     string MissionId,
     string Status,
@@ -40,7 +61,9 @@ public sealed record MissionResult(
     int Replans,
     string? Reason = null,
     double? QualityScore = null,
-    IReadOnlyList<string>? Lessons = null);
+    IReadOnlyList<string>? Lessons = null,
+    string? Planner = null,
+    IReadOnlyList<PlanningRound>? Rounds = null);
 
 /// <summary>Progress reported as the workflow's custom status.</summary>
 public sealed record MissionProgress(string Phase, int StepsExecuted, int PlanLength, int Replans);

@@ -22,7 +22,11 @@ public sealed record PlanStep(string Action, IReadOnlyList<StepArgument> Argumen
 /// <param name="Planner">
 /// <c>auto</c> (the default; null means the same), <c>symbolic</c> or <c>llm</c>. Auto keeps the symbolic planner whenever
 /// an action declares effects, and uses the LLM planner (when a model is configured) for actions without STRIPS effects;
-/// <c>llm</c> without a configured model is answered by the symbolic planner.
+/// <c>llm</c> without a configured model is answered by the symbolic planner unless <paramref name="AllowFallback"/> is off.
+/// </param>
+/// <param name="AllowFallback">
+/// Whether the symbolic planner may answer for the LLM planner (no model, rejected answers, model failure). Off: no
+/// candidate and a <see cref="PlanningResponse.FailureReason"/> instead. Every candidate names its planner either way.
 /// </param>
 public sealed record PlanningRequest(
     IReadOnlyList<PluginAction> Actions,
@@ -33,7 +37,8 @@ public sealed record PlanningRequest(
     int TimeLimitMs = 10_000,
     IReadOnlyList<string>? Feedback = null,
     IReadOnlyList<string>? ExcludedSteps = null,
-    string? Planner = "auto");
+    string? Planner = "auto",
+    bool AllowFallback = true);
 
 public sealed record CandidatePlan(IReadOnlyList<PlanStep> Steps, string Planner);
 

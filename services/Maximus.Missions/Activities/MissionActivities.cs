@@ -47,7 +47,7 @@ public sealed class PlanActivity(IServiceInvoker invoker) : WorkflowActivity<Pla
         var started = Stopwatch.GetTimestamp();
         var response = await invoker.InvokeAsync<PlanningRequest, PlanningResponse>(
             AppIds.Planner, "v1/plans",
-            new PlanningRequest(input.Actions, input.State, input.Goal, input.MaxCandidates, Feedback: input.Feedback, ExcludedSteps: input.ExcludedSteps, Planner: input.Planner)).ConfigureAwait(false);
+            new PlanningRequest(input.Actions, input.State, input.Goal, input.MaxCandidates, Feedback: input.Feedback, ExcludedSteps: input.ExcludedSteps, Planner: input.Planner, AllowFallback: input.AllowFallback)).ConfigureAwait(false);
         return new PlanOutput(response, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 }

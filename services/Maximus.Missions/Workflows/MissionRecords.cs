@@ -18,7 +18,8 @@ public sealed record PlanInput(
     int MaxCandidates,
     IReadOnlyList<string> Feedback,
     IReadOnlyList<string>? ExcludedSteps = null,
-    string? Planner = "auto");
+    string? Planner = "auto",
+    bool AllowFallback = true);
 
 public sealed record PlanOutput(PlanningResponse Response, double DurationMs);
 

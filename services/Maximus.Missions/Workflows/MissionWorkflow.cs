@@ -30,216 +30,294 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
     public override async Task<MissionResult> RunAsync(WorkflowContext context, MissionRequest input)
     {
-        var logger = context.CreateReplaySafeLogger<MissionWorkflow>();
-        var missionId = context.InstanceId;
-        var timings = new Dictionary<string, double> { ["plan"] = 0, ["simulate"] = 0, ["execute"] = 0, ["reflect"] = 0, ["remember"] = 0 };
-        var executed = new List<string>();
-        var feedback = new List<string>();
-        var replans = 0;
-        var failures = 0;
-        var surprises = 0;
-        bool goalReached;
-        string? reason = null;
-
-        context.SetCustomStatus(new MissionProgress("observe", 0, 0, 0));
-        var belief = await context.CallActivityAsync<BeliefState>(
-            nameof(ObserveActivity), new ObserveInput(input.PluginAppId, input.Context, input.AgentId));
-        timings["plan"] += belief.DurationMs;
-        var state = belief.State;
-        var goal = input.Goal is { Count: > 0 } g ? g : state.Goal ?? [];
-        goalReached = state.GoalReached ?? false;
-
-        if (goal.Count == 0)
+        var run = new MissionRun(context, input);
+        var belief = await ObserveAsync(run);
+        while (run.Open)
         {
-            reason = "No goal: the mission request gives none and the plugin's state declares none.";
-        }
-
-        // Steps the world model has already accepted from the real state, and the predicted state after them:
-        // a rejected candidate keeps its valid prefix and the planner continues from there (plan repair).
-        var prefix = new List<PlanStep>();
-        var planFrom = state;
-        var excluded = new List<string>();
-        var outcomes = new List<OutcomeSample>();
-        while (reason is null && !goalReached)
-        {
-            context.SetCustomStatus(new MissionProgress("plan", executed.Count, 0, replans));
-            var plan = await context.CallActivityAsync<PlanOutput>(
-                nameof(PlanActivity), new PlanInput(belief.Manifest.Actions, planFrom, goal, input.MaxCandidates, feedback.ToList(), excluded.ToList(), input.Planner));
-            timings["plan"] += plan.DurationMs;
-            if (plan.Response.Candidates.Count == 0)
-            {
-                if (prefix.Count > 0 && replans < input.MaxReplans)
-                {
-                    // A dead end after the kept prefix: plan again from the real state.
-                    feedback.Add($"no continuation after {prefix.Count} kept step(s): {plan.Response.FailureReason}");
-                    prefix.Clear();
-                    planFrom = state;
-                    replans++;
-                    continue;
-                }
-
-                reason = $"No plan found: {plan.Response.FailureReason ?? "the planner returned no candidate"}.";
-                break;
-            }
-
-            var candidates = plan.Response.Candidates.Select(c => c with { Steps = [.. prefix, .. c.Steps] }).ToList();
-            CandidatePlan chosen;
-            SimulationResult? predicted = null;
-            if (input.Simulate)
-            {
-                context.SetCustomStatus(new MissionProgress("simulate", executed.Count, 0, replans));
-                var simulation = await context.CallActivityAsync<SimulateOutput>(
-                    nameof(SimulateActivity), new SimulateInput(belief.Manifest.Actions, state, goal, candidates, input.PluginAppId));
-                timings["simulate"] += simulation.DurationMs;
-
-                var choice = Critic(candidates, simulation.Results);
-                if (choice is null)
-                {
-                    feedback.AddRange(simulation.Results.Select((r, i) => $"candidate {i + 1} rejected by simulation: {r.Reason ?? "goal not reached"}"));
-                    if (++replans > input.MaxReplans)
-                    {
-                        reason = $"No candidate passed simulation after {replans} planning rounds: {string.Join("; ", feedback.TakeLast(3))}";
-                        break;
-                    }
-
-                    // Steps the world model expects to fail (learned from past outcomes) are left out of the next round.
-                    excluded.AddRange(simulation.Results.SelectMany(r => r.Steps)
-                        .Where(p => p.PreconditionsHold && p.Probability < AcceptThreshold)
-                        .Select(p => p.Step)
-                        .Except(excluded, StringComparer.OrdinalIgnoreCase)
-                        .Distinct(StringComparer.OrdinalIgnoreCase)
-                        .ToList());
-                    KeepLongestValidPrefix(state, candidates, simulation.Results, prefix, ref planFrom);
-                    continue;
-                }
-
-                (chosen, predicted) = choice.Value;
-                LogChosen(logger, missionId, chosen.Steps.Count, predicted.SuccessProbability);
-            }
-            else
-            {
-                chosen = candidates[0];
-            }
-
-            prefix.Clear();
-            var surprise = false;
-            var denied = false;
-            for (var i = 0; i < chosen.Steps.Count; i++)
-            {
-                var step = chosen.Steps[i];
-                if (belief.Manifest.Actions.FirstOrDefault(a => string.Equals(a.Name, step.Action, StringComparison.OrdinalIgnoreCase)) is { Risky: true })
-                {
-                    context.SetCustomStatus(new MissionProgress($"awaiting approval of {step}", executed.Count, chosen.Steps.Count, replans));
-                    var approval = await WaitForApprovalAsync(context, input.ApprovalTimeoutSeconds);
-                    if (approval is not { Approved: true })
-                    {
-                        reason = approval is null
-                            ? $"The risky step {step} was not approved within {input.ApprovalTimeoutSeconds} s."
-                            : $"The risky step {step} was denied{(approval.By is null ? "" : " by " + approval.By)}{(approval.Comment is null ? "" : ": " + approval.Comment)}.";
-                        denied = true;
-                        break;
-                    }
-                }
-
-                context.SetCustomStatus(new MissionProgress("execute", executed.Count, chosen.Steps.Count, replans));
-                var outcome = await context.CallActivityAsync<ExecuteStepResponse>(
-                    nameof(ExecuteStepActivity),
-                    new ExecuteStepRequest(input.PluginAppId, input.Context, step, $"{missionId}/r{replans}/s{i}", missionId, input.AgentId, executed.Count),
-                    StepRetry);
-                timings["execute"] += outcome.DurationMs;
-                var result = outcome.Result;
-                if (predicted is not null && i < predicted.Steps.Count && predicted.Steps[i].PreconditionsHold)
-                {
-                    // Only steps the world model accepted teach it: their failures reveal what the plugin does not declare.
-                    outcomes.Add(new OutcomeSample(input.PluginAppId, step.Action, StepSignature.Of(step, state.Facts), result.Outcome == ActionOutcome.Succeeded));
-                }
-                if (result.Outcome != ActionOutcome.Succeeded)
-                {
-                    failures++;
-                    surprise = true;
-                    feedback.Add($"{step} {result.Outcome}: {result.Error ?? result.Observation}");
-                }
-                else
-                {
-                    executed.Add(step.ToString());
-                    if (predicted is not null && result.State is { } observed && i < predicted.Steps.Count
-                        && !SameFacts(observed.Facts, predicted.Steps[i].PredictedFacts))
-                    {
-                        surprises++;
-                        surprise = true;
-                        feedback.Add($"after {step} the observed state differed from the prediction");
-                    }
-                }
-
-                if (result.State is { } s)
-                {
-                    state = s;
-                    goalReached = s.GoalReached ?? false;
-                }
-
-                if (surprise)
-                {
-                    break;
-                }
-            }
-
-            planFrom = state;
-            if (denied)
+            // Plan and simulate until the critic accepts a candidate (or the mission cannot go on).
+            var chosen = await PlanUntilAcceptedAsync(run, belief);
+            if (chosen is null)
             {
                 break;
             }
 
-            if (surprise && !goalReached && ++replans > input.MaxReplans)
+            // Execute until done or surprised; a surprise replans from the real state.
+            await ExecuteAsync(run, belief.Manifest, chosen);
+        }
+
+        var reflection = await ReflectAsync(run);
+        await RememberAsync(run, reflection);
+        run.Progress("done", run.Executed.Count);
+        return Result(run, reflection);
+    }
+
+    /// <summary>The belief state: the plugin's manifest and state, the goal, and what memory recalls.</summary>
+    private static async Task<BeliefState> ObserveAsync(MissionRun run)
+    {
+        run.Progress("observe");
+        var belief = await run.Context.CallActivityAsync<BeliefState>(
+            nameof(ObserveActivity), new ObserveInput(run.Input.PluginAppId, run.Input.Context, run.Input.AgentId));
+        run.Timings["plan"] += belief.DurationMs;
+        run.Observe(belief.State);
+        run.PlanFrom = belief.State;
+        run.Goal = run.Input.Goal is { Count: > 0 } goal ? goal : belief.State.Goal ?? [];
+        if (run.Goal.Count == 0)
+        {
+            run.Reason = "No goal: the mission request gives none and the plugin's state declares none.";
+        }
+
+        return belief;
+    }
+
+    /// <summary>Planning rounds until a candidate is chosen; null when the mission cannot go on (<see cref="MissionRun.Reason"/> says why).</summary>
+    private static async Task<ChosenPlan?> PlanUntilAcceptedAsync(MissionRun run, BeliefState belief)
+    {
+        while (run.Reason is null)
+        {
+            var proposals = await ProposeAsync(run, belief.Manifest);
+            if (proposals.Count == 0)
             {
-                reason = $"Execution kept diverging from the plan after {replans} replans: {string.Join("; ", feedback.TakeLast(3))}";
+                continue;
             }
-            else if (!surprise && !goalReached)
+
+            if (!run.Input.Simulate)
             {
-                reason = "The plan ran to its end but the plugin reports the goal as not reached.";
+                run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), 0, "chosen"));
+                return new ChosenPlan(proposals[0].Plan, null, proposals[0].StepPlanners);
+            }
+
+            if (await SimulateAndCriticAsync(run, belief.Manifest, proposals) is { } chosen)
+            {
+                return chosen;
             }
         }
 
-        var status = goalReached ? Succeeded : Failed;
-        context.SetCustomStatus(new MissionProgress("reflect", executed.Count, executed.Count, replans));
-        var description = input.Description ?? string.Join(" ", goal.Select(l => l.ToString()));
-        var reflection = await context.CallActivityAsync<ReflectOutput>(
+        return null;
+    }
+
+    /// <summary>
+    /// One call to the planner from <see cref="MissionRun.PlanFrom"/>; the kept prefix goes in front of every candidate. A
+    /// dead end after a kept prefix starts over from the real state (one replan); with nothing kept it ends the mission.
+    /// </summary>
+    private static async Task<IReadOnlyList<Proposal>> ProposeAsync(MissionRun run, PluginManifest manifest)
+    {
+        run.Progress("plan");
+        var plan = await run.Context.CallActivityAsync<PlanOutput>(
+            nameof(PlanActivity),
+            new PlanInput(manifest.Actions, run.PlanFrom, run.Goal, run.Input.MaxCandidates, run.Feedback.ToList(), run.Excluded.ToList(), run.Input.Planner, run.Input.PlannerFallback));
+        run.Timings["plan"] += plan.DurationMs;
+        if (plan.Response.Candidates.Count > 0)
+        {
+            return plan.Response.Candidates.Select(c =>
+            {
+                var planners = run.PrefixPlanners.Concat(Enumerable.Repeat(c.Planner, c.Steps.Count)).ToList();
+                return new Proposal(new CandidatePlan([.. run.Prefix, .. c.Steps], MissionRun.Attribution(planners) ?? c.Planner), planners);
+            }).ToList();
+        }
+
+        var why = plan.Response.FailureReason ?? "the planner returned no candidate";
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [], null, "none", why));
+        if (run.Prefix.Count > 0 && run.TryReplan())
+        {
+            run.Feedback.Add($"no continuation after {run.Prefix.Count} kept step(s): {plan.Response.FailureReason}");
+            run.Prefix.Clear();
+            run.PrefixPlanners.Clear();
+            run.PlanFrom = run.State;
+        }
+        else
+        {
+            run.Reason = $"No plan found: {why}.";
+        }
+
+        return [];
+    }
+
+    /// <summary>
+    /// Simulates every candidate from the real state; the critic chooses one, or the round is rejected: its feedback,
+    /// the steps expected to fail and the longest valid prefix go to the next round (one replan).
+    /// </summary>
+    private static async Task<ChosenPlan?> SimulateAndCriticAsync(MissionRun run, PluginManifest manifest, IReadOnlyList<Proposal> proposals)
+    {
+        run.Progress("simulate");
+        var candidates = proposals.Select(p => p.Plan).ToList();
+        var simulation = await run.Context.CallActivityAsync<SimulateOutput>(
+            nameof(SimulateActivity), new SimulateInput(manifest.Actions, run.State, run.Goal, candidates, run.Input.PluginAppId));
+        run.Timings["simulate"] += simulation.DurationMs;
+
+        if (Critic(candidates, simulation.Results) is { } choice)
+        {
+            var index = candidates.FindIndex(c => ReferenceEquals(c, choice.Plan));
+            LogChosen(run.Context.CreateReplaySafeLogger<MissionWorkflow>(), run.MissionId, choice.Plan.Steps.Count, choice.Simulation.SuccessProbability);
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), index, "chosen"));
+            return new ChosenPlan(choice.Plan, choice.Simulation, proposals[index].StepPlanners);
+        }
+
+        var rejections = simulation.Results.Select((r, i) => $"candidate {i + 1} rejected by simulation: {r.Reason ?? "goal not reached"}").ToList();
+        run.Feedback.AddRange(rejections);
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), null, "rejected", string.Join("; ", rejections)));
+        if (!run.TryReplan())
+        {
+            run.Reason = $"No candidate passed simulation after {run.Rounds.Count} planning rounds: {string.Join("; ", run.Feedback.TakeLast(3))}";
+            return null;
+        }
+
+        // Steps the world model expects to fail (learned from past outcomes) are left out of the next round.
+        run.Excluded.AddRange(simulation.Results.SelectMany(r => r.Steps)
+            .Where(p => p.PreconditionsHold && p.Probability < AcceptThreshold)
+            .Select(p => p.Step)
+            .Except(run.Excluded, StringComparer.OrdinalIgnoreCase)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList());
+        KeepLongestValidPrefix(run, proposals, simulation.Results);
+        return null;
+    }
+
+    /// <summary>
+    /// Runs the chosen plan step by step (risky steps wait for approval) until its end or the first surprise: a failed
+    /// step, or an observed state that differs from the prediction. A surprise spends one replan; the next round plans
+    /// from the real state.
+    /// </summary>
+    private static async Task ExecuteAsync(MissionRun run, PluginManifest manifest, ChosenPlan chosen)
+    {
+        run.Prefix.Clear();
+        run.PrefixPlanners.Clear();
+        var steps = chosen.Plan.Steps;
+        var surprise = false;
+        for (var i = 0; i < steps.Count && !surprise; i++)
+        {
+            var step = steps[i];
+            if (manifest.Actions.FirstOrDefault(a => string.Equals(a.Name, step.Action, StringComparison.OrdinalIgnoreCase)) is { Risky: true }
+                && await ApproveAsync(run, step, steps.Count) is { } refusal)
+            {
+                run.Reason = refusal;
+                run.PlanFrom = run.State;
+                return;
+            }
+
+            run.Progress("execute", steps.Count);
+            var outcome = await run.Context.CallActivityAsync<ExecuteStepResponse>(
+                nameof(ExecuteStepActivity),
+                new ExecuteStepRequest(run.Input.PluginAppId, run.Input.Context, step, $"{run.MissionId}/r{run.Replans}/s{i}", run.MissionId, run.Input.AgentId, run.Executed.Count),
+                StepRetry);
+            run.Timings["execute"] += outcome.DurationMs;
+            surprise = Compare(run, chosen, i, outcome.Result);
+            if (outcome.Result.State is { } observed)
+            {
+                run.Observe(observed);
+            }
+        }
+
+        run.PlanFrom = run.State;
+        if (surprise && !run.GoalReached && !run.TryReplan())
+        {
+            run.Reason = $"Execution kept diverging from the plan after {run.Replans} replans: {string.Join("; ", run.Feedback.TakeLast(3))}";
+        }
+        else if (!surprise && !run.GoalReached)
+        {
+            run.Reason = "The plan ran to its end but the plugin reports the goal as not reached.";
+        }
+    }
+
+    /// <summary>
+    /// Compares what a step did with what the world model predicted; true on a surprise (the step failed, or the observed
+    /// state differs from the predicted one). Steps the world model accepted teach it: their failures reveal what the
+    /// plugin does not declare.
+    /// </summary>
+    private static bool Compare(MissionRun run, ChosenPlan chosen, int index, ActionResult result)
+    {
+        var step = chosen.Plan.Steps[index];
+        var predicted = chosen.Predicted is { } p && index < p.Steps.Count ? p.Steps[index] : null;
+        if (predicted is { PreconditionsHold: true })
+        {
+            run.Outcomes.Add(new OutcomeSample(run.Input.PluginAppId, step.Action, StepSignature.Of(step, run.State.Facts), result.Outcome == ActionOutcome.Succeeded));
+        }
+
+        if (result.Outcome != ActionOutcome.Succeeded)
+        {
+            run.Failures++;
+            run.Feedback.Add($"{step} {result.Outcome}: {result.Error ?? result.Observation}");
+            return true;
+        }
+
+        run.Executed.Add(step.ToString());
+        run.ExecutedPlanners.Add(chosen.StepPlanners[index]);
+        if (predicted is not null && result.State is { } observed && !SameFacts(observed.Facts, predicted.PredictedFacts))
+        {
+            run.Surprises++;
+            run.Feedback.Add($"after {step} the observed state differed from the prediction");
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits for a human's decision on a risky step; null when approved, else why the mission stops.</summary>
+    private static async Task<string?> ApproveAsync(MissionRun run, PlanStep step, int planLength)
+    {
+        run.Progress($"awaiting approval of {step}", planLength);
+        var timeout = run.Input.ApprovalTimeoutSeconds;
+        var approval = await WaitForApprovalAsync(run.Context, timeout);
+        return approval switch
+        {
+            { Approved: true } => null,
+            null => $"The risky step {step} was not approved within {timeout} s.",
+            _ => $"The risky step {step} was denied{(approval.By is null ? "" : " by " + approval.By)}{(approval.Comment is null ? "" : ": " + approval.Comment)}.",
+        };
+    }
+
+    /// <summary>The mission's own log goes to the reflector synchronously (CRITICAL): its lessons are part of the result.</summary>
+    private static async Task<ReflectOutput> ReflectAsync(MissionRun run)
+    {
+        run.Progress("reflect", run.Executed.Count);
+        var reflection = await run.Context.CallActivityAsync<ReflectOutput>(
             nameof(ReflectActivity),
             new ExecutionLog(
-                LogId: $"{missionId}/mission",
-                MissionId: missionId,
-                AgentId: input.AgentId,
-                StepIndex: executed.Count,
-                Action: $"mission {input.PluginAppId}",
-                Outcome: goalReached ? ActionOutcome.Succeeded : ActionOutcome.Failed,
-                DurationMs: timings.Values.Sum(),
-                Timestamp: context.CurrentUtcDateTime,
-                Observation: description,
-                Error: reason,
-                Surprise: surprises > 0,
-                Steps: executed.Count,
-                Failures: failures,
+                LogId: $"{run.MissionId}/mission",
+                MissionId: run.MissionId,
+                AgentId: run.Input.AgentId,
+                StepIndex: run.Executed.Count,
+                Action: $"mission {run.Input.PluginAppId}",
+                Outcome: run.GoalReached ? ActionOutcome.Succeeded : ActionOutcome.Failed,
+                DurationMs: run.Timings.Values.Sum(),
+                Timestamp: run.Context.CurrentUtcDateTime,
+                Observation: run.Description,
+                Error: run.Reason,
+                Surprise: run.Surprises > 0,
+                Steps: run.Executed.Count,
+                Failures: run.Failures,
                 Priority: ReflectionPriority.Critical));
-        timings["reflect"] += reflection.DurationMs;
-
-        context.SetCustomStatus(new MissionProgress("remember", executed.Count, executed.Count, replans));
-        var remembered = await context.CallActivityAsync<RememberOutput>(
-            nameof(RememberActivity),
-            new RememberInput(missionId, input.AgentId, description, status, goalReached, executed.Count, executed, reflection.Reflection.Lessons, outcomes));
-        timings["remember"] += remembered.DurationMs;
-
-        context.SetCustomStatus(new MissionProgress("done", executed.Count, executed.Count, replans));
-        return new MissionResult(
-            missionId,
-            status,
-            goalReached,
-            executed,
-            timings.Select(kv => new PhaseTiming(kv.Key, Math.Round(kv.Value, 3))).ToList(),
-            executed.Count,
-            replans,
-            reason,
-            reflection.Reflection.QualityScore,
-            reflection.Reflection.Lessons);
+        run.Timings["reflect"] += reflection.DurationMs;
+        return reflection;
     }
+
+    /// <summary>The world model learns from the outcomes; the mission lands in memory.</summary>
+    private static async Task RememberAsync(MissionRun run, ReflectOutput reflection)
+    {
+        run.Progress("remember", run.Executed.Count);
+        var remembered = await run.Context.CallActivityAsync<RememberOutput>(
+            nameof(RememberActivity),
+            new RememberInput(run.MissionId, run.Input.AgentId, run.Description, Status(run), run.GoalReached, run.Executed.Count, run.Executed,
+                reflection.Reflection.Lessons, run.Outcomes));
+        run.Timings["remember"] += remembered.DurationMs;
+    }
+
+    private static MissionResult Result(MissionRun run, ReflectOutput reflection) => new(
+        run.MissionId,
+        Status(run),
+        run.GoalReached,
+        run.Executed,
+        run.Timings.Select(kv => new PhaseTiming(kv.Key, Math.Round(kv.Value, 3))).ToList(),
+        run.Executed.Count,
+        run.Replans,
+        run.Reason,
+        reflection.Reflection.QualityScore,
+        reflection.Reflection.Lessons,
+        run.ExecutedPlanner,
+        run.Rounds);
+
+    private static string Status(MissionRun run) => run.GoalReached ? Succeeded : Failed;
+
+    private static IReadOnlyList<string> Planners(IReadOnlyList<Proposal> proposals) => proposals.Select(p => p.Plan.Planner).ToList();
 
     /// <summary>
     /// Chooses the candidate whose simulation reaches the goal with the highest probability (shorter wins ties);
@@ -270,17 +348,16 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     /// Keeps the longest prefix that the world model accepted (beyond the one already kept), and the state predicted
     /// after it, so the next planning round continues from there instead of starting over.
     /// </summary>
-    private static void KeepLongestValidPrefix(
-        PluginState real, IReadOnlyList<CandidatePlan> candidates, IReadOnlyList<SimulationResult> simulations, List<PlanStep> prefix, ref PluginState planFrom)
+    private static void KeepLongestValidPrefix(MissionRun run, IReadOnlyList<Proposal> proposals, IReadOnlyList<SimulationResult> simulations)
     {
         var best = -1;
-        var bestLength = prefix.Count;
-        for (var i = 0; i < Math.Min(candidates.Count, simulations.Count); i++)
+        var bestLength = run.Prefix.Count;
+        for (var i = 0; i < Math.Min(proposals.Count, simulations.Count); i++)
         {
             // Steps that run and are not expected to fail; a plan kept whole that reaches the goal would only be proposed again.
             var sim = simulations[i];
             var valid = sim.Steps.TakeWhile(p => p.PreconditionsHold && p.Probability >= AcceptThreshold).Count();
-            if (valid > bestLength && !(valid >= candidates[i].Steps.Count && sim.GoalReached))
+            if (valid > bestLength && !(valid >= proposals[i].Plan.Steps.Count && sim.GoalReached))
             {
                 best = i;
                 bestLength = valid;
@@ -292,9 +369,11 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
             return;
         }
 
-        prefix.Clear();
-        prefix.AddRange(candidates[best].Steps.Take(bestLength));
-        planFrom = real with { Facts = simulations[best].Steps[bestLength - 1].PredictedFacts, GoalReached = null };
+        run.Prefix.Clear();
+        run.Prefix.AddRange(proposals[best].Plan.Steps.Take(bestLength));
+        run.PrefixPlanners.Clear();
+        run.PrefixPlanners.AddRange(proposals[best].StepPlanners.Take(bestLength));
+        run.PlanFrom = run.State with { Facts = simulations[best].Steps[bestLength - 1].PredictedFacts, GoalReached = null };
     }
 
     private static async Task<StepApproval?> WaitForApprovalAsync(WorkflowContext context, int timeoutSeconds)

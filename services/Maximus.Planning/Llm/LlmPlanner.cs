@@ -12,7 +12,8 @@ namespace Maximus.Planning.Llm;
 /// manifest (<see cref="LlmPlanValidator"/>); an answer with no valid plan is sent back with its errors and the model
 /// asked again, at most <see cref="LlmPlannerOptions.MaxAttempts"/> times. Without a model (no <see cref="IChatClient"/>),
 /// after the last rejected answer, or when the model fails (timeout, budget, API error), the symbolic planner answers:
-/// the candidates' <see cref="CandidatePlan.Planner"/> says which one did.
+/// the candidates' <see cref="CandidatePlan.Planner"/> says which one did. With <see cref="PlanningRequest.AllowFallback"/>
+/// off the symbolic planner never answers: such a request gets no candidate and the reason.
 /// Whether a plan reaches the goal is the world model's call (the mission simulates every candidate).
 /// </summary>
 public sealed partial class LlmPlanner(IChatClient? chat, SymbolicPlanner symbolic, LlmPlannerOptions options, ILogger<LlmPlanner> logger)
@@ -28,7 +29,9 @@ public sealed partial class LlmPlanner(IChatClient? chat, SymbolicPlanner symbol
         if (chat is null)
         {
             LogNoModel(logger);
-            return await Symbolic(request, cancellationToken).ConfigureAwait(false);
+            return request.AllowFallback
+                ? await Symbolic(request, cancellationToken).ConfigureAwait(false)
+                : NoPlan($"no model is configured ({NoModelHint}) and fallback to the symbolic planner is off", 0);
         }
 
         var clock = Stopwatch.StartNew();
@@ -75,16 +78,32 @@ public sealed partial class LlmPlanner(IChatClient? chat, SymbolicPlanner symbol
         catch (Exception ex) when (ex is LlmException or HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogModelFailed(logger, ex);
+            if (!request.AllowFallback)
+            {
+                return NoPlan($"the model failed ({ex.Message}) and fallback to the symbolic planner is off", clock.Elapsed.TotalMilliseconds);
+            }
+
             var fallback = await Symbolic(request, cancellationToken).ConfigureAwait(false);
             return fallback with { FailureReason = fallback.FailureReason is null ? null : $"the model failed ({ex.Message}); symbolic planner: {fallback.FailureReason}" };
         }
 
         LogGaveUp(logger, options.MaxAttempts);
+        var rejectedReason = $"the model's plans were rejected {options.MaxAttempts} times ({string.Join("; ", errors.Take(3))})";
+        if (!request.AllowFallback)
+        {
+            return NoPlan($"{rejectedReason} and fallback to the symbolic planner is off", clock.Elapsed.TotalMilliseconds);
+        }
+
         var symbolicAnswer = await Symbolic(request, cancellationToken).ConfigureAwait(false);
         return symbolicAnswer.FailureReason is null
             ? symbolicAnswer
-            : symbolicAnswer with { FailureReason = $"the model's plans were rejected {options.MaxAttempts} times ({string.Join("; ", errors.Take(3))}); symbolic planner: {symbolicAnswer.FailureReason}" };
+            : symbolicAnswer with { FailureReason = $"{rejectedReason}; symbolic planner: {symbolicAnswer.FailureReason}" };
     }
+
+    /// <summary>The settings that configure a model, for messages that ask for one.</summary>
+    public const string NoModelHint = "set GEMINI_API_KEY, or Maximus__Llm__Provider=gemini|openai-compatible with its key and model";
+
+    private static PlanningResponse NoPlan(string reason, double elapsedMs) => new([], reason, 0, elapsedMs);
 
     /// <summary>
     /// Adaptive thinking's view of a planning task: the number of actions to choose from, a plan depth estimated as two
