@@ -5,6 +5,7 @@ using Maximus.Contracts.Missions;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Ports;
 using Maximus.Hosting;
+using Maximus.Planning.Llm;
 using Maximus.Plugins.Pddl.Service;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
@@ -25,23 +26,45 @@ public static class PlanningBenchmark
 {
     public sealed record TimeStats(double P50, double P95, double P99);
 
+    /// <summary>Missions whose executed steps came from one planner (or a mix, <c>llm+symbolic</c>; <c>none</c>: nothing executed).</summary>
+    public sealed record PlannerShare(int Missions, int Succeeded, double SuccessRate);
+
+    /// <summary>
+    /// One arm of a noise run. <see cref="ProposalsDigest"/> is the SHA-256 of the first-round proposals of every instance
+    /// as this arm received them; <see cref="ReplayedRounds"/> counts planning rounds answered from proposals the other
+    /// arm had recorded for the same request.
+    /// </summary>
+    public sealed record NoiseArm(
+        bool Simulate,
+        int Succeeded,
+        double SuccessRate,
+        int ReplanBudget,
+        double MeanReplans,
+        int PlanningRounds,
+        int ReplayedRounds,
+        string ProposalsDigest,
+        IReadOnlyDictionary<string, PlannerShare> ByPlanner);
+
     public sealed record Result(
         string Benchmark,
         string Suite,
         string Planner,
+        bool PlannerFallback,
         int Instances,
         int Succeeded,
         double SuccessRate,
+        IReadOnlyDictionary<string, PlannerShare> ByPlanner,
         double MeanPlanLength,
         double? MeanGroundTruthLength,
         TimeStats TimeMs,
         double? ProposerNoise,
         int? SucceededWithoutChecking,
         double? SuccessRateWithoutChecking,
+        IReadOnlyDictionary<string, NoiseArm>? Arms,
         string? Note,
         IReadOnlyList<string> Failures);
 
-    public static async Task<Result> RunAsync(string suite, string planner, double noise, int seed, int limit, TextWriter progress)
+    public static async Task<Result> RunAsync(string suite, string planner, double noise, int seed, int limit, int? maxReplans, TextWriter progress)
     {
         var domainPath = Path.Combine(suite, "domain.pddl");
         var instancesDir = Path.Combine(suite, "instances");
@@ -64,35 +87,40 @@ public static class PlanningBenchmark
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" });
         builder.AddMaximusLogging(toStandardError: true);
         builder.AddMaximus(MaximusHostSettings.All(dataDir));
-        var noisy = new NoisyProposals(noise, seed);
-        builder.Services.AddSingleton<IServiceInvoker>(sp => new NoisyPlannerInvoker(sp.GetRequiredService<EmbeddedServiceInvoker>(), noisy));
+        var tape = new ProposalTape(noise, seed);
+        builder.Services.AddSingleton<IServiceInvoker>(sp => new NoisyPlannerInvoker(sp.GetRequiredService<EmbeddedServiceInvoker>(), tape));
         using var host = builder.Build();
         if (planner != "symbolic" && host.Services.GetService<Microsoft.Extensions.AI.IChatClient>() is null)
         {
-            throw new ArgumentException($"--planner {planner} needs a model: set Maximus:Llm:Provider and its key (see README, LLM layer).");
+            // Measured as an LLM run, answered by nothing else: without a model there is nothing to measure.
+            throw new ArgumentException($"--planner {planner} needs a model: {LlmPlanner.NoModelHint} (see README, LLM layer).");
         }
 
         await host.StartAsync().ConfigureAwait(false);
         var invoker = host.Services.GetRequiredService<IServiceInvoker>();
         var simulate = planner != "llm";
         var proposer = planner == "symbolic" ? "symbolic" : "llm";
-        progress.WriteLine($"planning: {instances.Count} instances of {suite}, planner {planner}{(noise > 0 ? $", proposer noise {noise}" : "")}");
+        var fallback = planner == "symbolic";
+        var budget = maxReplans ?? (noise > 0 ? 60 : 3);
+        progress.WriteLine($"planning: {instances.Count} instances of {suite}, planner {planner}{(noise > 0 ? $", proposer noise {noise}" : "")}, replan budget {budget}");
 
         var times = new List<double>();
         var lengths = new List<int>();
         var truthLengths = new List<int>();
         var failures = new List<string>();
-        int succeeded = 0, uncheckedSucceeded = 0;
+        var checkedArm = new ArmTally(simulate, budget);
+        var uncheckedArm = new ArmTally(false, budget);
         foreach (var instance in instances)
         {
             var name = Path.GetFileName(instance);
             var problem = await File.ReadAllTextAsync(instance).ConfigureAwait(false);
             var watch = Stopwatch.StartNew();
-            var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, noise > 0 ? 60 : 3, proposer).ConfigureAwait(false);
+            tape.Begin("checked", name);
+            var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, budget, proposer, fallback).ConfigureAwait(false);
             times.Add(watch.Elapsed.TotalMilliseconds);
+            checkedArm.Add(result);
             if (result is { Status: "Succeeded", GoalReached: true })
             {
-                succeeded++;
                 lengths.Add(result.Plan.Count);
                 if (groundTruth.TryGetValue(name, out var truth))
                 {
@@ -106,12 +134,10 @@ public static class PlanningBenchmark
 
             if (noise > 0)
             {
-                // The same proposals, executed as proposed: no simulation, no second chance.
-                var raw = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate: false, maxReplans: 0, proposer).ConfigureAwait(false);
-                if (raw is { Status: "Succeeded", GoalReached: true })
-                {
-                    uncheckedSucceeded++;
-                }
+                // The same proposals (replayed from the tape for every request the checked arm made), executed as proposed:
+                // no simulation, the same replan budget.
+                tape.Begin("unchecked", name);
+                uncheckedArm.Add(await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate: false, budget, proposer, fallback).ConfigureAwait(false));
             }
 
             progress.Write('.');
@@ -122,28 +148,60 @@ public static class PlanningBenchmark
         var n = instances.Count;
         var sorted = times.Order().ToArray();
         double Rank(double p) => n == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * n) - 1, 0, n - 1)], 1);
+        var arms = noise > 0
+            ? new Dictionary<string, NoiseArm> { ["checked"] = checkedArm.Summary(tape, "checked", n), ["unchecked"] = uncheckedArm.Summary(tape, "unchecked", n) }
+            : null;
         return new Result(
-            "planning", suite, planner, n, succeeded, n == 0 ? 0 : Math.Round((double)succeeded / n, 4),
+            "planning", suite, planner, fallback, n, checkedArm.Succeeded, Rate(checkedArm.Succeeded, n), checkedArm.ByPlanner(),
             lengths.Count == 0 ? 0 : Math.Round(lengths.Average(), 2),
             truthLengths.Count == 0 ? null : Math.Round(truthLengths.Average(), 2),
             new TimeStats(Rank(0.50), Rank(0.95), Rank(0.99)),
             noise > 0 ? noise : null,
-            noise > 0 ? uncheckedSucceeded : null,
-            noise > 0 && n > 0 ? Math.Round((double)uncheckedSucceeded / n, 4) : null,
+            noise > 0 ? uncheckedArm.Succeeded : null,
+            noise > 0 ? Rate(uncheckedArm.Succeeded, n) : null,
+            arms,
             noise > 0
-                ? $"Each proposed step was replaced by a random action with probability {noise}. successRate: the world model simulates every candidate and the planner repairs from the longest valid prefix; successRateWithoutChecking: the same proposals executed as proposed."
+                ? $"Each proposed step was replaced by a random action with probability {noise}, drawn once per planning request and replayed to both arms "
+                  + "(proposalsDigest: the first-round proposals of every instance as each arm received them). checked: the world model simulates every "
+                  + "candidate and the planner repairs from the longest valid prefix; unchecked: the proposals executed as proposed, replanning from the "
+                  + $"real state after a failed step. Both arms have the same replan budget ({budget})."
                 : null,
             failures.Take(20).ToList());
     }
 
+    private static double Rate(int succeeded, int n) => n == 0 ? 0 : Math.Round((double)succeeded / n, 4);
+
+    /// <summary>What one arm's missions did: successes, replans, and the planner of each executed plan.</summary>
+    private sealed class ArmTally(bool simulate, int budget)
+    {
+        private readonly List<MissionResult?> _results = [];
+
+        public int Succeeded => _results.Count(IsSuccess);
+
+        public void Add(MissionResult? result) => _results.Add(result);
+
+        public IReadOnlyDictionary<string, PlannerShare> ByPlanner() => _results
+            .GroupBy(r => r?.Planner ?? "none", StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new PlannerShare(g.Count(), g.Count(IsSuccess), Rate(g.Count(IsSuccess), g.Count())));
+
+        public NoiseArm Summary(ProposalTape tape, string arm, int n) => new(
+            simulate, Succeeded, Rate(Succeeded, n), budget,
+            _results.Count == 0 ? 0 : Math.Round(_results.Average(r => r?.Replans ?? 0), 2),
+            tape.Rounds(arm), tape.Replayed(arm), tape.FirstRoundDigest(arm), ByPlanner());
+
+        private static bool IsSuccess(MissionResult? r) => r is { Status: "Succeeded", GoalReached: true };
+    }
+
     private static async Task<MissionResult?> RunMissionAsync(
-        IServiceInvoker invoker, string domain, string problem, string domainFile, string problemFile, bool simulate, int maxReplans, string proposer)
+        IServiceInvoker invoker, string domain, string problem, string domainFile, string problemFile, bool simulate, int maxReplans, string proposer, bool fallback)
     {
         var env = await invoker.InvokeAsync<CreateEnvironmentRequest, EnvironmentCreated>(
             AppIds.PddlPlugin, "v1/environments", new CreateEnvironmentRequest(domain, problem, domainFile, problemFile)).ConfigureAwait(false);
         var accepted = await invoker.InvokeAsync<MissionRequest, MissionAccepted>(
             AppIds.Orchestrator, "v1/missions",
-            new MissionRequest(AppIds.PddlPlugin, env.EnvironmentId, "bench", MaxCandidates: 3, MaxReplans: maxReplans, Simulate: simulate, Planner: proposer)).ConfigureAwait(false);
+            new MissionRequest(AppIds.PddlPlugin, env.EnvironmentId, "bench", MaxCandidates: 3, MaxReplans: maxReplans, Simulate: simulate, Planner: proposer, PlannerFallback: fallback))
+            .ConfigureAwait(false);
         while (true)
         {
             var view = await invoker.GetAsync<MissionView>(AppIds.Orchestrator, $"v1/missions/{accepted.MissionId}").ConfigureAwait(false);
@@ -208,39 +266,118 @@ public static class PlanningBenchmark
     }
 }
 
-/// <summary>Replaces proposed steps with random actions over the plugin's objects (seeded, thread-safe).</summary>
-public sealed class NoisyProposals(double probability, int seed)
+/// <summary>
+/// The noisy proposer of a noise run, recorded once and replayed: the first planning request with a given content (state,
+/// goal, excluded steps, feedback, number of candidates) is answered by the planner and its proposals corrupted — each step replaced
+/// by a random action with the given probability, drawn from a generator seeded by the seed and the request — and the
+/// corrupted answer is recorded; every later request with the same content, from either arm, gets the recorded answer
+/// without asking the planner again. Both arms therefore see the same proposals whenever they ask the same question (the
+/// first round of every instance always), and the same random draws never depend on which arm asked first.
+/// </summary>
+public sealed class ProposalTape(double probability, int seed)
 {
-    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, (string Arm, PlanningResponse Response)> _recorded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _firstRounds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _rounds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _replayed = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private string _arm = "checked";
+    private string? _instance;
 
-    public PlanningResponse Corrupt(PlanningRequest request, PlanningResponse response)
+    public bool Enabled => probability > 0;
+
+    /// <summary>The missions that follow belong to this arm and instance (missions of a run are sequential).</summary>
+    public void Begin(string arm, string instance)
+    {
+        lock (_gate)
+        {
+            _arm = arm;
+            _instance = instance;
+        }
+    }
+
+    public async Task<PlanningResponse> AnswerAsync(PlanningRequest request, Func<Task<PlanningResponse>> plan)
+    {
+        var key = Key(request);
+        string arm;
+        lock (_gate)
+        {
+            arm = _arm;
+            _rounds[arm] = _rounds.GetValueOrDefault(arm) + 1;
+            if (_recorded.TryGetValue(key, out var recorded))
+            {
+                if (recorded.Arm != arm)
+                {
+                    _replayed[arm] = _replayed.GetValueOrDefault(arm) + 1;
+                }
+
+                return Note(arm, recorded.Response);
+            }
+        }
+
+        var corrupted = Corrupt(request, await plan().ConfigureAwait(false), key);
+        lock (_gate)
+        {
+            _recorded.TryAdd(key, (arm, corrupted));
+            return Note(arm, _recorded[key].Response);
+        }
+    }
+
+    public int Rounds(string arm) => _rounds.GetValueOrDefault(arm);
+
+    public int Replayed(string arm) => _replayed.GetValueOrDefault(arm);
+
+    /// <summary>SHA-256 of the first-round proposals of every instance, in the order the arm ran them.</summary>
+    public string FirstRoundDigest(string arm) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join("\n", _firstRounds.GetValueOrDefault(arm) ?? [])))[..16]);
+
+    private PlanningResponse Note(string arm, PlanningResponse response)
+    {
+        if (_instance is { } instance)
+        {
+            var firsts = _firstRounds.TryGetValue(arm, out var list) ? list : _firstRounds[arm] = [];
+            var tag = instance + ":";
+            if (!firsts.Any(f => f.StartsWith(tag, StringComparison.Ordinal)))
+            {
+                firsts.Add(tag + string.Join("|", response.Candidates.Select(c => string.Join(' ', c.Steps))));
+            }
+        }
+
+        return response;
+    }
+
+    private static string Key(PlanningRequest request) => string.Join("\n",
+        string.Join(' ', request.State.Facts.Select(f => f.ToString()).Order(StringComparer.Ordinal)),
+        string.Join(' ', request.Goal.Select(f => f.ToString())),
+        string.Join(' ', (request.ExcludedSteps ?? []).Order(StringComparer.Ordinal)),
+        string.Join(" | ", request.Feedback ?? []),
+        request.MaxCandidates.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private PlanningResponse Corrupt(PlanningRequest request, PlanningResponse response, string key)
     {
         if (probability <= 0)
         {
             return response;
         }
 
-        lock (_gate)
+        var random = new Random(seed ^ BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
+        return response with
         {
-            return response with
+            Candidates = response.Candidates.Select(c => c with
             {
-                Candidates = response.Candidates.Select(c => c with
-                {
-                    Steps = c.Steps.Select(step => _random.NextDouble() < probability ? RandomStep(request) ?? step : step).ToList(),
-                }).ToList(),
-            };
-        }
+                Steps = c.Steps.Select(step => random.NextDouble() < probability ? RandomStep(request, random) ?? step : step).ToList(),
+            }).ToList(),
+        };
     }
 
-    private PlanStep? RandomStep(PlanningRequest request)
+    private static PlanStep? RandomStep(PlanningRequest request, Random random)
     {
         if (request.Actions.Count == 0 || request.State.Objects.Count == 0)
         {
             return null;
         }
 
-        var action = request.Actions[_random.Next(request.Actions.Count)];
+        var action = request.Actions[random.Next(request.Actions.Count)];
         var arguments = new List<StepArgument>();
         foreach (var parameter in action.Parameters)
         {
@@ -250,25 +387,26 @@ public sealed class NoisyProposals(double probability, int seed)
                 return null;
             }
 
-            arguments.Add(new StepArgument(parameter.Name, candidates[_random.Next(candidates.Count)]));
+            arguments.Add(new StepArgument(parameter.Name, candidates[random.Next(candidates.Count)]));
         }
 
         return new PlanStep(action.Name, arguments);
     }
 }
 
-/// <summary>Passes every call through, corrupting the planner's proposals on the way back.</summary>
-public sealed class NoisyPlannerInvoker(IServiceInvoker inner, NoisyProposals noise) : IServiceInvoker
+/// <summary>Passes every call through; the planner's proposals come from the <see cref="ProposalTape"/> when noise is on.</summary>
+public sealed class NoisyPlannerInvoker(IServiceInvoker inner, ProposalTape tape) : IServiceInvoker
 {
     public async Task<TResponse> InvokeAsync<TRequest, TResponse>(string appId, string method, TRequest request, CancellationToken cancellationToken = default)
     {
-        var response = await inner.InvokeAsync<TRequest, TResponse>(appId, method, request, cancellationToken).ConfigureAwait(false);
-        if (appId == AppIds.Planner && request is PlanningRequest planning && response is PlanningResponse plans)
+        if (tape.Enabled && appId == AppIds.Planner && request is PlanningRequest planning && typeof(TResponse) == typeof(PlanningResponse))
         {
-            return (TResponse)(object)noise.Corrupt(planning, plans);
+            var answer = await tape.AnswerAsync(planning, async () => (PlanningResponse)(object)(await inner.InvokeAsync<TRequest, TResponse>(appId, method, request, cancellationToken).ConfigureAwait(false))!)
+                .ConfigureAwait(false);
+            return (TResponse)(object)answer;
         }
 
-        return response;
+        return await inner.InvokeAsync<TRequest, TResponse>(appId, method, request, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<TResponse> GetAsync<TResponse>(string appId, string method, CancellationToken cancellationToken = default) =>

@@ -26,12 +26,13 @@ var planner = new Option<string>("--planner") { Description = "symbolic, llm (mo
 var noise = new Option<double>("--proposer-noise") { Description = "Probability that each proposed step is replaced by a random action.", DefaultValueFactory = _ => 0 };
 var seed = new Option<int>("--seed") { Description = "Seed of the proposer noise.", DefaultValueFactory = _ => 42 };
 var limit = new Option<int>("--limit") { Description = "At most this many instances.", DefaultValueFactory = _ => int.MaxValue };
-var planning = new Command("planning", "Every instance of a suite as a full mission; success is the plugin's own goal check.") { suite, planner, noise, seed, limit };
+var replanBudget = new Option<int?>("--max-replans") { Description = "Replan budget of every mission, the same for both arms of a noise run (default 3; 60 with --proposer-noise)." };
+var planning = new Command("planning", "Every instance of a suite as a full mission; success is the plugin's own goal check.") { suite, planner, noise, seed, limit, replanBudget };
 planning.SetAction(async result =>
 {
     try
     {
-        var r = await PlanningBenchmark.RunAsync(result.GetValue(suite)!, result.GetValue(planner)!, result.GetValue(noise), result.GetValue(seed), result.GetValue(limit), Console.Error);
+        var r = await PlanningBenchmark.RunAsync(result.GetValue(suite)!, result.GetValue(planner)!, result.GetValue(noise), result.GetValue(seed), result.GetValue(limit), result.GetValue(replanBudget), Console.Error);
         Print(r, result.GetValue(json));
         return 0;
     }
