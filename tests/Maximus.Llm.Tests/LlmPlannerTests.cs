@@ -123,6 +123,24 @@ public sealed class LlmPlannerTests
     }
 
     [Fact]
+    public async Task With_fallback_off_no_other_planner_answers_for_the_model()
+    {
+        var request = Blocksworld() with { AllowFallback = false };
+        var noModel = await Planner(null).PlanAsync(request, Ct);
+        var rejected = await Planner(new ScriptedChatClient("I would move the blocks around.")).PlanAsync(request, Ct);
+        var failing = await Planner(new FailingChatClient(new LlmTimeoutException(ThinkingMode.Normal, TimeSpan.FromSeconds(8)))).PlanAsync(request, Ct);
+
+        foreach (var response in new[] { noModel, rejected, failing })
+        {
+            Assert.Empty(response.Candidates);
+            Assert.Contains("fallback to the symbolic planner is off", response.FailureReason, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("GEMINI_API_KEY", noModel.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("rejected 3 times", rejected.FailureReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Excluded_steps_are_rejected_and_a_failure_names_both_planners_reasons()
     {
         var chat = new ScriptedChatClient(ValidPlan);

@@ -48,6 +48,9 @@ public sealed class MissionWorkflowTests
         Assert.Equal(ReflectionPriority.Critical, reflected.Priority);
         Assert.Equal(ActionOutcome.Succeeded, reflected.Outcome);
         Assert.True(Assert.Single(ctx.InputsOf<RememberInput>(nameof(RememberActivity))).GoalReached);
+        Assert.Equal("symbolic", result.Planner);
+        var round = Assert.Single(result.Rounds!);
+        Assert.Equal(("chosen", 0), (round.Outcome, round.Chosen));
     }
 
     [Fact]
@@ -65,6 +68,32 @@ public sealed class MissionWorkflowTests
         Assert.Contains("does not hold", result.Reason, StringComparison.Ordinal);
         var lastPlan = ctx.InputsOf<PlanInput>(nameof(PlanActivity)).Last();
         Assert.Contains(lastPlan.Feedback, f => f.Contains("rejected by simulation", StringComparison.Ordinal));
+        Assert.Equal(2, result.Replans);
+        Assert.Null(result.Planner);
+        Assert.Equal(["rejected", "rejected", "rejected"], result.Rounds!.Select(r => r.Outcome));
+        Assert.Contains("after 3 planning rounds", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_result_names_the_planner_of_every_candidate_and_of_every_executed_step()
+    {
+        // Round 1: the model's plan is rejected after its first step; round 2: the symbolic planner continues the kept prefix.
+        var modelPlan = new CandidatePlan([Step("a"), Step("a")], "llm");
+        var rejectedAfterA = new SimulationResult(false, false, 0, 1, "(at-start a) does not hold", AfterA.Facts,
+            [new StepPrediction(0, "(move a)", true, [], AfterA.Facts), new StepPrediction(1, "(move a)", false, ["(at-start a)"], AfterA.Facts)]);
+        var planCalls = 0;
+        var ctx = Scripted()
+            .On<PlanInput>(nameof(PlanActivity), _ => ++planCalls == 1 ? Planned(modelPlan) : Planned(new CandidatePlan([Step("b")], "symbolic")))
+            .On<SimulateInput>(nameof(SimulateActivity), s => s.Candidates[0].Steps[^1].Arguments[0].Value == "b" ? Simulated(Accepting(AfterA, Done)) : Simulated(rejectedAfterA))
+            .On<ExecuteStepRequest>(nameof(ExecuteStepActivity), r => Executed(r.Step.Arguments[0].Value == "a" ? AfterA : Done));
+
+        var result = await new MissionWorkflow().RunAsync(ctx, Request() with { PlannerFallback = false });
+
+        Assert.Equal(MissionWorkflow.Succeeded, result.Status);
+        Assert.Equal("llm+symbolic", result.Planner);
+        Assert.Equal([["llm"], ["llm+symbolic"]], result.Rounds!.Select(r => r.Planners));
+        Assert.Equal(["rejected", "chosen"], result.Rounds!.Select(r => r.Outcome));
+        Assert.All(ctx.InputsOf<PlanInput>(nameof(PlanActivity)), p => Assert.False(p.AllowFallback));
     }
 
     [Fact]
