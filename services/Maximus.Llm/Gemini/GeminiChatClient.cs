@@ -32,6 +32,18 @@ public sealed class GeminiChatClient : IChatClient
     /// <summary>Set on a function call whose id this client made up (the API sent none); such ids are not sent back.</summary>
     public const string GeneratedCallIdKey = "gemini.generatedCallId";
 
+    /// <summary>
+    /// The content property holding the <c>displayName</c> of a media part inside a function response (a
+    /// <see cref="UriContent"/> has no name; a <see cref="DataContent"/> uses <see cref="DataContent.Name"/>).
+    /// </summary>
+    public const string DisplayNameKey = "gemini.displayName";
+
+    /// <summary>On a <see cref="CodeInterpreterToolCallContent"/>: the <c>executableCode.language</c> (default <c>PYTHON</c>).</summary>
+    public const string CodeLanguageKey = "gemini.codeLanguage";
+
+    /// <summary>On a <see cref="CodeInterpreterToolResultContent"/>: the <c>codeExecutionResult.outcome</c>, e.g. <c>OUTCOME_OK</c>.</summary>
+    public const string CodeOutcomeKey = "gemini.codeOutcome";
+
     /// <summary>Option keys starting with this are merged into the request body, e.g. <c>gemini:safetySettings</c>.</summary>
     public const string RequestFieldPrefix = "gemini:";
 

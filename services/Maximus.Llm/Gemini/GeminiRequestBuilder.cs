@@ -12,7 +12,11 @@ namespace Maximus.Llm.Gemini;
 /// <item><see cref="TextReasoningContent"/> is a <c>thought: true</c> part; a content's thought signature
 /// (<see cref="GeminiChatClient.ThoughtSignatureKey"/> in its additional properties) goes back as
 /// <c>thoughtSignature</c>, in standard base64.</item>
-/// <item>Function results find their function's name from the call with the same id earlier in the conversation.</item>
+/// <item>Function results find their function's name from the call with the same id earlier in the conversation; a
+/// result that is (or lists) contents becomes a multimodal <c>functionResponse</c> with <c>parts</c>.</item>
+/// <item><see cref="DataContent"/> is an <c>inlineData</c> part, <see cref="UriContent"/> a <c>fileData</c> part,
+/// <see cref="CodeInterpreterToolCallContent"/> an <c>executableCode</c> part and
+/// <see cref="CodeInterpreterToolResultContent"/> a <c>codeExecutionResult</c> part.</item>
 /// <item>Options whose key starts with <see cref="GeminiChatClient.RequestFieldPrefix"/> are merged into the body at
 /// the dotted path after it (objects merge, arrays append, values replace): e.g. <c>gemini:safetySettings</c>,
 /// <c>gemini:generationConfig.responseModalities</c>.</item>
@@ -91,18 +95,13 @@ internal static class GeminiRequestBuilder
 
     private static JsonObject? Part(AIContent content, ChatRole role, Dictionary<string, FunctionCallContent> calls, bool isGemini3)
     {
-        JsonObject? part;
+        JsonObject part;
         switch (content)
         {
             case TextReasoningContent reasoning:
                 part = new JsonObject { ["text"] = reasoning.Text ?? "", ["thought"] = true };
                 AddSignature(part, Signature(content));
-                if (string.IsNullOrEmpty(reasoning.Text) && !part.ContainsKey("thoughtSignature"))
-                {
-                    return null;
-                }
-
-                return part;
+                return string.IsNullOrEmpty(reasoning.Text) && !part.ContainsKey("thoughtSignature") ? null : part;
             case TextContent text:
                 part = new JsonObject { ["text"] = text.Text ?? "" };
                 AddSignature(part, Signature(content));
@@ -119,23 +118,20 @@ internal static class GeminiRequestBuilder
                 AddSignature(part, Signature(content) ?? (isGemini3 && role == ChatRole.Assistant ? SkipSignatureValidator : null));
                 return part;
             case FunctionResultContent result:
-                var name = calls.TryGetValue(result.CallId, out var matching)
-                    ? matching.Name
-                    : result.AdditionalProperties?.TryGetValue("name", out var n) == true && n is string s ? s
-                    : throw new ArgumentException($"The function result '{result.CallId}' has no function call with that id earlier in the conversation, and no 'name' property.", nameof(content));
-                var functionResponse = new JsonObject { ["name"] = name, ["response"] = ResultObject(result) };
-                if (!string.IsNullOrEmpty(result.CallId) && !IsGeneratedId(matching ?? (AIContent)result))
-                {
-                    functionResponse["id"] = result.CallId;
-                }
-
-                return new JsonObject { ["functionResponse"] = functionResponse };
+                part = new JsonObject { ["functionResponse"] = FunctionResponse(result, calls) };
+                break;
             case DataContent data:
-                part = new JsonObject { ["inlineData"] = new JsonObject { ["mimeType"] = data.MediaType, ["data"] = Convert.ToBase64String(data.Data.Span) } };
-                AddSignature(part, Signature(content));
-                return part;
+                part = new JsonObject { ["inlineData"] = InlineData(data, named: false) };
+                break;
             case UriContent uri:
-                return new JsonObject { ["fileData"] = new JsonObject { ["mimeType"] = uri.MediaType, ["fileUri"] = uri.Uri.ToString() } };
+                part = new JsonObject { ["fileData"] = FileData(uri, named: false) };
+                break;
+            case CodeInterpreterToolCallContent code:
+                part = new JsonObject { ["executableCode"] = ExecutableCode(code) };
+                break;
+            case CodeInterpreterToolResultContent outcome:
+                part = new JsonObject { ["codeExecutionResult"] = CodeExecutionResult(outcome) };
+                break;
             case GeminiThoughtSignatureContent carried:
                 return new JsonObject { ["text"] = "", ["thoughtSignature"] = StandardBase64(carried.Signature) };
             case UsageContent or ErrorContent:
@@ -149,13 +145,182 @@ internal static class GeminiRequestBuilder
                     _ => null,
                 };
         }
+
+        AddSignature(part, Signature(content));
+        return part;
     }
+
+    /// <summary>
+    /// A function's answer. A result that is (or lists) contents is multimodal: <see cref="DataContent"/> and
+    /// <see cref="UriContent"/> items become the response's <c>parts</c> (inlineData, fileData, with their display
+    /// names), text items its <c>output</c>, error items its <c>error</c>, and JSON objects in the list its fields.
+    /// Any other result is the <c>response</c> object itself, or <c>{"output": result}</c>.
+    /// </summary>
+    private static JsonObject FunctionResponse(FunctionResultContent result, Dictionary<string, FunctionCallContent> calls)
+    {
+        var name = calls.TryGetValue(result.CallId, out var matching)
+            ? matching.Name
+            : result.AdditionalProperties?.TryGetValue("name", out var n) == true && n is string s ? s
+            : throw new ArgumentException($"The function result '{result.CallId}' has no function call with that id earlier in the conversation, and no 'name' property.", nameof(result));
+        var (response, parts) = ResponseAndParts(result);
+        var functionResponse = new JsonObject { ["name"] = name, ["response"] = response };
+        if (parts.Count > 0)
+        {
+            functionResponse["parts"] = parts;
+        }
+
+        if (!string.IsNullOrEmpty(result.CallId) && !IsGeneratedId(matching ?? (AIContent)result))
+        {
+            functionResponse["id"] = result.CallId;
+        }
+
+        return functionResponse;
+    }
+
+    private static (JsonObject Response, JsonArray Parts) ResponseAndParts(FunctionResultContent result)
+    {
+        if (result.Exception is { } exception)
+        {
+            return (new JsonObject { ["error"] = exception.Message }, []);
+        }
+
+        if (ContentItems(result.Result) is not { } items)
+        {
+            var node = result.Result is string text ? JsonValue.Create(text) : ToNode(result.Result);
+            return (node is JsonObject obj ? obj : new JsonObject { ["output"] = node }, []);
+        }
+
+        var response = new JsonObject();
+        var parts = new JsonArray();
+        var texts = new List<string>();
+        foreach (var item in items)
+        {
+            switch (item)
+            {
+                case DataContent data:
+                    parts.Add(new JsonObject { ["inlineData"] = InlineData(data, named: true) });
+                    break;
+                case UriContent uri:
+                    parts.Add(new JsonObject { ["fileData"] = FileData(uri, named: true) });
+                    break;
+                case TextContent text:
+                    texts.Add(text.Text ?? "");
+                    break;
+                case ErrorContent error:
+                    response["error"] = error.Message;
+                    break;
+                case AIContent other:
+                    throw new NotSupportedException($"The function result '{result.CallId}' holds a {other.GetType().Name}; a Gemini function response carries text, errors, JSON objects, DataContent (inlineData) and UriContent (fileData).");
+                default:
+                    if (ToNode(item) is not JsonObject fields)
+                    {
+                        throw new NotSupportedException($"The function result '{result.CallId}' lists contents and a {item?.GetType().Name ?? "null"} that is not a JSON object; only objects can become the fields of a Gemini function response.");
+                    }
+
+                    foreach (var (key, value) in fields.ToList())
+                    {
+                        response[key] = value?.DeepClone();
+                    }
+
+                    break;
+            }
+        }
+
+        if (texts.Count > 0)
+        {
+            if (response.ContainsKey("output"))
+            {
+                throw new NotSupportedException($"The function result '{result.CallId}' has both text and an 'output' field; Gemini's response has one 'output'.");
+            }
+
+            response["output"] = string.Join('\n', texts);
+        }
+
+        return (response, parts);
+    }
+
+    /// <summary>The items of a result that is a content or a list holding at least one content; else null.</summary>
+    private static List<object?>? ContentItems(object? result) => result switch
+    {
+        AIContent content => [content],
+        string or JsonNode or JsonElement => null,
+        System.Collections.IEnumerable items when items.Cast<object?>().ToList() is var list && list.Exists(i => i is AIContent) => list,
+        _ => null,
+    };
+
+    /// <summary>A <c>Blob</c>; inside a function response (<paramref name="named"/>) it carries the data's name as <c>displayName</c>.</summary>
+    private static JsonObject InlineData(DataContent data, bool named)
+    {
+        var blob = new JsonObject { ["mimeType"] = data.MediaType, ["data"] = Convert.ToBase64String(data.Data.Span) };
+        if (named && !string.IsNullOrEmpty(data.Name))
+        {
+            blob["displayName"] = data.Name;
+        }
+
+        return blob;
+    }
+
+    private static JsonObject FileData(UriContent uri, bool named)
+    {
+        var file = new JsonObject { ["mimeType"] = uri.MediaType, ["fileUri"] = uri.Uri.ToString() };
+        if (named && Property(uri, GeminiChatClient.DisplayNameKey) is { Length: > 0 } name)
+        {
+            file["displayName"] = name;
+        }
+
+        return file;
+    }
+
+    /// <summary>The code is the text of the call's inputs (text contents, or text/* data such as <c>text/x-python</c>).</summary>
+    private static JsonObject ExecutableCode(CodeInterpreterToolCallContent call)
+    {
+        var code = string.Concat((call.Inputs ?? []).Select(input => input switch
+        {
+            TextContent text => text.Text,
+            DataContent data when data.HasTopLevelMediaType("text") => System.Text.Encoding.UTF8.GetString(data.Data.Span),
+            _ => throw new NotSupportedException($"The code interpreter call '{call.CallId}' has a {input.GetType().Name} input; Gemini's executableCode carries code as text."),
+        }));
+        var executable = new JsonObject { ["language"] = Property(call, GeminiChatClient.CodeLanguageKey) ?? "PYTHON", ["code"] = code };
+        if (!string.IsNullOrEmpty(call.CallId) && !IsGeneratedId(call))
+        {
+            executable["id"] = call.CallId;
+        }
+
+        return executable;
+    }
+
+    /// <summary>Text outputs are stdout; an <see cref="ErrorContent"/> output is stderr, its error code the outcome.</summary>
+    private static JsonObject CodeExecutionResult(CodeInterpreterToolResultContent result)
+    {
+        var outputs = result.Outputs ?? [];
+        var error = outputs.OfType<ErrorContent>().FirstOrDefault();
+        var outcome = Property(result, GeminiChatClient.CodeOutcomeKey) ?? (error is null ? "OUTCOME_OK" : error.ErrorCode ?? "OUTCOME_FAILED");
+        var json = new JsonObject { ["outcome"] = outcome };
+        if (outputs.Count > 0)
+        {
+            json["output"] = string.Concat(outputs.Select(output => output switch
+            {
+                TextContent text => text.Text,
+                ErrorContent failure => failure.Message,
+                _ => throw new NotSupportedException($"The code interpreter result '{result.CallId}' has a {output.GetType().Name} output; Gemini's codeExecutionResult carries text."),
+            }));
+        }
+
+        if (!string.IsNullOrEmpty(result.CallId) && !IsGeneratedId(result))
+        {
+            json["id"] = result.CallId;
+        }
+
+        return json;
+    }
+
+    private static string? Property(AIContent content, string key) =>
+        content.AdditionalProperties?.TryGetValue(key, out var value) == true ? value as string : null;
 
     private static bool IsGeneratedId(AIContent call) =>
         call.AdditionalProperties?.TryGetValue(GeminiChatClient.GeneratedCallIdKey, out var generated) == true && generated is true;
 
-    private static string? Signature(AIContent content) =>
-        content.AdditionalProperties?.TryGetValue(GeminiChatClient.ThoughtSignatureKey, out var value) == true ? value as string : null;
+    private static string? Signature(AIContent content) => Property(content, GeminiChatClient.ThoughtSignatureKey);
 
     private static void AddSignature(JsonObject part, string? signature)
     {
@@ -180,17 +345,6 @@ internal static class GeminiRequestBuilder
         }
 
         return args;
-    }
-
-    private static JsonObject ResultObject(FunctionResultContent result)
-    {
-        if (result.Exception is { } exception)
-        {
-            return new JsonObject { ["error"] = exception.Message };
-        }
-
-        var node = result.Result is string text ? JsonValue.Create(text) : ToNode(result.Result);
-        return node is JsonObject obj ? obj : new JsonObject { ["output"] = node };
     }
 
     internal static JsonNode? ToNode(object? value) => value switch

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -9,7 +10,9 @@ namespace Maximus.Llm.Gemini;
 /// <summary>
 /// Reads <c>generateContent</c> answers (whole or one SSE chunk) into Microsoft.Extensions.AI types: text parts
 /// become <see cref="TextContent"/>, <c>thought: true</c> parts <see cref="TextReasoningContent"/>, function calls
-/// <see cref="FunctionCallContent"/>; signatures stay on the content; usage counts thinking tokens as output.
+/// <see cref="FunctionCallContent"/>, inlineData <see cref="DataContent"/>, fileData <see cref="UriContent"/>,
+/// executableCode and codeExecutionResult <see cref="CodeInterpreterToolCallContent"/> and
+/// <see cref="CodeInterpreterToolResultContent"/>; signatures stay on the content; usage counts thinking tokens as output.
 /// </summary>
 internal static class GeminiResponseParser
 {
@@ -86,6 +89,7 @@ internal static class GeminiResponseParser
             return (contents, false);
         }
 
+        string? lastCode = null;
         foreach (var part in parts.EnumerateArray())
         {
             var signature = Text(part, "thoughtSignature");
@@ -131,9 +135,19 @@ internal static class GeminiResponseParser
             {
                 item = new UriContent(fileUri, Text(file, "mimeType") ?? "application/octet-stream");
             }
+            else if (part.TryGetProperty("executableCode", out var executable) && executable.ValueKind == JsonValueKind.Object)
+            {
+                var code = ExecutableCode(executable);
+                lastCode = code.CallId;
+                item = code;
+            }
+            else if (part.TryGetProperty("codeExecutionResult", out var executed) && executed.ValueKind == JsonValueKind.Object)
+            {
+                item = CodeExecutionResult(executed, lastCode);
+            }
             else
             {
-                // executableCode, codeExecutionResult and other parts: kept raw, so they can be sent back.
+                // Other parts: kept raw, so they can be sent back.
                 item = new AIContent();
             }
 
@@ -152,6 +166,51 @@ internal static class GeminiResponseParser
         }
 
         return (contents, hasCalls);
+    }
+
+    /// <summary>
+    /// Code the model ran with the code execution tool: a <see cref="CodeInterpreterToolCallContent"/> whose input is
+    /// the code as text data (<c>text/x-python</c> for PYTHON), the language kept in
+    /// <see cref="GeminiChatClient.CodeLanguageKey"/>. Without an id (Vertex AI sends none) the call id is made up.
+    /// </summary>
+    internal static CodeInterpreterToolCallContent ExecutableCode(JsonElement executable)
+    {
+        var id = Text(executable, "id");
+        var language = Text(executable, "language") ?? "PYTHON";
+        var code = new CodeInterpreterToolCallContent(id ?? $"gemini-code-{Guid.NewGuid():N}")
+        {
+            Inputs = [new DataContent(Encoding.UTF8.GetBytes(Text(executable, "code") ?? ""), language == "PYTHON" ? "text/x-python" : "text/plain")],
+            AdditionalProperties = new() { [GeminiChatClient.CodeLanguageKey] = language },
+        };
+        if (id is null)
+        {
+            code.AdditionalProperties[GeminiChatClient.GeneratedCallIdKey] = true;
+        }
+
+        return code;
+    }
+
+    /// <summary>
+    /// What the code printed: a <see cref="CodeInterpreterToolResultContent"/> with stdout as text (OUTCOME_OK) or
+    /// stderr as an <see cref="ErrorContent"/> whose code is the outcome; the outcome is kept in
+    /// <see cref="GeminiChatClient.CodeOutcomeKey"/>. Without an id it answers the code part just before it.
+    /// </summary>
+    internal static CodeInterpreterToolResultContent CodeExecutionResult(JsonElement executed, string? previousCallId)
+    {
+        var id = Text(executed, "id");
+        var outcome = Text(executed, "outcome") ?? "OUTCOME_UNSPECIFIED";
+        var output = Text(executed, "output");
+        var result = new CodeInterpreterToolResultContent(id ?? previousCallId ?? $"gemini-code-{Guid.NewGuid():N}")
+        {
+            Outputs = output is null ? null : [outcome == "OUTCOME_OK" ? new TextContent(output) : new ErrorContent(output) { ErrorCode = outcome }],
+            AdditionalProperties = new() { [GeminiChatClient.CodeOutcomeKey] = outcome },
+        };
+        if (id is null)
+        {
+            result.AdditionalProperties[GeminiChatClient.GeneratedCallIdKey] = true;
+        }
+
+        return result;
     }
 
     public static GeminiOutcome Outcome(JsonElement root)

@@ -100,7 +100,7 @@ internal sealed partial class GeminiRecording
 
         var settings = SettingsFrom(request["url"]!.GetValue<string>());
         var body = request["body"] as JsonObject ?? [];
-        var (messages, options) = DecodeBody(body);
+        var (messages, options) = DecodeBody(body, $"{System.IO.Path.GetFileName(File)} exchange {Index}: request.body");
         return (settings, messages, options);
     }
 
@@ -145,19 +145,21 @@ internal sealed partial class GeminiRecording
     [GeneratedRegex(@"^https?://[^/]+/(?<version>[^/]+)/projects/(?<project>[^/]+)/locations/(?<location>[^/]+)/publishers/google/models/(?<model>[^:/]+):(generateContent|streamGenerateContent\?alt=sse)$")]
     private static partial Regex VertexUrl();
 
-    private static (List<ChatMessage>, ChatOptions) DecodeBody(JsonObject body)
+    private static (List<ChatMessage>, ChatOptions) DecodeBody(JsonObject body, string where)
     {
         var options = new ChatOptions { AdditionalProperties = [] };
         var messages = new List<ChatMessage>();
-        var calls = new List<FunctionCallContent>();
+        var turns = new RecordedTurns();
         foreach (var (rawKey, value) in body)
         {
             switch (JsonSemantics.Camel(rawKey))
             {
                 case "contents":
-                    foreach (var content in value!.AsArray())
+                    var contents = value as JsonArray ?? throw new InvalidDataException($"{where}.{rawKey} is {Describe(value)}, not an array of contents.");
+                    for (var i = 0; i < contents.Count; i++)
                     {
-                        messages.Add(DecodeContent(content!.AsObject(), calls));
+                        var at = $"{where}.{rawKey}[{i}]";
+                        messages.Add(DecodeContent(contents[i] as JsonObject ?? throw new InvalidDataException($"{at} is {Describe(contents[i])}, not a content object."), at, turns));
                     }
 
                     break;
@@ -177,79 +179,6 @@ internal sealed partial class GeminiRecording
         }
 
         return (messages, options);
-    }
-
-    private static ChatMessage DecodeContent(JsonObject content, List<FunctionCallContent> calls)
-    {
-        var parts = content["parts"] as JsonArray ?? [];
-        var contents = new List<AIContent>();
-        foreach (var node in parts)
-        {
-            var part = node!.AsObject();
-            var signature = part["thoughtSignature"]?.GetValue<string>() ?? part["thought_signature"]?.GetValue<string>();
-            var keys = part.Select(p => JsonSemantics.Camel(p.Key)).Where(k => k != "thoughtSignature").ToHashSet(StringComparer.Ordinal);
-            AIContent item;
-            if (keys.SetEquals(["text"]) || keys.SetEquals(["text", "thought"]))
-            {
-                var text = part["text"]!.GetValue<string>();
-                item = part["thought"]?.GetValue<bool>() == true ? new TextReasoningContent(text) : new TextContent(text);
-            }
-            else if (keys.SetEquals(["functionCall"]))
-            {
-                var call = part["functionCall"]!.AsObject();
-                var id = call["id"]?.GetValue<string>();
-                var arguments = (call["args"] as JsonObject ?? []).ToDictionary(a => a.Key, a => (object?)JsonSerializer.SerializeToElement(a.Value), StringComparer.Ordinal);
-                var function = new FunctionCallContent(id ?? $"replay-{calls.Count}", call["name"]!.GetValue<string>(), arguments);
-                if (id is null)
-                {
-                    (function.AdditionalProperties ??= [])[GeminiChatClient.GeneratedCallIdKey] = true;
-                }
-
-                calls.Add(function);
-                item = function;
-            }
-            else if (keys.SetEquals(["functionResponse"]))
-            {
-                var response = part["functionResponse"]!.AsObject();
-                var id = response["id"]?.GetValue<string>();
-                var name = response["name"]!.GetValue<string>();
-                var matching = id is null ? calls.LastOrDefault(c => c.Name == name) : null;
-                var result = new FunctionResultContent(id ?? matching?.CallId ?? $"replay-result-{name}", JsonSerializer.SerializeToElement(response["response"]));
-                if (id is null && matching is null)
-                {
-                    result.AdditionalProperties = new() { ["name"] = name, [GeminiChatClient.GeneratedCallIdKey] = true };
-                }
-
-                item = result;
-            }
-            else if (keys.SetEquals(["inlineData"]))
-            {
-                var data = part["inlineData"]!;
-                item = new DataContent(Convert.FromBase64String(data["data"]!.GetValue<string>()), data["mimeType"]!.GetValue<string>());
-            }
-            else if (keys.SetEquals(["fileData"]) && signature is null)
-            {
-                var file = part["fileData"]!;
-                item = new UriContent(new Uri(file["fileUri"]!.GetValue<string>()), file["mimeType"]!.GetValue<string>());
-            }
-            else
-            {
-                contents.Add(new AIContent { RawRepresentation = part.DeepClone() });
-                continue;
-            }
-
-            if (signature is not null)
-            {
-                (item.AdditionalProperties ??= [])[GeminiChatClient.ThoughtSignatureKey] = signature;
-            }
-
-            contents.Add(item);
-        }
-
-        var role = content["role"]?.GetValue<string>() == "model" ? ChatRole.Assistant
-            : contents.Count > 0 && contents.All(c => c is FunctionResultContent) ? ChatRole.Tool
-            : ChatRole.User;
-        return new ChatMessage(role, contents);
     }
 
     private static void DecodeTools(JsonArray tools, ChatOptions options)

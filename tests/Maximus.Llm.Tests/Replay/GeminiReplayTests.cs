@@ -52,7 +52,12 @@ public sealed class GeminiReplayTests
             Assert.Skip($"No Gemini recordings: the folder {GeminiRecording.Folder} does not exist (set MAXIMUS_GEMINI_FIXTURES to the folder of the pairs).");
         }
 
-        var recording = GeminiRecording.Load(Path.Combine(GeminiRecording.Folder, file), exchange);
+        await ReplayAsync(GeminiRecording.Load(Path.Combine(GeminiRecording.Folder, file), exchange));
+    }
+
+    /// <summary>Decodes the recorded call, sends it through a client over a fake server answering as recorded, and checks both ways.</summary>
+    internal static async Task ReplayAsync(GeminiRecording recording)
+    {
         var (settings, messages, options) = recording.Decode();
         using var handler = new FakeHttpHandler().Answer(
             (HttpStatusCode)recording.Status,

@@ -10,7 +10,7 @@ namespace Maximus.Llm.Tests.Replay;
 /// the same (documented with the recordings in shared/fixtures/SOURCES.md):
 /// <list type="bullet">
 /// <item>snake_case and camelCase field names (<c>include_thoughts</c> = <c>includeThoughts</c>);</item>
-/// <item>url-safe and standard base64 thought signatures;</item>
+/// <item>url-safe and standard base64 thought signatures and <c>inlineData</c> bytes (padded or not);</item>
 /// <item>an empty object or null is the same as an absent field (<c>"generationConfig": {}</c>);</item>
 /// <item>a function declaration's OpenAPI <c>parameters</c>/<c>response</c> (upper-case types) and its
 /// <c>parametersJsonSchema</c>/<c>responseJsonSchema</c>; an empty description and none;</item>
@@ -81,6 +81,11 @@ internal static class JsonSemantics
                     if (key == "thoughtSignature" && value is JsonValue signature && signature.TryGetValue<string>(out var s))
                     {
                         value = JsonValue.Create(s.Replace('-', '+').Replace('_', '/'));
+                    }
+
+                    if (key == "inlineData" && value is JsonObject blob && blob["data"] is JsonValue data && data.TryGetValue<string>(out var bytes))
+                    {
+                        blob["data"] = JsonValue.Create(bytes.Replace('-', '+').Replace('_', '/').TrimEnd('='));
                     }
 
                     var normalized = key == "functionDeclarations" && value is JsonArray declarations
