@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using Maximus.Sqlite;
 
 namespace Maximus.Migration;
 
@@ -23,11 +23,9 @@ public static class EmbeddedSnapshot
         var folder = Path.Combine(snapshotRoot, stamp);
         Directory.CreateDirectory(folder);
         var fileName = Path.GetFileName(databasePath);
-        using (var from = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
-        using (var to = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, fileName), Pooling = false }.ToString()))
+        using (var from = new SqliteFile(databasePath, SqliteFileOptions.ReadOnly).Open())
+        using (var to = new SqliteFile(Path.Combine(folder, fileName), SqliteFileOptions.Bare).Open())
         {
-            from.Open();
-            to.Open();
             from.BackupDatabase(to);
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Maximus.Contracts.Reflection;
 using Maximus.ServiceDefaults;
+using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Maximus.Reflection.Client;
@@ -12,46 +13,43 @@ namespace Maximus.Reflection.Client;
 /// </summary>
 public sealed class ReflectionOutbox
 {
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
 
     public ReflectionOutbox(string path)
     {
-        Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        using var c = Open();
-        Execute(c, "PRAGMA journal_mode=WAL;");
-        Execute(c, """
-            CREATE TABLE IF NOT EXISTS outbox (
-                log_id TEXT PRIMARY KEY,
-                priority TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                created_at INTEGER NOT NULL,
-                last_error TEXT);
-            CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_at);
-            """);
+        _file = new SqliteFile(path, new SqliteFileOptions
+        {
+            Schema = """
+                CREATE TABLE IF NOT EXISTS outbox (
+                    log_id TEXT PRIMARY KEY,
+                    priority TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_error TEXT);
+                CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_at);
+                """,
+        });
     }
 
-    public string Path { get; }
+    public string Path => _file.Path;
 
     /// <summary>Adds logs (a log already there is kept once: ids are unique).</summary>
     public void Add(IEnumerable<ExecutionLog> logs, DateTimeOffset dueAt)
     {
-        using var c = Open();
+        using var c = _file.Open();
         using var tx = c.BeginTransaction();
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = """
+        using var cmd = Sql.Command(
+            tx,
+            """
             INSERT INTO outbox(log_id, priority, payload, next_attempt_at, created_at) VALUES ($id, $p, $payload, $due, $now)
             ON CONFLICT(log_id) DO NOTHING
-            """;
+            """,
+            ("$due", dueAt.ToUnixTimeMilliseconds()), ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         var id = cmd.Parameters.Add("$id", SqliteType.Text);
         var priority = cmd.Parameters.Add("$p", SqliteType.Text);
         var payload = cmd.Parameters.Add("$payload", SqliteType.Text);
-        cmd.Parameters.AddWithValue("$due", dueAt.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         foreach (var log in logs)
         {
             id.Value = log.LogId;
@@ -66,11 +64,10 @@ public sealed class ReflectionOutbox
     /// <summary>Logs due for (re)delivery, oldest first.</summary>
     public IReadOnlyList<ExecutionLog> Due(DateTimeOffset now, int max)
     {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT payload FROM outbox WHERE next_attempt_at <= $now ORDER BY next_attempt_at, created_at LIMIT $max";
-        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$max", max);
+        using var c = _file.Open();
+        using var cmd = Sql.Command(
+            c, "SELECT payload FROM outbox WHERE next_attempt_at <= $now ORDER BY next_attempt_at, created_at LIMIT $max",
+            ("$now", now.ToUnixTimeMilliseconds()), ("$max", max));
         using var r = cmd.ExecuteReader();
         var logs = new List<ExecutionLog>();
         while (r.Read())
@@ -86,25 +83,19 @@ public sealed class ReflectionOutbox
     /// <summary>Records a failed attempt and pushes the next one back with exponential backoff and jitter.</summary>
     public void Postpone(IEnumerable<string> logIds, string error, TimeSpan initialDelay, TimeSpan maxDelay, DateTimeOffset now)
     {
-        using var c = Open();
+        using var c = _file.Open();
         using var tx = c.BeginTransaction();
         foreach (var logId in logIds)
         {
-            using var read = c.CreateCommand();
-            read.Transaction = tx;
-            read.CommandText = "SELECT attempts FROM outbox WHERE log_id = $id";
-            read.Parameters.AddWithValue("$id", logId);
+            using var read = Sql.Command(tx, "SELECT attempts FROM outbox WHERE log_id = $id", ("$id", logId));
             var attempts = Convert.ToInt32(read.ExecuteScalar() ?? 0, CultureInfo.InvariantCulture) + 1;
             var delayMs = Math.Min(maxDelay.TotalMilliseconds, initialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 20)));
             delayMs *= 0.8 + (Random.Shared.NextDouble() * 0.4);
-            using var write = c.CreateCommand();
-            write.Transaction = tx;
-            write.CommandText = "UPDATE outbox SET attempts = $a, next_attempt_at = $due, last_error = $e WHERE log_id = $id";
-            write.Parameters.AddWithValue("$a", attempts);
-            write.Parameters.AddWithValue("$due", (now + TimeSpan.FromMilliseconds(delayMs)).ToUnixTimeMilliseconds());
-            write.Parameters.AddWithValue("$e", error.Length > 1000 ? error[..1000] : error);
-            write.Parameters.AddWithValue("$id", logId);
-            write.ExecuteNonQuery();
+            Sql.Execute(
+                tx,
+                "UPDATE outbox SET attempts = $a, next_attempt_at = $due, last_error = $e WHERE log_id = $id",
+                ("$a", attempts), ("$due", (now + TimeSpan.FromMilliseconds(delayMs)).ToUnixTimeMilliseconds()),
+                ("$e", error.Length > 1000 ? error[..1000] : error), ("$id", logId));
         }
 
         tx.Commit();
@@ -112,19 +103,15 @@ public sealed class ReflectionOutbox
 
     public long Count()
     {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM outbox";
-        return (long)cmd.ExecuteScalar()!;
+        using var c = _file.Open();
+        return (long)Sql.Scalar(c, "SELECT COUNT(*) FROM outbox")!;
     }
 
     private void ForEach(IEnumerable<string> ids, string sql)
     {
-        using var c = Open();
+        using var c = _file.Open();
         using var tx = c.BeginTransaction();
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
+        using var cmd = Sql.Command(tx, sql);
         var p = cmd.Parameters.Add("$id", SqliteType.Text);
         foreach (var id in ids)
         {
@@ -133,20 +120,5 @@ public sealed class ReflectionOutbox
         }
 
         tx.Commit();
-    }
-
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        Execute(c, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
-        return c;
-    }
-
-    private static void Execute(SqliteConnection c, string sql)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
     }
 }

@@ -6,6 +6,7 @@ using Maximus.Contracts;
 using Maximus.Contracts.Events;
 using Maximus.Contracts.Ports;
 using Maximus.ServiceDefaults;
+using Maximus.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -91,7 +92,7 @@ public sealed class DeadLetterStore(SqliteDatabase database)
     public void Add(string topic, string payload, string error)
     {
         using var connection = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             connection,
             "INSERT INTO dead_letter(topic, payload, error, at) VALUES ($t, $p, $e, $at)",
             ("$t", topic), ("$p", payload), ("$e", error), ("$at", SqliteDatabase.Now()));
@@ -100,7 +101,7 @@ public sealed class DeadLetterStore(SqliteDatabase database)
     public IReadOnlyList<DeadLetter> List(int limit = 1000)
     {
         using var connection = database.Open();
-        using var command = SqliteDatabase.Command(connection, "SELECT id, topic, payload, error, at FROM dead_letter ORDER BY id DESC LIMIT $n", ("$n", limit));
+        using var command = Sql.Command(connection, "SELECT id, topic, payload, error, at FROM dead_letter ORDER BY id DESC LIMIT $n", ("$n", limit));
         using var reader = command.ExecuteReader();
         var letters = new List<DeadLetter>();
         while (reader.Read())

@@ -1,3 +1,4 @@
+using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -59,7 +60,7 @@ public sealed class SqliteDatabase
             at TEXT NOT NULL);
         """;
 
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
 
     public SqliteDatabase(IOptions<EmbeddedRuntimeOptions> options)
         : this(options.Value.DatabasePath)
@@ -69,48 +70,18 @@ public sealed class SqliteDatabase
     public SqliteDatabase(string path)
     {
         Path = path;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder
+        _file = new SqliteFile(path, new SqliteFileOptions
         {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        Execute(connection, Schema);
+            ConnectionPragmas = SqliteFileOptions.DefaultConnectionPragmas + " PRAGMA foreign_keys=ON;",
+            Schema = Schema,
+        });
     }
 
     public string Path { get; }
 
     /// <summary>Opens a pooled connection with the per-connection pragmas set.</summary>
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
-        return connection;
-    }
-
-    public static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
+    public SqliteConnection Open() => _file.Open();
 
     public static string Now() => DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using Maximus.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Maximus.Runtime.Embedded;
@@ -10,7 +11,7 @@ internal sealed class SqliteHealthCheck(SqliteDatabase database) : IHealthCheck
         try
         {
             using var connection = database.Open();
-            using var command = SqliteDatabase.Command(connection, "SELECT 1");
+            using var command = Sql.Command(connection, "SELECT 1");
             command.ExecuteScalar();
             return Task.FromResult(HealthCheckResult.Healthy());
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Maximus.Contracts.Ports;
 using Maximus.ServiceDefaults;
+using Maximus.Sqlite;
 
 namespace Maximus.Runtime.Embedded;
 
@@ -15,7 +16,7 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         using var connection = database.Open();
-        using var command = SqliteDatabase.Command(connection, "SELECT value, etag FROM state WHERE key = $key", ("$key", key));
+        using var command = Sql.Command(connection, "SELECT value, etag FROM state WHERE key = $key", ("$key", key));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
@@ -31,7 +32,7 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
         ArgumentException.ThrowIfNullOrEmpty(key);
         var json = JsonSerializer.Serialize(value, MaximusJson.Options);
         using var connection = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             connection,
             """
             INSERT INTO state(key, value, etag, updated_at) VALUES ($key, $value, 1, $now)
@@ -49,7 +50,7 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
         int changed;
         if (etag is null)
         {
-            changed = SqliteDatabase.Execute(
+            changed = Sql.Execute(
                 connection,
                 "INSERT INTO state(key, value, etag, updated_at) VALUES ($key, $value, 1, $now) ON CONFLICT(key) DO NOTHING",
                 ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now()));
@@ -61,7 +62,7 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
                 return Task.FromResult(false);
             }
 
-            changed = SqliteDatabase.Execute(
+            changed = Sql.Execute(
                 connection,
                 "UPDATE state SET value = $value, etag = etag + 1, updated_at = $now WHERE key = $key AND etag = $etag",
                 ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now()), ("$etag", version));
@@ -74,7 +75,7 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         using var connection = database.Open();
-        SqliteDatabase.Execute(connection, "DELETE FROM state WHERE key = $key", ("$key", key));
+        Sql.Execute(connection, "DELETE FROM state WHERE key = $key", ("$key", key));
         return Task.CompletedTask;
     }
 }

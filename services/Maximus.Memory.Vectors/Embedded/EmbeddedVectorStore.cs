@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
+using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -106,8 +107,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 using (var lease = _database.Rent())
                 using (var transaction = lease.Connection.BeginTransaction())
                 {
-                    Execute(lease.Connection, transaction, "DELETE FROM vector_point WHERE collection = $c", ("$c", collection));
-                    Execute(lease.Connection, transaction, "DELETE FROM vector_collection WHERE name = $c", ("$c", collection));
+                    Sql.Execute(transaction, "DELETE FROM vector_point WHERE collection = $c", ("$c", collection));
+                    Sql.Execute(transaction, "DELETE FROM vector_collection WHERE name = $c", ("$c", collection));
                     transaction.Commit();
                 }
 
@@ -181,13 +182,13 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             {
                 using var lease = _database.Rent();
                 using var transaction = lease.Connection.BeginTransaction();
-                using var command = lease.Connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = """
+                using var command = Sql.Command(
+                    transaction,
+                    """
                     INSERT INTO vector_point(collection, id, slot, vector, payload) VALUES ($c, $id, $slot, $vector, $payload)
                     ON CONFLICT(collection, id) DO UPDATE SET vector = excluded.vector, payload = excluded.payload
-                    """;
-                command.Parameters.AddWithValue("$c", collection);
+                    """,
+                    ("$c", collection));
                 var id = command.Parameters.Add("$id", SqliteType.Text);
                 var slot = command.Parameters.Add("$slot", SqliteType.Integer);
                 var vector = command.Parameters.Add("$vector", SqliteType.Blob);
@@ -202,7 +203,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                     command.ExecuteNonQuery();
                 }
 
-                BumpVersion(lease.Connection, transaction, collection);
+                BumpVersion(transaction, collection);
                 transaction.Commit();
             }
             catch
@@ -336,7 +337,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             if (plan.Everything)
             {
                 using var lease = _database.Rent();
-                using var command = VectorDatabase.Command(
+                using var command = Sql.Command(
                     lease.Connection,
                     "SELECT id FROM vector_point WHERE collection = $c AND id > $cursor ORDER BY id LIMIT $limit",
                     ("$c", collection), ("$cursor", request.Cursor ?? string.Empty), ("$limit", request.Limit + 1));
@@ -504,15 +505,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         _shutdown.Dispose();
     }
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = VectorDatabase.Command(connection, sql, parameters);
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
-    }
-
-    private static void BumpVersion(SqliteConnection connection, SqliteTransaction transaction, string collection) =>
-        Execute(connection, transaction, "UPDATE vector_collection SET version = version + 1 WHERE name = $c", ("$c", collection));
+    private static void BumpVersion(SqliteTransaction transaction, string collection) =>
+        Sql.Execute(transaction, "UPDATE vector_collection SET version = version + 1 WHERE name = $c", ("$c", collection));
 
     private static void ThrowIfDeleted(CollectionState state)
     {
@@ -584,7 +578,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         using (var lease = _database.Rent())
         {
-            using var command = VectorDatabase.Command(
+            using var command = Sql.Command(
                 lease.Connection,
                 """
                 INSERT INTO vector_collection(name, dimension, distance, payload_indexes, version, created_at)
@@ -609,7 +603,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         var started = Stopwatch.GetTimestamp();
         using var lease = _database.Rent();
         CollectionState state;
-        using (var command = VectorDatabase.Command(
+        using (var command = Sql.Command(
             lease.Connection,
             "SELECT dimension, distance, payload_indexes, version, index_version FROM vector_collection WHERE name = $c",
             ("$c", collection)))
@@ -629,7 +623,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             };
         }
 
-        using (var command = VectorDatabase.Command(
+        using (var command = Sql.Command(
             lease.Connection, "SELECT slot, id, vector, payload FROM vector_point WHERE collection = $c ORDER BY slot", ("$c", collection)))
         using (var reader = command.ExecuteReader())
         {
@@ -659,7 +653,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
 
             using var lease = _database.Rent();
-            VectorDatabase.Execute(
+            Sql.Execute(
                 lease.Connection, "UPDATE vector_collection SET payload_indexes = $indexes WHERE name = $c", ("$indexes", IndexesJson(all)), ("$c", state.Name));
             var payloads = AllPayloads(lease.Connection, state.Name);
             foreach (var (key, kind) in missing)
@@ -675,7 +669,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 
     private static List<(int Slot, JsonObject Payload)> AllPayloads(SqliteConnection connection, string collection)
     {
-        using var command = VectorDatabase.Command(connection, "SELECT slot, payload FROM vector_point WHERE collection = $c", ("$c", collection));
+        using var command = Sql.Command(connection, "SELECT slot, payload FROM vector_point WHERE collection = $c", ("$c", collection));
         using var reader = command.ExecuteReader();
         var result = new List<(int, JsonObject)>();
         while (reader.Read())
@@ -720,16 +714,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         using var lease = _database.Rent();
         foreach (var chunk in slots.Chunk(SqlChunk))
         {
-            using var command = lease.Connection.CreateCommand();
-            var sql = new StringBuilder("SELECT slot, payload FROM vector_point WHERE collection = $c AND slot IN (");
-            command.Parameters.AddWithValue("$c", state.Name);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                sql.Append(i == 0 ? "$s0" : $",$s{i}");
-                command.Parameters.AddWithValue($"$s{i}", chunk[i]);
-            }
-
-            command.CommandText = sql.Append(')').ToString();
+            using var command = Sql.Command(lease.Connection, string.Empty, ("$c", state.Name));
+            command.CommandText = $"SELECT slot, payload FROM vector_point WHERE collection = $c AND slot IN ({Sql.BindList(command, "$s", chunk)})";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -751,18 +737,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         using var lease = _database.Rent();
         foreach (var chunk in ids.Chunk(SqlChunk))
         {
-            using var command = lease.Connection.CreateCommand();
-            var sql = new StringBuilder(withVectors
-                ? "SELECT id, payload, vector FROM vector_point WHERE collection = $c AND id IN ("
-                : "SELECT id, payload FROM vector_point WHERE collection = $c AND id IN (");
-            command.Parameters.AddWithValue("$c", state.Name);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                sql.Append(i == 0 ? "$i0" : $",$i{i}");
-                command.Parameters.AddWithValue($"$i{i}", chunk[i]);
-            }
-
-            command.CommandText = sql.Append(')').ToString();
+            using var command = Sql.Command(lease.Connection, string.Empty, ("$c", state.Name));
+            command.CommandText = $"SELECT id, payload{(withVectors ? ", vector" : "")} FROM vector_point WHERE collection = $c AND id IN ({Sql.BindList(command, "$i", chunk)})";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -793,10 +769,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         using (var lease = _database.Rent())
         using (var transaction = lease.Connection.BeginTransaction())
         {
-            using var command = lease.Connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "DELETE FROM vector_point WHERE collection = $c AND id = $id";
-            command.Parameters.AddWithValue("$c", state.Name);
+            using var command = Sql.Command(transaction, "DELETE FROM vector_point WHERE collection = $c AND id = $id", ("$c", state.Name));
             var id = command.Parameters.Add("$id", SqliteType.Text);
             foreach (var slot in slots)
             {
@@ -804,7 +777,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 command.ExecuteNonQuery();
             }
 
-            BumpVersion(lease.Connection, transaction, state.Name);
+            BumpVersion(transaction, state.Name);
             transaction.Commit();
         }
 
@@ -1235,7 +1208,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                     }
 
                     using var lease = _database.Rent();
-                    VectorDatabase.Execute(
+                    Sql.Execute(
                         lease.Connection,
                         "UPDATE vector_collection SET index_version = $v WHERE name = $c",
                         ("$v", state.Version),

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Maximus.Memory.Vectors.Embedded;
@@ -29,40 +30,27 @@ internal sealed class VectorDatabase : IDisposable
         CREATE UNIQUE INDEX IF NOT EXISTS vector_point_slot ON vector_point(collection, slot);
         """;
 
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
     private readonly ConcurrentBag<SqliteConnection> _idle = [];
     private int _disposed;
 
     public VectorDatabase(string path)
     {
-        Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _connectionString = new SqliteConnectionStringBuilder
+        _file = new SqliteFile(path, new SqliteFileOptions
         {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString();
-        using var lease = Rent();
-        Execute(lease.Connection, "PRAGMA journal_mode=WAL;");
-        Execute(lease.Connection, Schema);
+            ConnectionPragmas = SqliteFileOptions.DefaultConnectionPragmas + " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+            Schema = Schema,
+        });
     }
 
-    public string Path { get; }
+    public string Path => _file.Path;
 
     public Lease Rent()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (!_idle.TryTake(out var connection))
-        {
-            connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
-        }
-
-        return new Lease(this, connection);
+        return new Lease(this, _idle.TryTake(out var connection) ? connection : _file.Open());
     }
 
     public void Dispose()
@@ -76,24 +64,6 @@ internal sealed class VectorDatabase : IDisposable
         {
             connection.Dispose();
         }
-    }
-
-    public static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
     }
 
     public static byte[] ToBlob(ReadOnlySpan<float> vector) => MemoryMarshal.AsBytes(vector).ToArray();

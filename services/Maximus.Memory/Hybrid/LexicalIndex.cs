@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
+using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Maximus.Memory.Hybrid;
@@ -33,9 +32,14 @@ public sealed partial class LexicalIndex : IDisposable
     public LexicalIndex(string databasePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        _connection.Open();
-        Execute(databasePath == ":memory:" ? "PRAGMA temp_store=MEMORY;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        var inMemory = databasePath == SqliteFile.InMemory;
+        _connection = new SqliteFile(databasePath, new SqliteFileOptions
+        {
+            Pooling = false,
+            WriteAheadLog = !inMemory,
+            ConnectionPragmas = inMemory ? "PRAGMA temp_store=MEMORY;" : "PRAGMA synchronous=NORMAL;",
+            CreateDirectory = false,
+        }).Open();
     }
 
     /// <summary>The tokenizer in use once a collection exists ("porter unicode61 ..." or plain "unicode61 ...").</summary>
@@ -52,7 +56,7 @@ public sealed partial class LexicalIndex : IDisposable
                 return;
             }
 
-            Execute($"""
+            Sql.Execute(_connection, $"""
                 CREATE TABLE IF NOT EXISTS "{name}_doc" (
                     rowid INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, entry_id TEXT NOT NULL,
                     session TEXT, seq INTEGER NOT NULL, occurred INTEGER, temporal INTEGER NOT NULL,
@@ -63,7 +67,7 @@ public sealed partial class LexicalIndex : IDisposable
             {
                 try
                 {
-                    Execute($"""CREATE VIRTUAL TABLE IF NOT EXISTS "{name}_fts" USING fts5(text, tokenize = '{tokenizer}');""");
+                    Sql.Execute(_connection, $"""CREATE VIRTUAL TABLE IF NOT EXISTS "{name}_fts" USING fts5(text, tokenize = '{tokenizer}');""");
                     Tokenizer = tokenizer;
                     break;
                 }
@@ -86,12 +90,12 @@ public sealed partial class LexicalIndex : IDisposable
         lock (_gate)
         {
             using var transaction = _connection.BeginTransaction();
-            using var find = Command($"""SELECT rowid FROM "{name}_doc" WHERE agent_id = $a AND entry_id = $e""", transaction);
-            using var deleteText = Command($"""DELETE FROM "{name}_fts" WHERE rowid = $r""", transaction);
-            using var deleteDoc = Command($"""DELETE FROM "{name}_doc" WHERE rowid = $r""", transaction);
-            using var insertDoc = Command(
-                $"""INSERT INTO "{name}_doc" (agent_id, entry_id, session, seq, occurred, temporal) VALUES ($a, $e, $s, $q, $o, $t) RETURNING rowid""", transaction);
-            using var insertText = Command($"""INSERT INTO "{name}_fts" (rowid, text) VALUES ($r, $x)""", transaction);
+            using var find = Sql.Command(transaction, $"""SELECT rowid FROM "{name}_doc" WHERE agent_id = $a AND entry_id = $e""");
+            using var deleteText = Sql.Command(transaction, $"""DELETE FROM "{name}_fts" WHERE rowid = $r""");
+            using var deleteDoc = Sql.Command(transaction, $"""DELETE FROM "{name}_doc" WHERE rowid = $r""");
+            using var insertDoc = Sql.Command(
+                transaction, $"""INSERT INTO "{name}_doc" (agent_id, entry_id, session, seq, occurred, temporal) VALUES ($a, $e, $s, $q, $o, $t) RETURNING rowid""");
+            using var insertText = Sql.Command(transaction, $"""INSERT INTO "{name}_fts" (rowid, text) VALUES ($r, $x)""");
             foreach (var document in documents)
             {
                 ArgumentException.ThrowIfNullOrEmpty(document.Id);
@@ -135,9 +139,9 @@ public sealed partial class LexicalIndex : IDisposable
         lock (_gate)
         {
             using var transaction = _connection.BeginTransaction();
-            using var find = Command($"""SELECT rowid FROM "{name}_doc" WHERE agent_id = $a AND entry_id = $e""", transaction);
-            using var deleteText = Command($"""DELETE FROM "{name}_fts" WHERE rowid = $r""", transaction);
-            using var deleteDoc = Command($"""DELETE FROM "{name}_doc" WHERE rowid = $r""", transaction);
+            using var find = Sql.Command(transaction, $"""SELECT rowid FROM "{name}_doc" WHERE agent_id = $a AND entry_id = $e""");
+            using var deleteText = Sql.Command(transaction, $"""DELETE FROM "{name}_fts" WHERE rowid = $r""");
+            using var deleteDoc = Sql.Command(transaction, $"""DELETE FROM "{name}_doc" WHERE rowid = $r""");
             foreach (var id in ids)
             {
                 find.Parameters.Clear();
@@ -177,7 +181,7 @@ public sealed partial class LexicalIndex : IDisposable
         var name = TableName(collection);
         lock (_gate)
         {
-            using var command = Command($"""
+            using var command = Sql.Command(_connection, $"""
                 SELECT d.entry_id, bm25("{name}_fts") AS score, d.session, d.seq, d.temporal
                 FROM "{name}_fts" f JOIN "{name}_doc" d ON d.rowid = f.rowid
                 WHERE "{name}_fts" MATCH $m AND d.agent_id = $a
@@ -211,18 +215,8 @@ public sealed partial class LexicalIndex : IDisposable
         var name = TableName(collection);
         lock (_gate)
         {
-            using var command = Command(string.Empty);
-            var names = new StringBuilder();
-            var i = 0;
-            foreach (var id in ids)
-            {
-                names.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"$p{i}");
-                command.Parameters.AddWithValue($"$p{i}", id);
-                i++;
-            }
-
-            command.CommandText = $"""SELECT entry_id, session, seq, temporal FROM "{name}_doc" WHERE agent_id = $a AND entry_id IN ({names})""";
-            command.Parameters.AddWithValue("$a", agentId);
+            using var command = Sql.Command(_connection, string.Empty, ("$a", agentId));
+            command.CommandText = $"""SELECT entry_id, session, seq, temporal FROM "{name}_doc" WHERE agent_id = $a AND entry_id IN ({Sql.BindList(command, "$p", ids)})""";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -242,7 +236,7 @@ public sealed partial class LexicalIndex : IDisposable
         var result = new List<LexicalPlacement>();
         lock (_gate)
         {
-            using var command = Command($"""SELECT entry_id, session, seq, temporal FROM "{name}_doc" WHERE agent_id = $a AND session = $s AND seq = $q""");
+            using var command = Sql.Command(_connection, $"""SELECT entry_id, session, seq, temporal FROM "{name}_doc" WHERE agent_id = $a AND session = $s AND seq = $q""");
             foreach (var (session, sequence) in places)
             {
                 command.Parameters.Clear();
@@ -293,20 +287,6 @@ public sealed partial class LexicalIndex : IDisposable
         }
 
         return "lex_" + collection.Replace('-', '_');
-    }
-
-    private SqliteCommand Command(string text, SqliteTransaction? transaction = null)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = text;
-        command.Transaction = transaction;
-        return command;
-    }
-
-    private void Execute(string sql)
-    {
-        using var command = Command(sql);
-        command.ExecuteNonQuery();
     }
 
     [GeneratedRegex(@"[\p{L}\p{N}]+(?:'[\p{L}]+)?")]

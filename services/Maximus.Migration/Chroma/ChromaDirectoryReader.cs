@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Maximus.Migration.Chroma;
@@ -53,8 +54,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
         var collections = new List<ChromaCollectionInfo>();
         await Guard(async () =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
+            using var command = Sql.Command(connection, sql);
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -77,7 +77,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
         batchSize = Math.Min(batchSize, MaxParameters);
         using var connection = Open();
         var schema = await LoadSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
-        var metadataSegment = await ScalarAsync(connection,
+        var metadataSegment = await Sql.ScalarAsync(connection,
             "SELECT id FROM segments WHERE collection = $c AND scope = 'METADATA' LIMIT 1", cancellationToken, ("$c", collection.Id)).ConfigureAwait(false) as string;
         if (metadataSegment is null)
         {
@@ -97,11 +97,10 @@ public sealed class ChromaDirectoryReader : IChromaSource
             var rows = new List<(long RowId, string Id, DateTimeOffset? CreatedAt)>(batchSize);
             await Guard(async () =>
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = $"SELECT id, embedding_id, {(schema.EmbeddingsHaveCreatedAt ? "created_at" : "NULL")} FROM embeddings WHERE segment_id = $s AND id > $after ORDER BY id LIMIT $n";
-                command.Parameters.AddWithValue("$s", metadataSegment);
-                command.Parameters.AddWithValue("$after", lastRowId);
-                command.Parameters.AddWithValue("$n", batchSize);
+                using var command = Sql.Command(
+                    connection,
+                    $"SELECT id, embedding_id, {(schema.EmbeddingsHaveCreatedAt ? "created_at" : "NULL")} FROM embeddings WHERE segment_id = $s AND id > $after ORDER BY id LIMIT $n",
+                    ("$s", metadataSegment), ("$after", lastRowId), ("$n", batchSize));
                 using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -150,20 +149,12 @@ public sealed class ChromaDirectoryReader : IChromaSource
             throw new ChromaSourceException($"Not a Chroma persistent directory: '{_directory}' has no {DatabaseFileName}.");
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = _databasePath,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
         try
         {
-            connection.Open();
-            return connection;
+            return new SqliteFile(_databasePath, SqliteFileOptions.ReadOnly).Open();
         }
         catch (SqliteException ex)
         {
-            connection.Dispose();
             throw new ChromaSourceException($"Cannot open {_databasePath}: {ex.Message}", ex);
         }
     }
@@ -178,14 +169,13 @@ public sealed class ChromaDirectoryReader : IChromaSource
         var tables = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
         await Guard(async () =>
         {
-            var check = (string?)await ScalarAsync(connection, "PRAGMA quick_check", cancellationToken).ConfigureAwait(false);
+            var check = (string?)await Sql.ScalarAsync(connection, "PRAGMA quick_check", cancellationToken).ConfigureAwait(false);
             if (!string.Equals(check, "ok", StringComparison.OrdinalIgnoreCase))
             {
                 throw new ChromaSourceException($"{_databasePath} is corrupt (SQLite quick_check: {check}).");
             }
 
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'";
+            using var command = Sql.Command(connection, "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'");
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -232,14 +222,14 @@ public sealed class ChromaDirectoryReader : IChromaSource
             return;
         }
 
-        var applied = await ScalarAsync(connection, "SELECT seq_id FROM max_seq_id WHERE segment_id = $s", cancellationToken, ("$s", metadataSegment)).ConfigureAwait(false);
+        var applied = await Sql.ScalarAsync(connection, "SELECT seq_id FROM max_seq_id WHERE segment_id = $s", cancellationToken, ("$s", metadataSegment)).ConfigureAwait(false);
         var appliedSeq = applied switch
         {
             long l => l,
             byte[] { Length: 8 } bytes => (long)BinaryPrimitives.ReadUInt64BigEndian(bytes),
             _ => long.MinValue,
         };
-        var pending = await ScalarAsync(connection,
+        var pending = await Sql.ScalarAsync(connection,
             "SELECT COUNT(*) FROM embeddings_queue WHERE topic LIKE '%' || $c AND seq_id > $seq", cancellationToken,
             ("$c", collection.Id), ("$seq", appliedSeq)).ConfigureAwait(false);
         if (pending is long count and > 0)
@@ -255,9 +245,8 @@ public sealed class ChromaDirectoryReader : IChromaSource
         var ids = string.Join(',', rowIds.Select(r => r.ToString(CultureInfo.InvariantCulture)));
         await Guard(async () =>
         {
-            using (var command = connection.CreateCommand())
+            using (var command = Sql.Command(connection, $"SELECT id, key, string_value, int_value, float_value, {(schema.MetadataHasBool ? "bool_value" : "NULL")} FROM embedding_metadata WHERE id IN ({ids}) ORDER BY id, key"))
             {
-                command.CommandText = $"SELECT id, key, string_value, int_value, float_value, {(schema.MetadataHasBool ? "bool_value" : "NULL")} FROM embedding_metadata WHERE id IN ({ids}) ORDER BY id, key";
                 using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -268,8 +257,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
 
             if (schema.HasArrays)
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = $"SELECT id, key, string_value, int_value, float_value, {(schema.ArraysHaveBool ? "bool_value" : "NULL")} FROM embedding_metadata_array WHERE id IN ({ids}) ORDER BY id, key, rowid";
+                using var command = Sql.Command(connection, $"SELECT id, key, string_value, int_value, float_value, {(schema.ArraysHaveBool ? "bool_value" : "NULL")} FROM embedding_metadata_array WHERE id IN ({ids}) ORDER BY id, key, rowid");
                 using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -314,16 +302,8 @@ public sealed class ChromaDirectoryReader : IChromaSource
 
         await Guard(async () =>
         {
-            using var command = connection.CreateCommand();
-            var names = new List<string>(ids.Count);
-            for (var i = 0; i < ids.Count; i++)
-            {
-                names.Add("$i" + i.ToString(CultureInfo.InvariantCulture));
-                command.Parameters.AddWithValue(names[^1], ids[i]);
-            }
-
-            command.Parameters.AddWithValue("$c", collection.Id);
-            command.CommandText = $"SELECT id, operation, vector, encoding FROM embeddings_queue WHERE topic LIKE '%' || $c AND id IN ({string.Join(',', names)}) ORDER BY seq_id";
+            using var command = Sql.Command(connection, string.Empty, ("$c", collection.Id));
+            command.CommandText = $"SELECT id, operation, vector, encoding FROM embeddings_queue WHERE topic LIKE '%' || $c AND id IN ({Sql.BindList(command, "$i", ids)}) ORDER BY seq_id";
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -379,7 +359,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
         try
         {
             using var connection = Open();
-            var segment = ScalarAsync(connection, "SELECT id FROM segments WHERE collection = $c AND scope = 'VECTOR' LIMIT 1", CancellationToken.None, ("$c", collection.Id))
+            var segment = Sql.ScalarAsync(connection, "SELECT id FROM segments WHERE collection = $c AND scope = 'VECTOR' LIMIT 1", CancellationToken.None, ("$c", collection.Id))
                 .GetAwaiter().GetResult() as string;
             var header = segment is null ? null : Path.Combine(_directory, segment, "header.bin");
             if (header is null || !File.Exists(header))
@@ -402,19 +382,6 @@ public sealed class ChromaDirectoryReader : IChromaSource
         long seconds => DateTimeOffset.FromUnixTimeSeconds(seconds),
         _ => null,
     };
-
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return result is DBNull ? null : result;
-    }
 
     private async Task Guard(Func<Task> body)
     {

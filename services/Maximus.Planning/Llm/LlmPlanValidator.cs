@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
+using Maximus.ServiceDefaults;
 
 namespace Maximus.Planning.Llm;
 
@@ -167,49 +168,29 @@ internal sealed class LlmPlanValidator
     /// </summary>
     private static List<List<RawStep>>? Parse(string? answer, out string? error)
     {
-        error = null;
-        if (string.IsNullOrWhiteSpace(answer))
+        if (!ModelAnswer.TryRead(answer, allowArray: true, out var root, out error))
         {
-            error = "the answer is empty; a JSON object with \"plans\" was asked for.";
+            error += " A JSON object with \"plans\" was asked for.";
             return null;
         }
 
-        var start = answer.IndexOfAny(['{', '[']);
-        var end = Math.Max(answer.LastIndexOf('}'), answer.LastIndexOf(']'));
-        if (start < 0 || end <= start)
+        if (root.ValueKind == JsonValueKind.Object && TryGet(root, "plans", out var plans) && plans.ValueKind == JsonValueKind.Array)
         {
-            error = "the answer holds no JSON object; a JSON object with \"plans\" was asked for.";
-            return null;
+            return plans.EnumerateArray().Select(PlanOf).ToList();
         }
 
-        try
+        if (root.ValueKind == JsonValueKind.Object && TryGet(root, "steps", out _))
         {
-            using var doc = JsonDocument.Parse(answer[start..(end + 1)], new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-            var root = doc.RootElement;
-            JsonElement plans;
-            if (root.ValueKind == JsonValueKind.Object && TryGet(root, "plans", out plans) && plans.ValueKind == JsonValueKind.Array)
-            {
-                return plans.EnumerateArray().Select(PlanOf).ToList();
-            }
-
-            if (root.ValueKind == JsonValueKind.Object && TryGet(root, "steps", out _))
-            {
-                return [PlanOf(root)];
-            }
-
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                return root.EnumerateArray().Select(PlanOf).ToList();
-            }
-
-            error = "the answer's JSON has no \"plans\" array.";
-            return null;
+            return [PlanOf(root)];
         }
-        catch (JsonException ex)
+
+        if (root.ValueKind == JsonValueKind.Array)
         {
-            error = $"the answer is not valid JSON: {ex.Message}";
-            return null;
+            return root.EnumerateArray().Select(PlanOf).ToList();
         }
+
+        error = "the answer's JSON has no \"plans\" array.";
+        return null;
     }
 
     private static List<RawStep> PlanOf(JsonElement plan)

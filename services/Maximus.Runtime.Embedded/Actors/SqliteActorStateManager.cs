@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dapr.Actors.Runtime;
 using Maximus.ServiceDefaults;
+using Maximus.Sqlite;
 
 namespace Maximus.Runtime.Embedded.Actors;
 
@@ -136,18 +137,20 @@ public sealed class SqliteActorStateManager(SqliteDatabase database, string acto
         using var tx = connection.BeginTransaction();
         foreach (var (name, entry) in dirty)
         {
-            using var command = entry.Removed
-                ? SqliteDatabase.Command(connection, "DELETE FROM actor_state WHERE actor_type = $t AND actor_id = $id AND name = $n",
-                    ("$t", actorType), ("$id", actorId), ("$n", name))
-                : SqliteDatabase.Command(connection,
-                    """
-                    INSERT INTO actor_state(actor_type, actor_id, name, value, expires_at) VALUES ($t, $id, $n, $v, $e)
-                    ON CONFLICT(actor_type, actor_id, name) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-                    """,
-                    ("$t", actorType), ("$id", actorId), ("$n", name), ("$v", entry.Json),
-                    ("$e", entry.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture)));
-            command.Transaction = tx;
-            command.ExecuteNonQuery();
+            if (entry.Removed)
+            {
+                Sql.Execute(tx, "DELETE FROM actor_state WHERE actor_type = $t AND actor_id = $id AND name = $n", ("$t", actorType), ("$id", actorId), ("$n", name));
+                continue;
+            }
+
+            Sql.Execute(
+                tx,
+                """
+                INSERT INTO actor_state(actor_type, actor_id, name, value, expires_at) VALUES ($t, $id, $n, $v, $e)
+                ON CONFLICT(actor_type, actor_id, name) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                """,
+                ("$t", actorType), ("$id", actorId), ("$n", name), ("$v", entry.Json),
+                ("$e", entry.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture)));
         }
 
         tx.Commit();
@@ -171,7 +174,7 @@ public sealed class SqliteActorStateManager(SqliteDatabase database, string acto
         if (!_tracked.TryGetValue(stateName, out var entry))
         {
             using var connection = database.Open();
-            using var command = SqliteDatabase.Command(connection,
+            using var command = Sql.Command(connection,
                 "SELECT value, expires_at FROM actor_state WHERE actor_type = $t AND actor_id = $id AND name = $n",
                 ("$t", actorType), ("$id", actorId), ("$n", stateName));
             using var reader = command.ExecuteReader();

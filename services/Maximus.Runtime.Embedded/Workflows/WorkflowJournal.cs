@@ -1,5 +1,6 @@
 using System.Globalization;
 using Maximus.Contracts.Ports;
+using Maximus.Sqlite;
 
 namespace Maximus.Runtime.Embedded.Workflows;
 
@@ -48,7 +49,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     {
         using var c = database.Open();
         var now = SqliteDatabase.Now();
-        return SqliteDatabase.Execute(
+        return Sql.Execute(
             c,
             """
             INSERT INTO workflow_instance(instance_id, name, status, input, created_at, updated_at)
@@ -60,7 +61,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     public WorkflowInstanceRow? GetInstance(string instanceId)
     {
         using var c = database.Open();
-        using var cmd = SqliteDatabase.Command(c, $"{SelectInstance} WHERE instance_id = $id", ("$id", instanceId));
+        using var cmd = Sql.Command(c, $"{SelectInstance} WHERE instance_id = $id", ("$id", instanceId));
         using var r = cmd.ExecuteReader();
         return r.Read() ? ReadInstance(r) : null;
     }
@@ -69,8 +70,8 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     {
         using var c = database.Open();
         using var cmd = status is null
-            ? SqliteDatabase.Command(c, $"{SelectInstance} ORDER BY created_at DESC LIMIT $n", ("$n", limit))
-            : SqliteDatabase.Command(c, $"{SelectInstance} WHERE status = $s ORDER BY created_at DESC LIMIT $n", ("$n", limit), ("$s", status.ToString()));
+            ? Sql.Command(c, $"{SelectInstance} ORDER BY created_at DESC LIMIT $n", ("$n", limit))
+            : Sql.Command(c, $"{SelectInstance} WHERE status = $s ORDER BY created_at DESC LIMIT $n", ("$n", limit), ("$s", status.ToString()));
         using var r = cmd.ExecuteReader();
         var rows = new List<WorkflowInstanceRow>();
         while (r.Read())
@@ -84,7 +85,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     public void SetStatus(string instanceId, WorkflowRunStatus status, string? output = null, string? failure = null)
     {
         using var c = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             c,
             "UPDATE workflow_instance SET status = $s, output = COALESCE($o, output), failure = $f, updated_at = $now WHERE instance_id = $id",
             ("$id", instanceId), ("$s", status.ToString()), ("$o", output), ("$f", failure), ("$now", SqliteDatabase.Now()));
@@ -93,7 +94,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     public void SetCustomStatus(string instanceId, string? json)
     {
         using var c = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             c,
             "UPDATE workflow_instance SET custom_status = $cs, updated_at = $now WHERE instance_id = $id",
             ("$id", instanceId), ("$cs", json), ("$now", SqliteDatabase.Now()));
@@ -103,7 +104,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     public void ContinueAsNew(string instanceId, string? inputJson)
     {
         using var c = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             c,
             "UPDATE workflow_instance SET input = $in, generation = generation + 1, updated_at = $now WHERE instance_id = $id",
             ("$id", instanceId), ("$in", inputJson), ("$now", SqliteDatabase.Now()));
@@ -113,8 +114,8 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     {
         using var c = database.Open();
         using var cmd = generation is null
-            ? SqliteDatabase.Command(c, $"{SelectEntry} WHERE instance_id = $id ORDER BY generation, seq", ("$id", instanceId))
-            : SqliteDatabase.Command(c, $"{SelectEntry} WHERE instance_id = $id AND generation = $g ORDER BY seq", ("$id", instanceId), ("$g", generation.Value));
+            ? Sql.Command(c, $"{SelectEntry} WHERE instance_id = $id ORDER BY generation, seq", ("$id", instanceId))
+            : Sql.Command(c, $"{SelectEntry} WHERE instance_id = $id AND generation = $g ORDER BY seq", ("$id", instanceId), ("$g", generation.Value));
         using var r = cmd.ExecuteReader();
         var entries = new List<JournalEntry>();
         while (r.Read())
@@ -137,7 +138,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     public void BeginTask(string instanceId, int generation, int seq, string kind, string name, string? input)
     {
         using var c = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             c,
             """
             INSERT INTO workflow_journal(instance_id, generation, seq, kind, name, input, status, runs, started_at)
@@ -156,7 +157,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     public void AddEvent(string instanceId, string name, string? payload)
     {
         using var c = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             c,
             "INSERT INTO workflow_event(instance_id, name, payload, raised_at) VALUES ($id, $name, $p, $now)",
             ("$id", instanceId), ("$name", name), ("$p", payload), ("$now", SqliteDatabase.Now()));
@@ -171,11 +172,10 @@ public sealed class WorkflowJournal(SqliteDatabase database)
         completedAt = DateTimeOffset.UtcNow;
         using var c = database.Open();
         using var tx = c.BeginTransaction();
-        using var find = SqliteDatabase.Command(
-            c,
+        using var find = Sql.Command(
+            tx,
             "SELECT id, payload FROM workflow_event WHERE instance_id = $id AND name = $name AND consumed_seq IS NULL ORDER BY id LIMIT 1",
             ("$id", instanceId), ("$name", name));
-        find.Transaction = tx;
         long eventId;
         using (var r = find.ExecuteReader())
         {
@@ -189,15 +189,11 @@ public sealed class WorkflowJournal(SqliteDatabase database)
             payload = r.IsDBNull(1) ? null : r.GetString(1);
         }
 
-        using var mark = SqliteDatabase.Command(c, "UPDATE workflow_event SET consumed_seq = $seq WHERE id = $eid", ("$seq", seq), ("$eid", eventId));
-        mark.Transaction = tx;
-        mark.ExecuteNonQuery();
-        using var complete = SqliteDatabase.Command(
-            c,
+        Sql.Execute(tx, "UPDATE workflow_event SET consumed_seq = $seq WHERE id = $eid", ("$seq", seq), ("$eid", eventId));
+        Sql.Execute(
+            tx,
             "UPDATE workflow_journal SET status = 'Completed', output = $o, error = NULL, completed_at = $now WHERE instance_id = $id AND generation = $g AND seq = $seq",
             ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$o", payload), ("$now", completedAt.ToString("O", CultureInfo.InvariantCulture)));
-        complete.Transaction = tx;
-        complete.ExecuteNonQuery();
         tx.Commit();
         return true;
     }
@@ -206,7 +202,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     {
         var now = DateTimeOffset.UtcNow;
         using var c = database.Open();
-        SqliteDatabase.Execute(
+        Sql.Execute(
             c,
             "UPDATE workflow_journal SET status = $s, output = $o, error = $e, completed_at = $now WHERE instance_id = $id AND generation = $g AND seq = $seq",
             ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$s", status.ToString()), ("$o", output), ("$e", error),
