@@ -20,6 +20,8 @@ namespace Maximus.Benchmarks;
 /// the PDDL plugin on the embedded runtime. Success is the plugin's own goal check after execution.
 /// With <c>--proposer-noise p</c> every proposed step is replaced by a random action with probability p (a stand-in
 /// for a model's mistakes), and each instance also runs without simulation, to show what checking catches.
+/// <c>timeMs</c> is each whole mission; <c>planPhaseMs</c> is its plan phase alone (state read and every planner call,
+/// replans included), with the slowest instance as <c>max</c>.
 /// </summary>
 public static class PlanningBenchmark
 {
@@ -39,7 +41,8 @@ public static class PlanningBenchmark
         int? SucceededWithoutChecking,
         double? SuccessRateWithoutChecking,
         string? Note,
-        IReadOnlyList<string> Failures);
+        IReadOnlyList<string> Failures,
+        Percentiles PlanPhaseMs);
 
     public static async Task<Result> RunAsync(string suite, string planner, double noise, int seed, int limit, TextWriter progress)
     {
@@ -82,6 +85,7 @@ public static class PlanningBenchmark
         var lengths = new List<int>();
         var truthLengths = new List<int>();
         var failures = new List<string>();
+        var planPhase = new List<double>();
         int succeeded = 0, uncheckedSucceeded = 0;
         foreach (var instance in instances)
         {
@@ -90,6 +94,7 @@ public static class PlanningBenchmark
             var watch = Stopwatch.StartNew();
             var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, noise > 0 ? 60 : 3, proposer).ConfigureAwait(false);
             times.Add(watch.Elapsed.TotalMilliseconds);
+            planPhase.Add(result?.Phases.Where(p => p.Name == "plan").Sum(p => p.DurationMs) ?? 0);
             if (result is { Status: "Succeeded", GoalReached: true })
             {
                 succeeded++;
@@ -133,7 +138,8 @@ public static class PlanningBenchmark
             noise > 0
                 ? $"Each proposed step was replaced by a random action with probability {noise}. successRate: the world model simulates every candidate and the planner repairs from the longest valid prefix; successRateWithoutChecking: the same proposals executed as proposed."
                 : null,
-            failures.Take(20).ToList());
+            failures.Take(20).ToList(),
+            Percentiles.Of(planPhase));
     }
 
     private static async Task<MissionResult?> RunMissionAsync(
