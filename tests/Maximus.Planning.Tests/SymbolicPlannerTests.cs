@@ -131,27 +131,18 @@ public sealed class SymbolicPlannerTests
         Assert.Empty(Assert.Single(response.Candidates).Steps);
     }
 
-    [Fact]
-    public void Node_limit_is_respected()
+    [Theory]
+    [InlineData(15, 1, 10, 10_000, "node limit reached")]
+    [InlineData(40, 7, 200_000, 1, "time limit reached")]
+    public void Node_and_time_limits_stop_the_search_and_say_which(int blocks, int seed, int nodeLimit, int timeLimitMs, string reason)
     {
-        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(15, 1));
+        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(blocks, seed));
 
-        var response = Planner.Plan(Request(environment, nodeLimit: 10), Ct);
+        var response = Planner.Plan(Request(environment, nodeLimit: nodeLimit, timeLimitMs: timeLimitMs), Ct);
 
         Assert.Empty(response.Candidates);
-        Assert.StartsWith("node limit reached", response.FailureReason, StringComparison.Ordinal);
-        Assert.True(response.NodesExpanded <= 10, $"{response.NodesExpanded} nodes expanded");
-    }
-
-    [Fact]
-    public void Time_limit_is_respected()
-    {
-        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(40, 7));
-
-        var response = Planner.Plan(Request(environment, timeLimitMs: 1), Ct);
-
-        Assert.Empty(response.Candidates);
-        Assert.StartsWith("time limit reached", response.FailureReason, StringComparison.Ordinal);
+        Assert.StartsWith(reason, response.FailureReason, StringComparison.Ordinal);
+        Assert.True(response.NodesExpanded <= nodeLimit, $"{response.NodesExpanded} nodes expanded");
     }
 
     [Fact]
