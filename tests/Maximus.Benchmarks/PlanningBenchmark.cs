@@ -21,6 +21,8 @@ namespace Maximus.Benchmarks;
 /// the PDDL plugin on the embedded runtime. Success is the plugin's own goal check after execution.
 /// With <c>--proposer-noise p</c> every proposed step is replaced by a random action with probability p (a stand-in
 /// for a model's mistakes), and each instance also runs without simulation, to show what checking catches.
+/// <c>timeMs</c> is each whole mission; <c>planPhaseMs</c> is its plan phase alone (state read and every planner call,
+/// replans included), with the slowest instance as <c>max</c>.
 /// </summary>
 public static class PlanningBenchmark
 {
@@ -62,7 +64,8 @@ public static class PlanningBenchmark
         double? SuccessRateWithoutChecking,
         IReadOnlyDictionary<string, NoiseArm>? Arms,
         string? Note,
-        IReadOnlyList<string> Failures);
+        IReadOnlyList<string> Failures,
+        Percentiles PlanPhaseMs);
 
     public static async Task<Result> RunAsync(string suite, string planner, double noise, int seed, int limit, int? maxReplans, TextWriter progress)
     {
@@ -110,6 +113,7 @@ public static class PlanningBenchmark
         var failures = new List<string>();
         var checkedArm = new ArmTally(simulate, budget);
         var uncheckedArm = new ArmTally(false, budget);
+        var planPhase = new List<double>();
         foreach (var instance in instances)
         {
             var name = Path.GetFileName(instance);
@@ -119,6 +123,7 @@ public static class PlanningBenchmark
             var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, budget, proposer, fallback).ConfigureAwait(false);
             times.Add(watch.Elapsed.TotalMilliseconds);
             checkedArm.Add(result);
+            planPhase.Add(result?.Phases.Where(p => p.Name == "plan").Sum(p => p.DurationMs) ?? 0);
             if (result is { Status: "Succeeded", GoalReached: true })
             {
                 lengths.Add(result.Plan.Count);
@@ -166,7 +171,8 @@ public static class PlanningBenchmark
                   + "candidate and the planner repairs from the longest valid prefix; unchecked: the proposals executed as proposed, replanning from the "
                   + $"real state after a failed step. Both arms have the same replan budget ({budget})."
                 : null,
-            failures.Take(20).ToList());
+            failures.Take(20).ToList(),
+            Percentiles.Of(planPhase));
     }
 
     private static double Rate(int succeeded, int n) => n == 0 ? 0 : Math.Round((double)succeeded / n, 4);

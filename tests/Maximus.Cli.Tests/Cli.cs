@@ -62,24 +62,6 @@ internal static class Cli
 /// <summary>A temporary folder with small PDDL files the tests write themselves.</summary>
 internal sealed class Workspace : IDisposable
 {
-    public const string Domain = """
-        (define (domain blocks)
-          (:requirements :strips)
-          (:predicates (clear ?x) (ontable ?x) (handempty) (holding ?x) (on ?x ?y))
-          (:action pick-up :parameters (?x)
-            :precondition (and (clear ?x) (ontable ?x) (handempty))
-            :effect (and (holding ?x) (not (clear ?x)) (not (ontable ?x)) (not (handempty))))
-          (:action put-down :parameters (?x)
-            :precondition (holding ?x)
-            :effect (and (clear ?x) (handempty) (ontable ?x) (not (holding ?x))))
-          (:action stack :parameters (?x ?y)
-            :precondition (and (clear ?y) (holding ?x))
-            :effect (and (handempty) (clear ?x) (on ?x ?y) (not (clear ?y)) (not (holding ?x))))
-          (:action unstack :parameters (?x ?y)
-            :precondition (and (on ?x ?y) (clear ?x) (handempty))
-            :effect (and (holding ?x) (clear ?y) (not (on ?x ?y)) (not (clear ?x)) (not (handempty)))))
-        """;
-
     /// <summary>Inverting a tower of four needs six or more steps.</summary>
     public const string InvertTower = """
         (define (problem invert)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Maximus.Tests;
 using Microsoft.Data.Sqlite;
 
 namespace Maximus.Cli.Tests;
@@ -9,7 +10,7 @@ public sealed class CliTests
     public async Task Run_executes_a_pddl_mission_through_the_plugin_and_reports_json()
     {
         using var ws = new Workspace();
-        var result = await Cli.RunAsync(["run", "--domain", ws.Write("d.pddl", Workspace.Domain), "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir]);
+        var result = await Cli.RunAsync(["run", "--domain", ws.Write("d.pddl", TestPddl.Blocksworld), "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir]);
 
         Assert.True(result.ExitCode == 0, result.StdErr);
         var json = result.Json();
@@ -26,7 +27,7 @@ public sealed class CliTests
     public async Task A_second_run_lists_the_episodic_memories_of_the_first()
     {
         using var ws = new Workspace();
-        string[] run = ["run", "--domain", ws.Write("d.pddl", Workspace.Domain), "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir];
+        string[] run = ["run", "--domain", ws.Write("d.pddl", TestPddl.Blocksworld), "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir];
         var first = (await Cli.RunAsync(run)).Json().GetProperty("missionId").GetString();
         var second = (await Cli.RunAsync(run)).Json().GetProperty("missionId").GetString();
 
@@ -45,7 +46,7 @@ public sealed class CliTests
     public async Task A_killed_mission_is_finished_by_resume_without_running_a_completed_step_twice()
     {
         using var ws = new Workspace();
-        string[] run = ["run", "--domain", ws.Write("d.pddl", Workspace.Domain), "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir];
+        string[] run = ["run", "--domain", ws.Write("d.pddl", TestPddl.Blocksworld), "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir];
 
         // The process kills itself right after the second executed step is journaled.
         var killed = await Cli.RunAsync(run, new Dictionary<string, string> { ["Maximus__Embedded__KillAfterActivity"] = "ExecuteStepActivity:2" });
@@ -83,12 +84,15 @@ public sealed class CliTests
     public async Task Invalid_pddl_is_reported_with_file_and_line_exit_code_2_and_nothing_written()
     {
         using var ws = new Workspace();
-        var domain = ws.Write("broken.pddl", Workspace.Domain.Replace("(holding ?x) (not (clear ?x))", "(holding ?x ?x) (not (clear ?x))", StringComparison.Ordinal));
+        var broken = TestPddl.Blocksworld.Replace("(not (handempty)) (holding ?x)))", "(not (handempty)) (holding ?x ?x)))", StringComparison.Ordinal);
+        var brokenLine = broken.Split('\n').ToList().FindIndex(l => l.Contains("(holding ?x ?x)", StringComparison.Ordinal)) + 1;
+        Assert.True(brokenLine > 0, "the broken atom is in the domain");
+        var domain = ws.Write("broken.pddl", broken);
 
         var result = await Cli.RunAsync(["run", "--domain", domain, "--problem", ws.Write("p.pddl", Workspace.InvertTower), "--json", "--data-dir", ws.DataDir]);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Matches(@"broken\.pddl:6:\d+", result.StdErr);
+        Assert.Matches($@"broken\.pddl:{brokenLine}:\d+", result.StdErr);
         Assert.False(Directory.Exists(ws.DataDir), "a rejected mission must not create the data folder");
     }
 
@@ -100,7 +104,7 @@ public sealed class CliTests
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("nope.pddl: file not found", missing.StdErr, StringComparison.Ordinal);
 
-        var noProblem = await Cli.RunAsync(["run", "--domain", ws.Write("d.pddl", Workspace.Domain), "--data-dir", ws.DataDir]);
+        var noProblem = await Cli.RunAsync(["run", "--domain", ws.Write("d.pddl", TestPddl.Blocksworld), "--data-dir", ws.DataDir]);
         Assert.Equal(2, noProblem.ExitCode);
         Assert.Contains("--problem", noProblem.StdErr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(ws.DataDir));
@@ -118,7 +122,7 @@ public sealed class CliTests
               (:goal (and (on a b) (on b a))))
             """;
 
-        var result = await Cli.RunAsync(["run", "--domain", ws.Write("d.pddl", Workspace.Domain), "--problem", ws.Write("p.pddl", impossible), "--json", "--data-dir", ws.DataDir]);
+        var result = await Cli.RunAsync(["run", "--domain", ws.Write("d.pddl", TestPddl.Blocksworld), "--problem", ws.Write("p.pddl", impossible), "--json", "--data-dir", ws.DataDir]);
 
         Assert.Equal(1, result.ExitCode);
         var json = result.Json();

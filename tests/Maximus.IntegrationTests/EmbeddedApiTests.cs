@@ -110,7 +110,7 @@ public sealed class EmbeddedApiTests(EmbeddedAllRolesHost host) : IClassFixture<
         using var client = _factory.CreateClient();
         var problemText = """
             (define (problem broken)
-              (:domain blocksworld)
+              (:domain blocks)
               (:objects a b)
               (:init (handempty) (ontable a) (ontable b) (clear a) (clear b))
               (:goal (and (on a b) (stacked b a))))

@@ -23,7 +23,7 @@ public sealed class MissionEndToEndTests
             "/pddl-env/v1/environments", Json(new { domain = Blocksworld.Domain, problem = Blocksworld.InvertThree }), Ct);
         var environment = await ReadJsonAsync(created, HttpStatusCode.Created);
         var environmentId = environment.Text("environmentId")!;
-        Assert.Equal("blocksworld", environment.Text("domainName"));
+        Assert.Equal("blocks", environment.Text("domainName"));
 
         using var accepted = await client.PostAsync("/v1/missions", Json(new { pluginAppId = "pddl-env", context = environmentId }), Ct);
         var missionId = (await ReadJsonAsync(accepted, HttpStatusCode.Accepted)).Text("missionId")!;

@@ -1,30 +1,13 @@
 using Maximus.Contracts;
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Plugins;
+using Maximus.Tests;
 
 namespace Maximus.Missions.Tests;
 
 /// <summary>Missions end to end on the embedded runtime against plugins whose behaviour the test scripts.</summary>
 public sealed class MissionScenarioTests
 {
-    private const string Blocks = """
-        (define (domain blocks)
-          (:requirements :strips)
-          (:predicates (clear ?x) (ontable ?x) (handempty) (holding ?x) (on ?x ?y))
-          (:action pick-up :parameters (?x)
-            :precondition (and (clear ?x) (ontable ?x) (handempty))
-            :effect (and (holding ?x) (not (clear ?x)) (not (ontable ?x)) (not (handempty))))
-          (:action put-down :parameters (?x)
-            :precondition (holding ?x)
-            :effect (and (clear ?x) (handempty) (ontable ?x) (not (holding ?x))))
-          (:action stack :parameters (?x ?y)
-            :precondition (and (clear ?y) (holding ?x))
-            :effect (and (handempty) (clear ?x) (on ?x ?y) (not (clear ?y)) (not (holding ?x))))
-          (:action unstack :parameters (?x ?y)
-            :precondition (and (on ?x ?y) (clear ?x) (handempty))
-            :effect (and (holding ?x) (clear ?y) (not (on ?x ?y)) (not (clear ?x)) (not (handempty)))))
-        """;
-
     private const string Tower = """
         (define (problem tower)
           (:domain blocks)
@@ -51,7 +34,7 @@ public sealed class MissionScenarioTests
     {
         var plugin = new TestPlugin("surprise-env");
         await using var host = await MissionHost.StartAsync(plugin);
-        var context = plugin.Add(Blocks, Tower);
+        var context = plugin.Add(TestPddl.Blocksworld, Tower);
 
         // Someone else puts c on a right after the mission's first step.
         var struck = false;
@@ -112,7 +95,7 @@ public sealed class MissionScenarioTests
     {
         var plugin = new TestPlugin("risky-env", a => a.Name == "stack");
         await using var host = await MissionHost.StartAsync(plugin);
-        var missionId = await host.StartMissionAsync(plugin.Add(Blocks, Tower));
+        var missionId = await host.StartMissionAsync(plugin.Add(TestPddl.Blocksworld, Tower));
 
         var waiting = await host.WaitAsync(missionId, v => v.Progress?.Phase.StartsWith("awaiting approval", StringComparison.Ordinal) == true);
         Assert.DoesNotContain("stack", plugin.Executed);
@@ -131,12 +114,12 @@ public sealed class MissionScenarioTests
         var plugin = new TestPlugin("risky-env", a => a.Name == "stack");
         await using var host = await MissionHost.StartAsync(plugin);
 
-        var denied = await host.StartMissionAsync(plugin.Add(Blocks, Tower));
+        var denied = await host.StartMissionAsync(plugin.Add(TestPddl.Blocksworld, Tower));
         await host.WaitAsync(denied, v => v.Progress?.Phase.StartsWith("awaiting approval", StringComparison.Ordinal) == true);
         await host.Invoker.InvokeAsync<StepApproval, MissionView>(AppIds.Orchestrator, $"v1/missions/{denied}/approvals", new StepApproval(false, "ops", "not today"), TestContext.Current.CancellationToken);
         var deniedView = await host.WaitAsync(denied);
 
-        var unanswered = await host.WaitAsync(await host.StartMissionAsync(plugin.Add(Blocks, Tower), approvalTimeoutSeconds: 1));
+        var unanswered = await host.WaitAsync(await host.StartMissionAsync(plugin.Add(TestPddl.Blocksworld, Tower), approvalTimeoutSeconds: 1));
 
         Assert.Equal("Failed", deniedView.Status);
         Assert.Contains("denied by ops: not today", deniedView.Result!.Reason, StringComparison.Ordinal);

@@ -1,31 +1,13 @@
 using System.Text;
+using Maximus.Tests;
 
 namespace Maximus.Planning.Tests;
 
-/// <summary>PDDL written for these tests (not copied from fixtures).</summary>
+/// <summary>PDDL written for these tests (not copied from fixtures); Blocksworld is shared with other test projects.</summary>
 internal static class Domains
 {
-    public const string Blocksworld = """
-        (define (domain blocks)
-          (:requirements :strips)
-          (:predicates (on ?x ?y) (ontable ?x) (clear ?x) (handempty) (holding ?x))
-          (:action pick-up
-            :parameters (?x)
-            :precondition (and (clear ?x) (ontable ?x) (handempty))
-            :effect (and (not (ontable ?x)) (not (clear ?x)) (not (handempty)) (holding ?x)))
-          (:action put-down
-            :parameters (?x)
-            :precondition (holding ?x)
-            :effect (and (not (holding ?x)) (clear ?x) (handempty) (ontable ?x)))
-          (:action stack
-            :parameters (?x ?y)
-            :precondition (and (holding ?x) (clear ?y))
-            :effect (and (not (holding ?x)) (not (clear ?y)) (clear ?x) (handempty) (on ?x ?y)))
-          (:action unstack
-            :parameters (?x ?y)
-            :precondition (and (on ?x ?y) (clear ?x) (handempty))
-            :effect (and (holding ?x) (clear ?y) (not (clear ?x)) (not (handempty)) (not (on ?x ?y)))))
-        """;
+    /// <summary>The shared Blocksworld of <c>tests/TestData/pddl</c> (domain <c>blocks</c>).</summary>
+    public static string Blocksworld => TestPddl.Blocksworld;
 
     /// <summary>A tower d-c-b-a (a on top) to be reversed.</summary>
     public const string BlocksworldReverseTower = """

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Maximus.Planning.Symbolic;
 using Maximus.Plugins.Pddl;
@@ -10,27 +9,22 @@ public sealed class PlanBenchFixtureTests
     [Theory]
     [InlineData("blocksworld")]
     [InlineData("logistics")]
-    public void Symbolic_planner_solves_every_planbench_instance_well_within_a_second(string domainName)
+    public void Symbolic_planner_solves_every_planbench_instance_with_plans_close_to_the_reference(string domainName)
     {
+        // How long each instance takes is measured by the planning benchmark (tests/Maximus.Benchmarks), not here.
         var folder = PlanBench.RequireDomain(domainName);
         var domainFile = Path.Combine(folder, "domain.pddl");
         var domain = PddlParser.ParseDomain(File.ReadAllText(domainFile), domainFile);
         var planner = new SymbolicPlanner();
         var output = TestContext.Current.TestOutputHelper;
 
-        // Warm up the JIT so the first instance is not charged for it.
-        var warmup = new PddlEnvironment(domain, PddlParser.ParseProblem(
-            File.ReadAllText(Directory.GetFiles(Path.Combine(folder, "instances"), "*.pddl")[0]), domain));
-        planner.Plan(PlanBench.Request(warmup), TestContext.Current.CancellationToken);
-
-        var times = new List<(string Name, double Ms, int Steps)>();
+        var lengths = new List<(string Name, int Steps)>();
         foreach (var file in Directory.GetFiles(Path.Combine(folder, "instances"), "*.pddl").Order(StringComparer.Ordinal))
         {
             var problem = PddlParser.ParseProblem(File.ReadAllText(file), domain, file);
             var environment = new PddlEnvironment(domain, problem);
-            var clock = Stopwatch.StartNew();
+
             var response = planner.Plan(PlanBench.Request(environment), TestContext.Current.CancellationToken);
-            clock.Stop();
 
             var name = Path.GetFileName(file);
             Assert.True(response.Candidates.Count > 0, $"{name}: {response.FailureReason}");
@@ -38,25 +32,21 @@ public sealed class PlanBenchFixtureTests
             Assert.Equal("symbolic", plan.Planner);
             PlanBench.Replay(environment, plan.Steps, name);
             Assert.True(environment.GoalReached, $"{name}: goal not reached after replaying the plan");
-            times.Add((name, clock.Elapsed.TotalMilliseconds, plan.Steps.Count));
+            lengths.Add((name, plan.Steps.Count));
         }
 
-        var slowest = times.MaxBy(t => t.Ms);
         var reference = ReferencePlanLengths(folder);
-        var referenceSteps = times.Sum(t => reference.GetValueOrDefault(t.Name));
-        output?.WriteLine(
-            $"{domainName}: {times.Count} instances, total {times.Sum(t => t.Ms):F0} ms, max {slowest.Ms:F1} ms ({slowest.Name}), " +
-            $"total steps {times.Sum(t => t.Steps)} (reference plans: {referenceSteps})");
-        foreach (var t in times.Where(t => reference.TryGetValue(t.Name, out var r) && t.Steps > r))
+        var referenceSteps = lengths.Sum(t => reference.GetValueOrDefault(t.Name));
+        output?.WriteLine($"{domainName}: {lengths.Count} instances, total steps {lengths.Sum(t => t.Steps)} (reference plans: {referenceSteps})");
+        foreach (var t in lengths.Where(t => reference.TryGetValue(t.Name, out var r) && t.Steps > r))
         {
             output?.WriteLine($"  {t.Name}: {t.Steps} steps, reference {reference[t.Name]}");
         }
 
-        Assert.All(times, t => Assert.True(t.Ms < 1000, $"{t.Name} took {t.Ms:F0} ms"));
-        if (reference.Count == times.Count)
+        if (reference.Count == lengths.Count)
         {
             // Plans are not optimal, but must stay close to the reference plans overall.
-            Assert.True(times.Sum(t => t.Steps) <= referenceSteps * 1.2, $"plans too long: {times.Sum(t => t.Steps)} steps vs {referenceSteps}");
+            Assert.True(lengths.Sum(t => t.Steps) <= referenceSteps * 1.2, $"plans too long: {lengths.Sum(t => t.Steps)} steps vs {referenceSteps}");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
 using Maximus.Planning.Strips;
@@ -14,63 +13,57 @@ public sealed class SymbolicPlannerTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public void Reverses_a_blocksworld_tower_with_a_valid_optimal_length_plan()
+    /// <summary>Plans for the problem, expects exactly one candidate and replays it to the goal.</summary>
+    private static CandidatePlan SolveAndReplay(string domain, string problem, string label)
     {
-        var environment = Environment(Domains.Blocksworld, Domains.BlocksworldReverseTower);
+        var environment = Environment(domain, problem);
 
         var response = Planner.Plan(Request(environment), Ct);
 
         var plan = Assert.Single(response.Candidates);
         Assert.Null(response.FailureReason);
+        PlanBench.Replay(environment, plan.Steps, label);
+        Assert.True(environment.GoalReached, $"{label}: goal not reached after replaying the plan");
+        return plan;
+    }
+
+    [Fact]
+    public void Reverses_a_blocksworld_tower_with_a_valid_optimal_length_plan()
+    {
+        var plan = SolveAndReplay(Domains.Blocksworld, Domains.BlocksworldReverseTower, "tower");
+
         Assert.Equal(SymbolicPlanner.PlannerName, plan.Planner);
         Assert.Equal(8, plan.Steps.Count);
         Assert.Equal(["x", "y"], plan.Steps.First(s => s.Action == "stack").Arguments.Select(a => a.Name));
-        PlanBench.Replay(environment, plan.Steps, "tower");
-        Assert.True(environment.GoalReached);
     }
 
     [Fact]
     public void Solves_untyped_logistics_where_types_are_static_predicates()
     {
-        var environment = Environment(Domains.Logistics, Domains.LogisticsProblem);
+        var plan = SolveAndReplay(Domains.Logistics, Domains.LogisticsProblem, "logistics");
 
-        var response = Planner.Plan(Request(environment), Ct);
-
-        var plan = Assert.Single(response.Candidates);
-        PlanBench.Replay(environment, plan.Steps, "logistics");
-        Assert.True(environment.GoalReached);
         Assert.Contains(plan.Steps, s => s.Action == "fly-airplane");
     }
 
     [Fact]
     public void Solves_typed_logistics_with_a_type_hierarchy_through_the_plugin_contract()
     {
-        var environment = Environment(Domains.TypedLogistics, Domains.TypedLogisticsProblem);
+        var plan = SolveAndReplay(Domains.TypedLogistics, Domains.TypedLogisticsProblem, "typed");
 
-        var response = Planner.Plan(Request(environment), Ct);
-
-        var plan = Assert.Single(response.Candidates);
-        PlanBench.Replay(environment, plan.Steps, "typed");
-        Assert.True(environment.GoalReached);
+        Assert.Contains(plan.Steps, s => s.Action == "fly");
     }
 
     [Fact]
     public void Achieves_negated_goals_and_respects_negative_preconditions()
     {
-        var environment = Environment(Domains.Doors, Domains.DoorsProblem);
+        var plan = SolveAndReplay(Domains.Doors, Domains.DoorsProblem, "doors");
 
-        var response = Planner.Plan(Request(environment), Ct);
-
-        var plan = Assert.Single(response.Candidates);
         Assert.Equal(
             ["(close back)", "(open front)", "(unlock front brass)"],
             plan.Steps.Select(s => s.ToString()).Order(StringComparer.Ordinal));
         Assert.True(
             plan.Steps.ToList().FindIndex(s => s.Action == "unlock") < plan.Steps.ToList().FindIndex(s => s.Action == "open"),
             "the door is unlocked before it is opened");
-        PlanBench.Replay(environment, plan.Steps, "doors");
-        Assert.True(environment.GoalReached);
     }
 
     [Theory]
@@ -80,33 +73,22 @@ public sealed class SymbolicPlannerTests
     [InlineData(15, 1)]
     [InlineData(15, 2)]
     [InlineData(15, 3)]
-    public void Solves_generated_blocksworld_problems_within_a_few_seconds(int blocks, int seed)
+    public void Solves_generated_blocksworld_problems(int blocks, int seed)
     {
-        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(blocks, seed));
-        var clock = Stopwatch.StartNew();
+        var plan = SolveAndReplay(Domains.Blocksworld, Domains.RandomBlocksworld(blocks, seed), $"generated-{blocks}-{seed}");
 
-        var response = Planner.Plan(Request(environment), Ct);
-
-        clock.Stop();
-        var plan = Assert.Single(response.Candidates);
-        TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{blocks} blocks, seed {seed}: {plan.Steps.Count} steps, {response.NodesExpanded} nodes, {clock.ElapsedMilliseconds} ms");
-        Assert.True(clock.ElapsedMilliseconds < 5_000, $"took {clock.ElapsedMilliseconds} ms");
-        PlanBench.Replay(environment, plan.Steps, "generated");
-        Assert.True(environment.GoalReached);
+        Assert.NotEmpty(plan.Steps);
     }
 
     [Fact]
-    public void Goal_no_declared_action_can_achieve_fails_fast_without_candidates()
+    public void Goal_no_declared_action_can_achieve_fails_before_searching_without_candidates()
     {
         var environment = Environment(Domains.Blocksworld, Domains.BlocksworldReverseTower);
         var request = Request(environment);
         request = request with { Actions = request.Actions.Where(a => a.Name is "pick-up" or "put-down").ToList() };
-        var clock = Stopwatch.StartNew();
 
         var response = Planner.Plan(request, Ct);
 
-        Assert.True(clock.ElapsedMilliseconds < 1_000);
         Assert.Empty(response.Candidates);
         Assert.Equal(0, response.NodesExpanded);
         Assert.StartsWith("goal unreachable: ", response.FailureReason, StringComparison.Ordinal);
@@ -149,29 +131,18 @@ public sealed class SymbolicPlannerTests
         Assert.Empty(Assert.Single(response.Candidates).Steps);
     }
 
-    [Fact]
-    public void Node_limit_is_respected()
+    [Theory]
+    [InlineData(15, 1, 10, 10_000, "node limit reached")]
+    [InlineData(40, 7, 200_000, 1, "time limit reached")]
+    public void Node_and_time_limits_stop_the_search_and_say_which(int blocks, int seed, int nodeLimit, int timeLimitMs, string reason)
     {
-        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(15, 1));
+        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(blocks, seed));
 
-        var response = Planner.Plan(Request(environment, nodeLimit: 10), Ct);
+        var response = Planner.Plan(Request(environment, nodeLimit: nodeLimit, timeLimitMs: timeLimitMs), Ct);
 
         Assert.Empty(response.Candidates);
-        Assert.StartsWith("node limit reached", response.FailureReason, StringComparison.Ordinal);
-        Assert.True(response.NodesExpanded <= 10, $"{response.NodesExpanded} nodes expanded");
-    }
-
-    [Fact]
-    public void Time_limit_is_respected()
-    {
-        var environment = Environment(Domains.Blocksworld, Domains.RandomBlocksworld(40, 7));
-        var clock = Stopwatch.StartNew();
-
-        var response = Planner.Plan(Request(environment, timeLimitMs: 1), Ct);
-
-        Assert.True(clock.ElapsedMilliseconds < 2_000, $"took {clock.ElapsedMilliseconds} ms");
-        Assert.Empty(response.Candidates);
-        Assert.StartsWith("time limit reached", response.FailureReason, StringComparison.Ordinal);
+        Assert.StartsWith(reason, response.FailureReason, StringComparison.Ordinal);
+        Assert.True(response.NodesExpanded <= nodeLimit, $"{response.NodesExpanded} nodes expanded");
     }
 
     [Fact]

@@ -1,30 +1,12 @@
+using Maximus.Tests;
+
 namespace Maximus.Plugins.Pddl.Tests;
 
-/// <summary>PDDL written for these tests.</summary>
+/// <summary>PDDL written for these tests; Blocksworld is shared with other test projects.</summary>
 internal static class Pddl
 {
-    public const string Blocksworld = """
-        ; The classic four-operator Blocksworld.
-        (define (domain BLOCKS)
-          (:requirements :strips)
-          (:predicates (on ?x ?y) (ontable ?x) (clear ?x) (handempty) (holding ?x))
-          (:action pick-up
-            :parameters (?x)
-            :precondition (and (clear ?x) (ontable ?x) (handempty))
-            :effect (and (not (ontable ?x)) (not (clear ?x)) (not (handempty)) (holding ?x)))
-          (:action put-down
-            :parameters (?x)
-            :precondition (holding ?x)
-            :effect (and (not (holding ?x)) (clear ?x) (handempty) (ontable ?x)))
-          (:action stack
-            :parameters (?x ?y)
-            :precondition (and (holding ?x) (clear ?y))
-            :effect (and (not (holding ?x)) (not (clear ?y)) (clear ?x) (handempty) (on ?x ?y)))
-          (:action unstack
-            :parameters (?x ?y)
-            :precondition (and (on ?x ?y) (clear ?x) (handempty))
-            :effect (and (holding ?x) (clear ?y) (not (clear ?x)) (not (handempty)) (not (on ?x ?y)))))
-        """;
+    /// <summary>The shared Blocksworld of <c>tests/TestData/pddl</c>: domain <c>BLOCKS</c>, with a comment.</summary>
+    public static string Blocksworld => TestPddl.Blocksworld;
 
     /// <summary>c on a; a and b on the table; goal: a on b on c.</summary>
     public const string BlocksworldProblem = """

@@ -18,7 +18,16 @@ internal enum TieBreaking
     Random,
 }
 
-internal sealed record SearchResult(SearchStatus Status, int[]? Plan);
+internal sealed record SearchResult(SearchStatus Status, int[]? Plan)
+{
+    public static SearchResult Exhausted { get; } = new(SearchStatus.Exhausted, null);
+
+    /// <summary>A search stopped by its budget (<see cref="SearchBudget.Charge"/>).</summary>
+    public static SearchResult Stopped(SearchStatus status) => new(status, null);
+
+    /// <summary>A plan: the actions from the root to <paramref name="node"/>.</summary>
+    public static SearchResult Solved(NodeStore store, int node) => new(SearchStatus.Solved, store.PathTo(node));
+}
 
 /// <summary>Node and time budget of one search; cancellation throws <see cref="OperationCanceledException"/>.</summary>
 internal sealed class SearchBudget(long nodeLimit, Stopwatch clock, long deadlineMs, CancellationToken cancellationToken)
@@ -83,11 +92,93 @@ internal sealed class NodeStore
     }
 }
 
-/// <summary>Forward state-space searches guided by the FF heuristic.</summary>
-internal static class HeuristicSearch
+/// <summary>Orders entries of equal priority: first in first out, last in first out, or at random (seeded).</summary>
+internal sealed class TieBreaker(TieBreaking tie, int seed)
+{
+    private readonly Random _random = new(seed);
+    private long _counter;
+
+    public long Next() => tie switch
+    {
+        TieBreaking.Lifo => -_counter++,
+        TieBreaking.Random => _random.NextInt64(),
+        _ => _counter++,
+    };
+}
+
+/// <summary>
+/// The open lists of a greedy search with helpful actions (as in Fast Downward): every entry goes to the open
+/// list, entries reached through a helpful action also to the preferred list. The preferred list is taken every
+/// other time, and every time while the boost earned by a new best heuristic value lasts.
+/// </summary>
+internal sealed class PreferredOpenLists<T>
 {
     private const int PreferredBoost = 1000;
 
+    private readonly PriorityQueue<T, (int, long)> _open = new();
+    private readonly PriorityQueue<T, (int, long)> _preferred = new();
+    private int _bestH = int.MaxValue;
+    private int _boost;
+    private int _turn;
+
+    public void EnqueueOpen(T entry, int h, long tie) => _open.Enqueue(entry, (h, tie));
+
+    public void EnqueuePreferred(T entry, int h, long tie) => _preferred.Enqueue(entry, (h, tie));
+
+    public bool TryDequeue(out T entry)
+    {
+        if (_open.Count == 0 && _preferred.Count == 0)
+        {
+            entry = default!;
+            return false;
+        }
+
+        var usePreferred = _preferred.Count > 0 && (_open.Count == 0 || _boost > 0 || (_turn++ & 1) == 0);
+        if (usePreferred && _boost > 0)
+        {
+            _boost--;
+        }
+
+        entry = (usePreferred ? _preferred : _open).Dequeue();
+        return true;
+    }
+
+    /// <summary>Records a heuristic value; a value below the best so far (after the first) boosts the preferred list.</summary>
+    public void Progress(int h)
+    {
+        if (h < _bestH)
+        {
+            if (_bestH != int.MaxValue)
+            {
+                _boost += PreferredBoost;
+            }
+
+            _bestH = h;
+        }
+    }
+}
+
+/// <summary>The helpful actions of the state being expanded, marked with a stamp per action so that clearing is free.</summary>
+internal sealed class HelpfulMarks(int actionCount)
+{
+    private readonly int[] _stamps = new int[actionCount];
+    private int _stamp;
+
+    public bool this[int action] => _stamps[action] == _stamp;
+
+    public void Mark(int[] helpful)
+    {
+        _stamp++;
+        foreach (var a in helpful)
+        {
+            _stamps[a] = _stamp;
+        }
+    }
+}
+
+/// <summary>Forward state-space searches guided by the FF heuristic.</summary>
+internal static class HeuristicSearch
+{
     /// <summary>
     /// Enforced hill-climbing with helpful actions (FF): breadth-first search from the current state
     /// until a strictly better state is found. Incomplete: returns Exhausted when it gets stuck.
@@ -101,7 +192,7 @@ internal static class HeuristicSearch
         var h = ff.Evaluate(p.Initial, helpful);
         if (h == FfHeuristic.DeadEnd)
         {
-            return new SearchResult(SearchStatus.Exhausted, null);
+            return SearchResult.Exhausted;
         }
 
         var currentHelpful = helpful.ToArray();
@@ -116,7 +207,7 @@ internal static class HeuristicSearch
                 var (node, actions) = queue.Dequeue();
                 if (budget.Charge() is { } stop)
                 {
-                    return new SearchResult(stop, null);
+                    return SearchResult.Stopped(stop);
                 }
 
                 foreach (var a in actions)
@@ -148,13 +239,13 @@ internal static class HeuristicSearch
 
             if (found < 0)
             {
-                return new SearchResult(SearchStatus.Exhausted, null);
+                return SearchResult.Exhausted;
             }
 
             current = found;
         }
 
-        return new SearchResult(SearchStatus.Solved, store.PathTo(current));
+        return SearchResult.Solved(store, current);
     }
 
     /// <summary>
@@ -166,6 +257,7 @@ internal static class HeuristicSearch
     {
         var store = new NodeStore();
         var helpful = new List<int>();
+        var ties = new TieBreaker(tie, seed);
         var root = store.Add(p.Initial, -1, -1, 0);
         if (p.IsGoalState(p.Initial))
         {
@@ -175,39 +267,20 @@ internal static class HeuristicSearch
         var h0 = ff.Evaluate(p.Initial, helpful);
         if (h0 == FfHeuristic.DeadEnd)
         {
-            return new SearchResult(SearchStatus.Exhausted, null);
+            return SearchResult.Exhausted;
         }
 
-        var random = new Random(seed);
-        long counter = 0;
-        long NextTie() => tie switch
-        {
-            TieBreaking.Lifo => -counter++,
-            TieBreaking.Random => random.NextInt64(),
-            _ => counter++,
-        };
-
-        var open = new PriorityQueue<int, (int, long)>();
-        var preferred = new PriorityQueue<int, (int, long)>();
+        // A node is closed once expanded (or when it is a dead end); it keeps its helpful actions until then.
+        var lists = new PreferredOpenLists<int>();
         var closed = new List<bool> { false };
         var nodeHelpful = new List<int[]?> { helpful.ToArray() };
-        var isHelpful = new int[p.Actions.Length];
-        var stamp = 0;
-        var first = NextTie();
-        open.Enqueue(root, (h0, first));
-        preferred.Enqueue(root, (h0, first));
-        var bestH = h0;
-        var boost = 0;
-        var turn = 0;
-        while (open.Count > 0 || preferred.Count > 0)
+        var isHelpful = new HelpfulMarks(p.Actions.Length);
+        var first = ties.Next();
+        lists.EnqueueOpen(root, h0, first);
+        lists.EnqueuePreferred(root, h0, first);
+        lists.Progress(h0);
+        while (lists.TryDequeue(out var node))
         {
-            var usePreferred = preferred.Count > 0 && (open.Count == 0 || boost > 0 || (turn++ & 1) == 0);
-            if (usePreferred && boost > 0)
-            {
-                boost--;
-            }
-
-            var node = (usePreferred ? preferred : open).Dequeue();
             if (closed[node])
             {
                 continue;
@@ -216,24 +289,14 @@ internal static class HeuristicSearch
             closed[node] = true;
             if (budget.Charge() is { } stop)
             {
-                return new SearchResult(stop, null);
+                return SearchResult.Stopped(stop);
             }
 
-            stamp++;
-            foreach (var a in nodeHelpful[node] ?? [])
-            {
-                isHelpful[a] = stamp;
-            }
-
+            isHelpful.Mark(nodeHelpful[node] ?? []);
             nodeHelpful[node] = null;
             var state = store.States[node];
-            for (var a = 0; a < p.Actions.Length; a++)
+            foreach (var a in p.ApplicableActions(state))
             {
-                if (!p.IsApplicable(state, a))
-                {
-                    continue;
-                }
-
                 var next = p.Apply(state, a);
                 if (store.TryGet(next, out _))
                 {
@@ -243,7 +306,7 @@ internal static class HeuristicSearch
                 var id = store.Add(next, node, a, store.Costs[node] + 1);
                 if (p.IsGoalState(next))
                 {
-                    return new SearchResult(SearchStatus.Solved, store.PathTo(id));
+                    return SearchResult.Solved(store, id);
                 }
 
                 var h = ff.Evaluate(next, helpful);
@@ -254,22 +317,18 @@ internal static class HeuristicSearch
                     continue;
                 }
 
-                var t = NextTie();
-                open.Enqueue(id, (h, t));
-                if (isHelpful[a] == stamp)
+                var t = ties.Next();
+                lists.EnqueueOpen(id, h, t);
+                if (isHelpful[a])
                 {
-                    preferred.Enqueue(id, (h, t));
+                    lists.EnqueuePreferred(id, h, t);
                 }
 
-                if (h < bestH)
-                {
-                    bestH = h;
-                    boost += PreferredBoost;
-                }
+                lists.Progress(h);
             }
         }
 
-        return new SearchResult(SearchStatus.Exhausted, null);
+        return SearchResult.Exhausted;
     }
 
     /// <summary>
@@ -283,33 +342,14 @@ internal static class HeuristicSearch
     {
         var store = new NodeStore();
         var helpful = new List<int>();
-        var random = new Random(seed);
-        long counter = 0;
-        long NextTie() => tie switch
-        {
-            TieBreaking.Lifo => -counter++,
-            TieBreaking.Random => random.NextInt64(),
-            _ => counter++,
-        };
+        var ties = new TieBreaker(tie, seed);
 
         // Entries are (parent node, action); the root is (-1, -1).
-        var open = new PriorityQueue<(int Parent, int Action), (int, long)>();
-        var preferred = new PriorityQueue<(int Parent, int Action), (int, long)>();
-        var isHelpful = new int[p.Actions.Length];
-        var stamp = 0;
-        open.Enqueue((-1, -1), (0, NextTie()));
-        var bestH = int.MaxValue;
-        var boost = 0;
-        var turn = 0;
-        while (open.Count > 0 || preferred.Count > 0)
+        var lists = new PreferredOpenLists<(int Parent, int Action)>();
+        lists.EnqueueOpen((-1, -1), 0, ties.Next());
+        while (lists.TryDequeue(out var entry))
         {
-            var usePreferred = preferred.Count > 0 && (open.Count == 0 || boost > 0 || (turn++ & 1) == 0);
-            if (usePreferred && boost > 0)
-            {
-                boost--;
-            }
-
-            var (parent, action) = (usePreferred ? preferred : open).Dequeue();
+            var (parent, action) = entry;
             var state = parent < 0 ? p.Initial : p.Apply(store.States[parent], action);
             if (store.TryGet(state, out _))
             {
@@ -319,7 +359,7 @@ internal static class HeuristicSearch
             var node = store.Add(state, parent, action, parent < 0 ? 0 : store.Costs[parent] + 1);
             if (p.IsGoalState(state))
             {
-                return new SearchResult(SearchStatus.Solved, store.PathTo(node));
+                return SearchResult.Solved(store, node);
             }
 
             var h = ff.Evaluate(state, helpful);
@@ -330,36 +370,22 @@ internal static class HeuristicSearch
 
             if (budget.Charge() is { } stop)
             {
-                return new SearchResult(stop, null);
+                return SearchResult.Stopped(stop);
             }
 
-            if (h < bestH)
-            {
-                if (bestH != int.MaxValue)
-                {
-                    boost += PreferredBoost;
-                }
-
-                bestH = h;
-            }
-
-            stamp++;
+            lists.Progress(h);
             foreach (var a in helpful)
             {
-                isHelpful[a] = stamp;
-                preferred.Enqueue((node, a), (h, NextTie()));
+                lists.EnqueuePreferred((node, a), h, ties.Next());
             }
 
-            for (var a = 0; a < p.Actions.Length; a++)
+            foreach (var a in p.ApplicableActions(state))
             {
-                if (p.IsApplicable(state, a))
-                {
-                    open.Enqueue((node, a), (h, NextTie()));
-                }
+                lists.EnqueueOpen((node, a), h, ties.Next());
             }
         }
 
-        return new SearchResult(SearchStatus.Exhausted, null);
+        return SearchResult.Exhausted;
     }
 
     /// <summary>
@@ -370,26 +396,18 @@ internal static class HeuristicSearch
     public static SearchResult WeightedAStar(SearchProblem p, FfHeuristic ff, SearchBudget budget, int weight, TieBreaking tie, int seed, int costBound = int.MaxValue)
     {
         var store = new NodeStore();
+        var ties = new TieBreaker(tie, seed);
         var h0 = ff.Evaluate(p.Initial, null);
         if (h0 == FfHeuristic.DeadEnd)
         {
-            return new SearchResult(SearchStatus.Exhausted, null);
+            return SearchResult.Exhausted;
         }
-
-        var random = new Random(seed);
-        long counter = 0;
-        long NextTie() => tie switch
-        {
-            TieBreaking.Lifo => -counter++,
-            TieBreaking.Random => random.NextInt64(),
-            _ => counter++,
-        };
 
         var heuristic = new List<int> { h0 };
         var closed = new List<bool> { false };
         var open = new PriorityQueue<int, (long, int, long)>();
         var root = store.Add(p.Initial, -1, -1, 0);
-        open.Enqueue(root, ((long)weight * h0, h0, NextTie()));
+        open.Enqueue(root, ((long)weight * h0, h0, ties.Next()));
         while (open.TryDequeue(out var node, out var priority))
         {
             var g = store.Costs[node];
@@ -401,7 +419,7 @@ internal static class HeuristicSearch
             var state = store.States[node];
             if (p.IsGoalState(state))
             {
-                return new SearchResult(SearchStatus.Solved, store.PathTo(node));
+                return SearchResult.Solved(store, node);
             }
 
             closed[node] = true;
@@ -412,16 +430,11 @@ internal static class HeuristicSearch
 
             if (budget.Charge() is { } stop)
             {
-                return new SearchResult(stop, null);
+                return SearchResult.Stopped(stop);
             }
 
-            for (var a = 0; a < p.Actions.Length; a++)
+            foreach (var a in p.ApplicableActions(state))
             {
-                if (!p.IsApplicable(state, a))
-                {
-                    continue;
-                }
-
                 var next = p.Apply(state, a);
                 if (store.TryGet(next, out var existing))
                 {
@@ -431,7 +444,7 @@ internal static class HeuristicSearch
                         store.Parents[existing] = node;
                         store.Actions[existing] = a;
                         closed[existing] = false;
-                        open.Enqueue(existing, (g + 1 + ((long)weight * heuristic[existing]), heuristic[existing], NextTie()));
+                        open.Enqueue(existing, (g + 1 + ((long)weight * heuristic[existing]), heuristic[existing], ties.Next()));
                     }
 
                     continue;
@@ -443,11 +456,11 @@ internal static class HeuristicSearch
                 closed.Add(h == FfHeuristic.DeadEnd);
                 if (h != FfHeuristic.DeadEnd)
                 {
-                    open.Enqueue(id, (g + 1 + ((long)weight * h), h, NextTie()));
+                    open.Enqueue(id, (g + 1 + ((long)weight * h), h, ties.Next()));
                 }
             }
         }
 
-        return new SearchResult(SearchStatus.Exhausted, null);
+        return SearchResult.Exhausted;
     }
 }

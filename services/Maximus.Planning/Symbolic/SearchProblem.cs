@@ -175,6 +175,18 @@ internal sealed class SearchProblem
         return true;
     }
 
+    /// <summary>The actions applicable in <paramref name="state"/>, in index order.</summary>
+    public IEnumerable<int> ApplicableActions(ulong[] state)
+    {
+        for (var a = 0; a < Actions.Length; a++)
+        {
+            if (IsApplicable(state, a))
+            {
+                yield return a;
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong[] Apply(ulong[] state, int action)
     {

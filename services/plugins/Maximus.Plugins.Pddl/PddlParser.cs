@@ -212,46 +212,24 @@ public static class PddlParser
         protected IReadOnlyDictionary<string, PddlPredicate> Predicates { get; } = predicates;
 
         /// <summary>A conjunction of (possibly negated) atoms, a single literal, or <c>()</c>.</summary>
-        protected void ReadCondition(SExpression node, TermScope scope, List<PddlLiteral> into)
-        {
-            if (node.IsAtom)
-            {
-                throw Error(node, $"expected a condition such as '(and ...)' in {scope.Where} but found '{node.Atom}'");
-            }
-
-            if (node.Items!.Count == 0)
-            {
-                return;
-            }
-
-            switch (node.Head)
-            {
-                case null:
-                    throw Error(node, $"expected a predicate name in {scope.Where}");
-                case "and":
-                    foreach (var child in node.Items.Skip(1))
-                    {
-                        ReadCondition(child, scope, into);
-                    }
-
-                    break;
-                case "not":
-                    into.Add(ReadNegation(node, scope));
-                    break;
-                case var form when UnsupportedConditionForms.Contains(form) && !Predicates.ContainsKey(form):
-                    throw Error(node, $"'{form}' is not supported in {scope.Where} (only conjunctions of literals)");
-                default:
-                    into.Add(ReadAtom(node, scope, negated: false));
-                    break;
-            }
-        }
+        protected void ReadCondition(SExpression node, TermScope scope, List<PddlLiteral> into) =>
+            ReadLiterals(node, scope, "a condition", UnsupportedConditionForms, into);
 
         /// <summary>A conjunction of atoms (add effects) and negated atoms (delete effects).</summary>
-        protected void ReadEffect(SExpression node, TermScope scope, List<PddlLiteral> into)
+        protected void ReadEffect(SExpression node, TermScope scope, List<PddlLiteral> into) =>
+            ReadLiterals(node, scope, "an effect", UnsupportedEffectForms, into);
+
+        /// <summary>
+        /// The shared shape of conditions and effects: <c>()</c>, a literal, or <c>(and ...)</c> of them.
+        /// <paramref name="what"/> names the formula in messages; <paramref name="unsupported"/> lists the
+        /// PDDL forms refused here (unless the domain declares a predicate of that name).
+        /// </summary>
+        private void ReadLiterals(
+            SExpression node, TermScope scope, string what, IReadOnlySet<string> unsupported, List<PddlLiteral> into)
         {
             if (node.IsAtom)
             {
-                throw Error(node, $"expected an effect such as '(and ...)' in {scope.Where} but found '{node.Atom}'");
+                throw Error(node, $"expected {what} such as '(and ...)' in {scope.Where} but found '{node.Atom}'");
             }
 
             if (node.Items!.Count == 0)
@@ -266,14 +244,14 @@ public static class PddlParser
                 case "and":
                     foreach (var child in node.Items.Skip(1))
                     {
-                        ReadEffect(child, scope, into);
+                        ReadLiterals(child, scope, what, unsupported, into);
                     }
 
                     break;
                 case "not":
                     into.Add(ReadNegation(node, scope));
                     break;
-                case var form when UnsupportedEffectForms.Contains(form) && !Predicates.ContainsKey(form):
+                case var form when unsupported.Contains(form) && !Predicates.ContainsKey(form):
                     throw Error(node, $"'{form}' is not supported in {scope.Where} (only conjunctions of literals)");
                 default:
                     into.Add(ReadAtom(node, scope, negated: false));
