@@ -18,9 +18,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Maximus.Hosting;
+namespace Maximus.Composition;
 
-public static class MaximusHostingExtensions
+/// <summary>
+/// The composition root shared by the <c>Maximus.Host</c> executable and the <c>maximus</c> CLI: turns the roles of
+/// <see cref="MaximusHostSettings"/> into their modules, the runtime's adapters and the routes they serve.
+/// </summary>
+public static class MaximusCompositionExtensions
 {
     /// <summary>Adds the modules of the roles this process runs, then the runtime's adapters.</summary>
     public static TBuilder AddMaximus<TBuilder>(this TBuilder builder, MaximusHostSettings settings)
