@@ -42,6 +42,7 @@ public static class MaximusCompositionExtensions
             services.AddMemory();
             var vectorDirectory = Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory());
             services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
+            services.AddHealthChecks().AddVectorStoreHealthCheck(Extensions.ReadyTag);
 
             services.AddSingleton(_ => new Maximus.Memory.Hybrid.LexicalIndex(Path.Combine(vectorDirectory, "lexical.db")));
 
