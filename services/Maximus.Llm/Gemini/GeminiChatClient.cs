@@ -75,10 +75,6 @@ public sealed class GeminiChatClient : IChatClient
         return new Uri($"{_options.BaseUrl.TrimEnd('/')}/{_options.ApiVersion.Trim('/')}/{name}:{method}");
     }
 
-    /// <summary>The request body this client sends for these messages and options (also used by tests and logs).</summary>
-    public JsonObject BuildRequest(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
-        GeminiRequestBuilder.Build(messages, options, ModelOf(options), _options);
-
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var model = ModelOf(options);
