@@ -1,4 +1,4 @@
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Runtime.Embedded;
 using Maximus.Runtime.Embedded.Workflows;
 using Maximus.ServiceDefaults;

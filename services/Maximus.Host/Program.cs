@@ -1,4 +1,4 @@
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.ServiceDefaults;
 
 // maximus host: --role reflector|memory|planner|executor|orchestrator|pddl-env|all --runtime dapr|embedded

@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -79,7 +80,28 @@ public static class VectorStoreServiceCollectionExtensions
     public static bool UsesQdrant(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return !string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<QdrantVectorStoreOptions>>().Value.Url);
+        return UsesQdrant(services.GetRequiredService<IOptions<QdrantVectorStoreOptions>>().Value);
+    }
+
+    private static bool UsesQdrant(QdrantVectorStoreOptions options) => !string.IsNullOrWhiteSpace(options.Url);
+
+    /// <summary>
+    /// Adds the check <c>qdrant</c> (the server answers its health check) with <paramref name="tags"/>, only when the
+    /// Qdrant adapter is the configured store (decided, like <see cref="UsesQdrant(IServiceProvider)"/>, from the bound
+    /// options); the embedded store is a local file and adds nothing. Call after <see cref="AddVectorStore"/>.
+    /// </summary>
+    public static IHealthChecksBuilder AddVectorStoreHealthCheck(this IHealthChecksBuilder builder, params string[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<HealthCheckServiceOptions>().Configure<IOptions<QdrantVectorStoreOptions>>((options, qdrant) =>
+        {
+            if (UsesQdrant(qdrant.Value))
+            {
+                options.Registrations.Add(new HealthCheckRegistration(
+                    "qdrant", sp => new QdrantHealthCheck(sp.GetRequiredService<QdrantVectorStore>()), failureStatus: null, tags));
+            }
+        });
+        return builder;
     }
 
     /// <summary>

@@ -21,18 +21,8 @@ public static class MissionsModule
         services.TryAddSingleton<EmpiricalWorldModel>();
         services.AddScoped<MissionService>();
         services.AddServiceOperations(MissionsApi.Operations);
-        services.AddWorkflowRegistrations(RegisterWorkflows);
+        services.AddWorkflow<MissionWorkflow>(
+            typeof(ObserveActivity), typeof(PlanActivity), typeof(SimulateActivity), typeof(ExecuteStepActivity), typeof(ReflectActivity), typeof(RememberActivity));
         return services;
-    }
-
-    public static void RegisterWorkflows(Dapr.Workflow.WorkflowRuntimeOptions options)
-    {
-        options.RegisterWorkflow<MissionWorkflow>();
-        options.RegisterActivity<ObserveActivity>();
-        options.RegisterActivity<PlanActivity>();
-        options.RegisterActivity<SimulateActivity>();
-        options.RegisterActivity<ExecuteStepActivity>();
-        options.RegisterActivity<ReflectActivity>();
-        options.RegisterActivity<RememberActivity>();
     }
 }

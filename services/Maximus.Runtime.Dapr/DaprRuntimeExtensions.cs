@@ -42,7 +42,7 @@ public static partial class DaprRuntimeExtensions
             options.JsonSerializerOptions = new JsonSerializerOptions(MaximusJson.Options);
             foreach (var actorType in actorTypes)
             {
-                actorType.Register(options);
+                DaprRegistrations.RegisterActor(options, actorType);
             }
         });
         services.AddSingleton<IActorInvoker>(sp => new DaprActorInvoker(sp.GetRequiredService<global::Dapr.Actors.Client.IActorProxyFactory>()));
@@ -53,13 +53,7 @@ public static partial class DaprRuntimeExtensions
             .ToList();
         if (registrations.Count > 0)
         {
-            services.AddDaprWorkflow(options =>
-            {
-                foreach (var registration in registrations)
-                {
-                    registration.Register(options);
-                }
-            });
+            services.AddDaprWorkflow(options => DaprRegistrations.RegisterWorkflows(options, registrations));
             services.AddSingleton<IWorkflowHost, DaprWorkflowHost>();
         }
 

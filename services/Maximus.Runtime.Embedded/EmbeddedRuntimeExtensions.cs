@@ -37,18 +37,7 @@ public static class EmbeddedRuntimeExtensions
         services.TryAddSingleton<EmbeddedServiceInvoker>();
         services.TryAddSingleton<IServiceInvoker>(sp => sp.GetRequiredService<EmbeddedServiceInvoker>());
         services.TryAddSingleton<WorkflowJournal>();
-        services.TryAddSingleton(sp =>
-        {
-            var factory = new EmbeddedWorkflowsFactory();
-            var runtimeOptions = new WorkflowRuntimeOptions();
-            foreach (var registration in sp.GetServices<WorkflowRegistration>())
-            {
-                registration.Register(runtimeOptions);
-            }
-
-            runtimeOptions.ApplyRegistrations(factory);
-            return factory;
-        });
+        services.TryAddSingleton(sp => new EmbeddedWorkflowsFactory(sp.GetServices<WorkflowRegistration>()));
         services.TryAddSingleton<EmbeddedWorkflowEngine>();
         services.TryAddSingleton<IWorkflowHost>(sp => sp.GetRequiredService<EmbeddedWorkflowEngine>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<EmbeddedWorkflowEngine>());

@@ -150,26 +150,33 @@ public static class Extensions
         return services;
     }
 
-    /// <summary>Registers workflows and activities; both runtimes apply these registrations.</summary>
-    public static IServiceCollection AddWorkflowRegistrations(this IServiceCollection services, Action<Dapr.Workflow.WorkflowRuntimeOptions> register)
+    /// <summary>
+    /// Registers a workflow class (written against Dapr.Workflow's <c>Workflow&lt;TIn,TOut&gt;</c>) and the activity
+    /// classes it calls, by type: each runtime registers them its own way (Dapr's workflow runtime, or the embedded engine).
+    /// </summary>
+    public static IServiceCollection AddWorkflow<TWorkflow>(this IServiceCollection services, params Type[] activities)
+        where TWorkflow : class
     {
-        services.AddSingleton(new WorkflowRegistration(register));
+        services.AddSingleton(new WorkflowRegistration(typeof(TWorkflow), [.. activities]));
         return services;
     }
 
-    /// <summary>Registers an actor type; the Dapr runtime hosts it with Dapr actors, the embedded runtime in process.</summary>
+    /// <summary>
+    /// Registers an actor class (written against Dapr.Actors' <c>Actor</c>) under its type name: the Dapr runtime hosts
+    /// it with Dapr actors, the embedded runtime in process.
+    /// </summary>
     public static IServiceCollection AddActorType<TActor>(this IServiceCollection services)
-        where TActor : Dapr.Actors.Runtime.Actor
+        where TActor : class
     {
-        services.AddSingleton(new ActorTypeRegistration(typeof(TActor), typeof(TActor).Name, options => options.Actors.RegisterActor<TActor>()));
+        services.AddSingleton(new ActorTypeRegistration(typeof(TActor), typeof(TActor).Name));
         return services;
     }
 
     internal static bool IsHealthPath(PathString path) => path.StartsWithSegments("/health");
 }
 
-/// <summary>An actor type a module hosts; <see cref="Register"/> adds it to Dapr's actor runtime.</summary>
-public sealed record ActorTypeRegistration(Type ActorType, string ActorTypeName, Action<Dapr.Actors.Runtime.ActorRuntimeOptions> Register);
+/// <summary>An actor class a module hosts (a Dapr.Actors <c>Actor</c>) and its actor type name; no Dapr type here, each runtime turns it into its own registration.</summary>
+public sealed record ActorTypeRegistration(Type ActorType, string ActorTypeName);
 
-/// <summary>A module's workflow and activity registrations.</summary>
-public sealed record WorkflowRegistration(Action<Dapr.Workflow.WorkflowRuntimeOptions> Register);
+/// <summary>A workflow class a module hosts (a Dapr.Workflow <c>Workflow&lt;TIn,TOut&gt;</c>) and the activity classes it calls; each runtime turns it into its own registrations.</summary>
+public sealed record WorkflowRegistration(Type Workflow, IReadOnlyList<Type> Activities);

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.ServiceDefaults;
 
 namespace Maximus.Benchmarks;
@@ -267,7 +267,7 @@ public static class ColdStartBenchmark
         }
 
         // A ReadyToRun image carries a managed native header; IL-only assemblies do not.
-        using var stream = File.OpenRead(Path.Combine(path, "Maximus.Hosting.dll"));
+        using var stream = File.OpenRead(Path.Combine(path, "Maximus.Composition.dll"));
         using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
         var r2r = reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
         return new PublishInfo(r2r ? "ReadyToRun" : "framework-dependent", null, SelfContained: File.Exists(Path.Combine(path, "libcoreclr.so")), path, 0, "given with --host-dir");

@@ -4,7 +4,7 @@ using Maximus.Contracts;
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Planning.Llm;
 using Maximus.Plugins.Pddl.Service;
 using Maximus.Runtime.Embedded;

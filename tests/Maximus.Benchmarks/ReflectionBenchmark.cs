@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Reflection;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Reflection;
 using Maximus.Reflection.Client;
 using Maximus.Runtime.Embedded;

@@ -1,6 +1,6 @@
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Memory.Apis;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.Configuration;

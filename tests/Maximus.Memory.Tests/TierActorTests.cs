@@ -3,7 +3,7 @@ using Dapr.Actors.Runtime;
 using Maximus.Contracts;
 using Maximus.Contracts.Memory;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;
 using Maximus.Runtime.Embedded;

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Memory.Vault;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

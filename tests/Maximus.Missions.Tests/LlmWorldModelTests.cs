@@ -1,6 +1,5 @@
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
-using Maximus.Missions.WorldModels;
 using Maximus.Planning.WorldModels;
 using Microsoft.Extensions.AI;
 

@@ -3,7 +3,7 @@ using Maximus.Contracts;
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Plugins.Pddl;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.Configuration;

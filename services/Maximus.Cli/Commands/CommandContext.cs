@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 
 namespace Maximus.Cli.Commands;
 

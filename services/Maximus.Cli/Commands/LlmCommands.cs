@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Maximus.Cli;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Llm;
 using Maximus.Llm.Gemini;
 using Maximus.Runtime.Dapr;

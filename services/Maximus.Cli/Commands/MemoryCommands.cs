@@ -47,6 +47,7 @@ internal static class MemoryCommands
         memory.Subcommands.Add(Search(dataDir, runtime, verbose, agent));
         memory.Subcommands.Add(Forget(dataDir, runtime, verbose, agent));
         memory.Subcommands.Add(MigrateCommands.Create(dataDir, runtime, verbose));
+        memory.Subcommands.Add(ReindexCommand.Create(dataDir, runtime, verbose));
         return memory;
     }
 

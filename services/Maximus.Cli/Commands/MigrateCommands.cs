@@ -84,7 +84,7 @@ internal static class MigrateCommands
     }
 
     /// <summary>The memory service's vector store: Qdrant when Maximus:Memory:Qdrant:Url or QDRANT_URL is set, else the embedded store in the data directory.</summary>
-    private static ServiceProvider TargetServices(string dataDirectory)
+    internal static ServiceProvider TargetServices(string dataDirectory)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var services = new ServiceCollection();

@@ -87,8 +87,8 @@ public sealed class GeminiChatClient : IChatClient
         return new Uri($"{_options.BaseUrl.TrimEnd('/')}/{_options.ApiVersion.Trim('/')}/{name}:{method}");
     }
 
-    /// <summary>The request body this client sends for these messages and options (also used by tests and logs).</summary>
-    public JsonObject BuildRequest(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+    /// <summary>The request body this client sends for these messages and options (the replay tests compare it with recordings).</summary>
+    internal JsonObject BuildRequest(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
         GeminiRequestBuilder.Build(messages, options, ModelOf(options), _options);
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)

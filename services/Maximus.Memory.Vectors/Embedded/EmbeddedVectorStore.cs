@@ -433,6 +433,22 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
+    /// <summary>The names of the collections in the SQLite file, sorted by name.</summary>
+    public IReadOnlyList<string> CollectionNames()
+    {
+        ThrowIfDisposed();
+        using var lease = _database.Rent();
+        using var command = Sql.Command(lease.Connection, "SELECT name FROM vector_collection ORDER BY name");
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     /// <summary>Drops the collection's index and builds it again from the in-memory vectors (loaded from SQLite).</summary>
     public async Task RebuildIndexAsync(string collection, CancellationToken cancellationToken = default)
     {

@@ -255,10 +255,6 @@ internal sealed unsafe partial class UsearchIndex : IDisposable
         _contexts.Dispose();
     }
 
-    public static string Version() => Marshal.PtrToStringUTF8(usearch_version()) ?? "unknown";
-
-    public static string HardwareAcceleration() => Marshal.PtrToStringUTF8(usearch_hardware_acceleration_available()) ?? "serial";
-
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int FilterTrampoline(ulong key, nint state)
     {
@@ -295,12 +291,6 @@ internal sealed unsafe partial class UsearchIndex : IDisposable
         public nuint ExpansionSearch;
         public byte Multi;
     }
-
-    [LibraryImport(Library)]
-    private static partial nint usearch_version();
-
-    [LibraryImport(Library)]
-    private static partial nint usearch_hardware_acceleration_available();
 
     [LibraryImport(Library)]
     private static partial nint usearch_init(ref InitOptions options, ref nint error);

@@ -68,14 +68,6 @@ public sealed class ChromaHttpClient(HttpClient http, Uri baseUrl, string tenant
         }
     }
 
-    /// <summary>The collection's id, created when missing.</summary>
-    public async Task<string> GetOrCreateCollectionAsync(string name, CancellationToken cancellationToken = default)
-    {
-        var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);
-        var created = await SendAsync(HttpMethod.Post, CollectionsPath(prefix), new JsonObject { ["name"] = name, ["get_or_create"] = true }, cancellationToken).ConfigureAwait(false);
-        return created?["id"]?.GetValue<string>() ?? throw new ChromaSourceException($"{Description}: creating collection '{name}' returned no id.");
-    }
-
     public async Task DeleteCollectionAsync(string name, CancellationToken cancellationToken = default)
     {
         var prefix = await PrefixAsync(cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,6 @@ using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Ports;
 using Maximus.Contracts.Reflection;
 using Maximus.Missions.Workflows;
-using Maximus.Missions.WorldModels;
 using Maximus.Reflection.Client;
 using Maximus.Planning.WorldModels;
 

@@ -27,6 +27,11 @@ public sealed class EmbeddedActorHost : IActorInvoker, IAsyncDisposable
     public EmbeddedActorHost(IEnumerable<ActorTypeRegistration> registrations, IServiceProvider services, SqliteDatabase database, ILoggerFactory loggerFactory, TimeProvider time)
     {
         _types = registrations.ToFrozenDictionary(r => r.ActorTypeName, StringComparer.Ordinal);
+        if (_types.Values.FirstOrDefault(r => !typeof(Actor).IsAssignableFrom(r.ActorType) || r.ActorType.IsAbstract) is { } notAnActor)
+        {
+            throw new InvalidOperationException($"{notAnActor.ActorType.FullName} is registered as an actor class (Dapr.Actors.Runtime.Actor) but is not one.");
+        }
+
         _services = services;
         _database = database;
         _loggerFactory = loggerFactory;

@@ -1,18 +1,41 @@
 using Dapr.Workflow;
 using Dapr.Workflow.Abstractions;
 using Dapr.Workflow.Worker;
+using Maximus.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Maximus.Runtime.Embedded.Workflows;
 
 /// <summary>
-/// Holds the workflow and activity registrations made through Dapr's <see cref="WorkflowRuntimeOptions"/>
-/// (the same registration code the Dapr runtime uses) and creates instances from DI.
+/// Holds the modules' workflow and activity classes (<see cref="WorkflowRegistration"/>, the registrations the Dapr
+/// runtime registers with Dapr.Workflow) under their type names, as Dapr names them, and creates instances from DI.
 /// </summary>
 public sealed class EmbeddedWorkflowsFactory : IWorkflowsFactory
 {
     private readonly Dictionary<string, Func<IServiceProvider, IWorkflow>> _workflows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<IServiceProvider, IWorkflowActivity>> _activities = new(StringComparer.Ordinal);
+
+    public EmbeddedWorkflowsFactory(IEnumerable<WorkflowRegistration> registrations)
+    {
+        ArgumentNullException.ThrowIfNull(registrations);
+        foreach (var registration in registrations)
+        {
+            Add(registration);
+        }
+    }
+
+    /// <summary>Adds a workflow class and its activity classes (an activity shared by several workflows is added once).</summary>
+    public void Add(WorkflowRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        _workflows[Require<IWorkflow>(registration.Workflow, "a workflow class (Dapr.Workflow.Workflow<TInput, TOutput>)").Name] =
+            sp => (IWorkflow)ActivatorUtilities.CreateInstance(sp, registration.Workflow);
+        foreach (var activity in registration.Activities)
+        {
+            _activities[Require<IWorkflowActivity>(activity, "an activity class (Dapr.Workflow.WorkflowActivity<TInput, TOutput>)").Name] =
+                sp => (IWorkflowActivity)ActivatorUtilities.CreateInstance(sp, activity);
+        }
+    }
 
     public IReadOnlyCollection<string> WorkflowNames => _workflows.Keys;
 
@@ -31,6 +54,11 @@ public sealed class EmbeddedWorkflowsFactory : IWorkflowsFactory
 
     public void RegisterActivity<TInput, TOutput>(string name, Func<WorkflowActivityContext, TInput, Task<TOutput>> implementation) =>
         _activities[name] = _ => new FunctionActivity<TInput, TOutput>(implementation);
+
+    private static Type Require<TBase>(Type type, string what) =>
+        typeof(TBase).IsAssignableFrom(type) && !type.IsAbstract
+            ? type
+            : throw new InvalidOperationException($"{type.FullName} is registered as {what} but is not one.");
 
     public bool TryCreateWorkflow(TaskIdentifier identifier, IServiceProvider serviceProvider, out IWorkflow? workflow, out Exception? activationException)
     {

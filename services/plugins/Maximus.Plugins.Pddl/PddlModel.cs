@@ -53,9 +53,6 @@ public sealed record PddlDomain(
     public PddlAction? FindAction(string name) =>
         Actions.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    public PddlPredicate? FindPredicate(string name) =>
-        Predicates.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
-
     public bool HasType(string name) =>
         name == ObjectType || Types.Any(t => t.Name == name);
 

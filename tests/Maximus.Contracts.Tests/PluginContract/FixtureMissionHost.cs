@@ -1,6 +1,6 @@
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.Configuration;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Dapr.Workflow;
+using Maximus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Maximus.Runtime.Tests.Workflows;
 
@@ -18,23 +20,15 @@ public static class TestWorkflows
 {
     public const string ApprovalEvent = "approval";
 
-    public static void Register(WorkflowRuntimeOptions options)
-    {
-        options.RegisterWorkflow<GreetingWorkflow>();
-        options.RegisterWorkflow<FailingWorkflow>();
-        options.RegisterWorkflow<CountdownWorkflow>();
-        options.RegisterWorkflow<ApprovalWorkflow>();
-        options.RegisterWorkflow<PatientApprovalWorkflow>();
-        options.RegisterWorkflow<NapWorkflow>();
-        options.RegisterWorkflow<ThreeStepWorkflow>();
-        options.RegisterActivity<UppercaseActivity>();
-        options.RegisterActivity<RepeatActivity>();
-        options.RegisterActivity<ExplodingActivity>();
-        options.RegisterActivity<TickActivity>();
-        options.RegisterActivity<StepOneActivity>();
-        options.RegisterActivity<StepTwoActivity>();
-        options.RegisterActivity<StepThreeActivity>();
-    }
+    /// <summary>Registers the test workflows and their activities, as a module does.</summary>
+    public static IServiceCollection AddTestWorkflows(this IServiceCollection services) => services
+        .AddWorkflow<GreetingWorkflow>(typeof(UppercaseActivity), typeof(RepeatActivity))
+        .AddWorkflow<FailingWorkflow>(typeof(UppercaseActivity), typeof(ExplodingActivity))
+        .AddWorkflow<CountdownWorkflow>(typeof(TickActivity))
+        .AddWorkflow<ApprovalWorkflow>()
+        .AddWorkflow<PatientApprovalWorkflow>()
+        .AddWorkflow<NapWorkflow>()
+        .AddWorkflow<ThreeStepWorkflow>(typeof(StepOneActivity), typeof(StepTwoActivity), typeof(StepThreeActivity));
 }
 
 public sealed record GreetingRequest(string Name, int Times);

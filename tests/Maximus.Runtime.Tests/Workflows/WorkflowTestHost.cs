@@ -25,7 +25,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
             o.DataDirectory = dataDirectory;
             o.ResumeWorkflowsOnStart = resumeOnStart;
         });
-        builder.Services.AddWorkflowRegistrations(TestWorkflows.Register);
+        builder.Services.AddTestWorkflows();
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         return new WorkflowTestHost(host);

@@ -18,9 +18,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Maximus.Hosting;
+namespace Maximus.Composition;
 
-public static class MaximusHostingExtensions
+/// <summary>
+/// The composition root shared by the <c>Maximus.Host</c> executable and the <c>maximus</c> CLI: turns the roles of
+/// <see cref="MaximusHostSettings"/> into their modules, the runtime's adapters and the routes they serve.
+/// </summary>
+public static class MaximusCompositionExtensions
 {
     /// <summary>Adds the modules of the roles this process runs, then the runtime's adapters.</summary>
     public static TBuilder AddMaximus<TBuilder>(this TBuilder builder, MaximusHostSettings settings)
@@ -38,6 +42,7 @@ public static class MaximusHostingExtensions
             services.AddMemory();
             var vectorDirectory = Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory());
             services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
+            services.AddHealthChecks().AddVectorStoreHealthCheck(Extensions.ReadyTag);
 
             services.AddSingleton(_ => new Maximus.Memory.Hybrid.LexicalIndex(Path.Combine(vectorDirectory, "lexical.db")));
 

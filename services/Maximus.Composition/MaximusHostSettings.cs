@@ -1,7 +1,7 @@
 using Maximus.Contracts;
 using Microsoft.Extensions.Configuration;
 
-namespace Maximus.Hosting;
+namespace Maximus.Composition;
 
 public enum RuntimeKind
 {

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
-using Maximus.Planning.WorldModels;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.AI;
 
-namespace Maximus.Missions.WorldModels;
+namespace Maximus.Planning.WorldModels;
 
 /// <summary>
 /// SimuRA's world model: a language model predicts, step by step, the next state and the probability that the step

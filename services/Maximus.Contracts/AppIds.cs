@@ -1,0 +1,20 @@
+namespace Maximus.Contracts;
+
+/// <summary>
+/// Dapr app ids (one per role of <c>Maximus.Host</c>). They match <c>dapr.yaml</c>, the <c>scopes</c> of
+/// <c>components/*/</c> and the manifests under <c>k8s/</c>; component names are in <see cref="Components"/>,
+/// topics in <see cref="Topics"/>.
+/// </summary>
+public static class AppIds
+{
+    public const string Reflector = "reflector";
+    public const string Memory = "memory";
+    public const string Planner = "planner";
+    public const string Executor = "executor";
+    public const string Orchestrator = "orchestrator";
+
+    /// <summary>The example PDDL environment plugin (Blocksworld, Logistics, any STRIPS domain).</summary>
+    public const string PddlPlugin = "pddl-env";
+
+    public static IReadOnlyList<string> Services { get; } = [Reflector, Memory, Planner, Executor, Orchestrator];
+}
