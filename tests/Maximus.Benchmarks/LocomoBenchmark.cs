@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -22,14 +23,27 @@ namespace Maximus.Benchmarks;
 /// conversation) in the top k; averaged over questions, overall and per category (1 multi-hop, 2 temporal,
 /// 3 open-domain, 4 single-hop, 5 adversarial). The same settings serve every conversation. BM25 alone (the same
 /// FTS5 index) is reported next to it. Turn embeddings are cached on disk by text hash.
+/// The settings (the defaults of <see cref="HybridRetrievalOptions"/>) were tuned on the development file only
+/// (<see cref="DevelopmentFile"/>): the result says which file they came from and whether the measured file is that one
+/// (<c>inSample</c>); the tuning options are refused on any other file, so a held-out file is measured with exactly the
+/// settings the product ships.
 /// </summary>
 public static partial class LocomoBenchmark
 {
     public sealed record RecallReport(IReadOnlyDictionary<string, double> Recall, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ByCategory);
 
+    /// <summary>The file the settings were tuned on, identified by its content (../shared/fixtures/locomo/SOURCES.md).</summary>
+    public const string DevelopmentFile = "locomo-dev.json";
+
+    public const string DevelopmentSha256 = "a30003a380b58cefd06ed9e26e6fde7d2f57c22b6a3f54a659d2e97ebcac1c67";
+
     public sealed record Result(
         string Benchmark,
         string Data,
+        string DataSha256,
+        string SettingsTunedOn,
+        bool InSample,
+        string SettingsSource,
         int Conversations,
         int Turns,
         int Questions,
@@ -54,15 +68,16 @@ public static partial class LocomoBenchmark
             Description = "File of cached turn embeddings (keyed by text hash), or 'none'.",
             DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "locomo-minilm-l6-v2.bin"),
         };
-        var defaults = new HybridRetrievalOptions();
-        var fusion = new Option<FusionMethod>("--fusion") { Description = "ReciprocalRank or NormalisedScore.", DefaultValueFactory = _ => defaults.Fusion };
-        var rrfK = new Option<double>("--rrf-k") { DefaultValueFactory = _ => defaults.RrfK };
-        var lexicalWeight = new Option<double>("--lexical-weight") { DefaultValueFactory = _ => defaults.LexicalWeight };
-        var denseWeight = new Option<double>("--dense-weight") { DefaultValueFactory = _ => defaults.DenseWeight };
-        var neighbourWeight = new Option<double>("--neighbour-weight") { DefaultValueFactory = _ => defaults.NeighbourWeight };
-        var seeds = new Option<int>("--neighbour-seeds") { DefaultValueFactory = _ => defaults.NeighbourSeeds };
-        var temporal = new Option<double>("--temporal-boost") { DefaultValueFactory = _ => defaults.TemporalBoost };
-        var candidates = new Option<int>("--candidates") { Description = "Lexical and dense candidates each.", DefaultValueFactory = _ => defaults.DenseCandidates };
+        // Tuning options: accepted on the development file only; without them the code's defaults (tuned there) are used.
+        const string tuning = "Tuning (only on " + DevelopmentFile + "; other files are measured with the defaults).";
+        var fusion = new Option<FusionMethod?>("--fusion") { Description = "ReciprocalRank or NormalisedScore. " + tuning };
+        var rrfK = new Option<double?>("--rrf-k") { Description = tuning };
+        var lexicalWeight = new Option<double?>("--lexical-weight") { Description = tuning };
+        var denseWeight = new Option<double?>("--dense-weight") { Description = tuning };
+        var neighbourWeight = new Option<double?>("--neighbour-weight") { Description = tuning };
+        var seeds = new Option<int?>("--neighbour-seeds") { Description = tuning };
+        var temporal = new Option<double?>("--temporal-boost") { Description = tuning };
+        var candidates = new Option<int?>("--candidates") { Description = "Lexical and dense candidates each. " + tuning };
         var command = new Command("locomo", "Recall@k of hybrid memory retrieval on a LoCoMo-format file, with BM25 alone for comparison.")
         {
             data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates,
@@ -87,20 +102,31 @@ public static partial class LocomoBenchmark
                 return 2;
             }
 
+            var defaults = new HybridRetrievalOptions();
             var options = new HybridRetrievalOptions
             {
-                Fusion = result.GetValue(fusion),
-                RrfK = result.GetValue(rrfK),
-                LexicalWeight = result.GetValue(lexicalWeight),
-                DenseWeight = result.GetValue(denseWeight),
-                NeighbourWeight = result.GetValue(neighbourWeight),
-                NeighbourSeeds = result.GetValue(seeds),
-                TemporalBoost = result.GetValue(temporal),
-                LexicalCandidates = result.GetValue(candidates),
-                DenseCandidates = result.GetValue(candidates),
+                Fusion = result.GetValue(fusion) ?? defaults.Fusion,
+                RrfK = result.GetValue(rrfK) ?? defaults.RrfK,
+                LexicalWeight = result.GetValue(lexicalWeight) ?? defaults.LexicalWeight,
+                DenseWeight = result.GetValue(denseWeight) ?? defaults.DenseWeight,
+                NeighbourWeight = result.GetValue(neighbourWeight) ?? defaults.NeighbourWeight,
+                NeighbourSeeds = result.GetValue(seeds) ?? defaults.NeighbourSeeds,
+                TemporalBoost = result.GetValue(temporal) ?? defaults.TemporalBoost,
+                LexicalCandidates = result.GetValue(candidates) ?? defaults.LexicalCandidates,
+                DenseCandidates = result.GetValue(candidates) ?? defaults.DenseCandidates,
             };
             var path = result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache);
-            var r = await RunAsync(result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken).ConfigureAwait(false);
+            Result r;
+            try
+            {
+                r = await RunAsync(result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
             Console.Out.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !result.GetValue(json) }));
             return 0;
         });
@@ -118,6 +144,17 @@ public static partial class LocomoBenchmark
 
     public static async Task<Result> RunAsync(string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct)
     {
+        var dataSha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(dataPath)));
+        var inSample = dataSha256 == DevelopmentSha256;
+        var tuned = !SameSettings(options, new HybridRetrievalOptions());
+        if (tuned && !inSample)
+        {
+            throw new ArgumentException(
+                $"{Path.GetFileName(dataPath)} is not the development file {DevelopmentFile} (sha256 {DevelopmentSha256}): settings are tuned " +
+                "on the development file only. Measure other files without --fusion, --rrf-k, --lexical-weight, --dense-weight, " +
+                "--neighbour-weight, --neighbour-seeds, --temporal-boost and --candidates (the defaults are the settings tuned there).");
+        }
+
         var conversations = Load(dataPath);
         var texts = conversations.SelectMany(c => c.Turns).Select(t => t.MemoryText).Distinct(StringComparer.Ordinal).ToList();
         progress.WriteLine($"locomo: {conversations.Count} conversations, {texts.Count} distinct turns, {conversations.Sum(c => c.Questions.Count)} questions with evidence");
@@ -192,6 +229,12 @@ public static partial class LocomoBenchmark
             var result = new Result(
                 "locomo",
                 Path.GetFileName(dataPath),
+                dataSha256,
+                DevelopmentFile,
+                inSample,
+                tuned
+                    ? $"command line (a tuning run on {DevelopmentFile})"
+                    : $"defaults in code (HybridRetrievalOptions), tuned on {DevelopmentFile}",
                 conversations.Count,
                 conversations.Sum(c => c.Turns.Count),
                 hybridSamples.Count,
@@ -221,6 +264,9 @@ public static partial class LocomoBenchmark
             }
         }
     }
+
+    private static bool SameSettings(HybridRetrievalOptions a, HybridRetrievalOptions b) =>
+        JsonSerializer.Serialize(a, MaximusJson.Options) == JsonSerializer.Serialize(b, MaximusJson.Options);
 
     private static string AgentId(Conversation conversation) => $"locomo-{conversation.Id}";
 

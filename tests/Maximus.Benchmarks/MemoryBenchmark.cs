@@ -15,11 +15,14 @@ namespace Maximus.Benchmarks;
 /// Memory retrieval at scale on the embedded store: N memory sentences of several agents and types (generated
 /// deterministically from templates and vocabulary below), embedded with all-MiniLM-L6-v2, stored in SQLite with a
 /// USearch HNSW index; then Q paraphrase-like queries, each filtered like a memory search (its agent, not expired,
-/// sometimes a set of types). <c>retrieval</c> = query embedding + filtered search + payload fetch;
-/// <c>retrievalWithVector</c> = the same without the embedding; <c>recallAt10</c> = overlap with a brute-force exact
-/// top-10 under the same filter, computed here independently of the store (a hit that ties with the 10th exact score
-/// counts, since the corpus repeats some sentences; <c>recallAt10Strict</c> counts ids only). Embeddings of the corpus are cached on disk
-/// keyed by a hash of the text, so a repeated run skips the slow part (the first run embeds everything and says how long).
+/// sometimes a set of types). Store level (<see cref="IVectorStore.SearchAsync"/>): <c>retrieval</c> = query embedding +
+/// filtered search + payload fetch; <c>retrievalWithVector</c> = the same without the embedding; <c>recallAt10</c> = strict
+/// overlap of the ids with a brute-force exact top-10 under the same filter, computed here independently of the store
+/// (<c>recallAt10WithTies</c> also counts a hit that ties with the 10th exact score, since the corpus repeats some
+/// sentences). API level (<see cref="MemoryApiBenchmark"/>): <c>apiInProcess</c> and <c>apiHttp</c> time
+/// <c>POST v1/memory/{agent}/search</c> through AgentMemory on a host composed like the product's. The JSON's
+/// <c>paths</c> says what each figure measures. Embeddings of the corpus are cached on disk keyed by a hash of the text,
+/// so a repeated run skips the slow part (the first run embeds everything and says how long).
 /// </summary>
 public static class MemoryBenchmark
 {
@@ -34,10 +37,16 @@ public static class MemoryBenchmark
         Percentiles Retrieval,
         Percentiles RetrievalWithVector,
         double RecallAt10,
-        double RecallAt10Strict,
+        double RecallAt10WithTies,
         Percentiles QueryEmbedding,
         Percentiles UnfilteredWithVector,
         double UnfilteredRecallAt10,
+        double UnfilteredRecallAt10WithTies,
+        Percentiles? ApiInProcess,
+        Percentiles? ApiHttp,
+        MemoryApiBenchmark.Report? Api,
+        IReadOnlyDictionary<string, string> Paths,
+        MachineReport Machine,
         IngestReport Ingest,
         WorkloadReport Workload,
         double TotalSeconds);
@@ -67,6 +76,9 @@ public static class MemoryBenchmark
         int UnfilteredQueries,
         string Filters);
 
+    /// <summary>The machine while the benchmark ran: the figures are wall-clock times on shared cores.</summary>
+    public sealed record MachineReport(int ProcessorCount, string? LoadAverageAtStart, string? LoadAverageAtEnd);
+
     public sealed record Settings(
         int Memories,
         int Queries,
@@ -78,7 +90,9 @@ public static class MemoryBenchmark
         HnswScalar Scalar,
         int ExpansionSearch,
         double Oversampling,
-        int IndexThreshold);
+        int IndexThreshold,
+        int ApiQueries,
+        int ApiWarmup);
 
     public static Command CreateCommand(Option<bool> json)
     {
@@ -97,9 +111,11 @@ public static class MemoryBenchmark
         var ef = new Option<int>("--ef-search") { Description = "HNSW ef_search.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().ExpansionSearch };
         var oversampling = new Option<double>("--oversampling") { Description = "HNSW candidates per hit, re-scored exactly.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().Oversampling };
         var threshold = new Option<int>("--index-threshold") { Description = "Exact search up to this many (candidate) points.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().IndexThreshold };
-        var command = new Command("memory", "Retrieval latency (with and without query embedding) and recall@10 at N memories.")
+        var apiQueries = new Option<int>("--api-queries") { Description = "Measured API searches per path (in process, HTTP); 0 skips the API part.", DefaultValueFactory = _ => 200 };
+        var apiWarmup = new Option<int>("--api-warmup") { Description = "API warm-up searches (not measured, disjoint from the measured ones).", DefaultValueFactory = _ => 50 };
+        var command = new Command("memory", "Retrieval latency (store and API, with and without query embedding) and recall@10 at N memories.")
         {
-            memories, queries, seed, agents, cache, ingestThreads, queryThreads, scalar, ef, oversampling, threshold,
+            memories, queries, seed, agents, cache, ingestThreads, queryThreads, scalar, ef, oversampling, threshold, apiQueries, apiWarmup,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -107,10 +123,12 @@ public static class MemoryBenchmark
                 result.GetValue(memories), result.GetValue(queries), result.GetValue(seed), result.GetValue(agents),
                 result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache),
                 result.GetValue(ingestThreads), result.GetValue(queryThreads), result.GetValue(scalar),
-                result.GetValue(ef), result.GetValue(oversampling), result.GetValue(threshold));
-            if (settings.Memories < 100 || settings.Queries < 10 || settings.Agents < 1 || settings.IngestThreads < 1 || settings.QueryThreads < 1)
+                result.GetValue(ef), result.GetValue(oversampling), result.GetValue(threshold),
+                result.GetValue(apiQueries), result.GetValue(apiWarmup));
+            if (settings.Memories < 100 || settings.Queries < 10 || settings.Agents < 1 || settings.IngestThreads < 1 || settings.QueryThreads < 1
+                || settings.ApiQueries < 0 || settings.ApiWarmup < 0)
             {
-                await Console.Error.WriteLineAsync("error: --memories must be at least 100, --queries at least 10, the others at least 1.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("error: --memories must be at least 100, --queries at least 10, --api-queries and --api-warmup at least 0, the others at least 1.").ConfigureAwait(false);
                 return 2;
             }
 
@@ -124,6 +142,7 @@ public static class MemoryBenchmark
     public static async Task<Result> RunAsync(Settings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
+        var loadAtStart = LoadAverage();
         var corpus = new MemoryCorpus(settings.Seed, settings.Agents);
         var memories = Enumerable.Range(0, settings.Memories).Select(corpus.Memory).ToArray();
         var texts = memories.Select(m => m.Text).Distinct(StringComparer.Ordinal).ToList();
@@ -194,11 +213,16 @@ public static class MemoryBenchmark
         IEmbeddingGenerator<string, Embedding<float>> embeddings = generator;
         var queryVectors = queries.Select(q => generator.Embed(q.Text, cancellationToken)).ToArray();
 
-        // Warm-up (JIT, caches), not measured.
-        for (var i = 0; i < Math.Min(200, queries.Length); i++)
+        // Warm-up (JIT, caches) on other queries than the measured ones, not measured.
+        var measured = queries.Select(q => q.Key).ToHashSet(StringComparer.Ordinal);
+        var warmRandom = new Random(settings.Seed + 3);
+        var warmup = Enumerable.Range(0, 2000).Select(_ => corpus.Query(memories[warmRandom.Next(memories.Length)], warmRandom))
+            .Where(q => !measured.Contains(q.Key)).Take(200).ToList();
+        foreach (var q in warmup)
         {
-            await store.SearchAsync(Collection, new VectorSearchRequest(queryVectors[i], 10, queries[i].Filter(now)), cancellationToken).ConfigureAwait(false);
-            await embeddings.GenerateVectorAsync(queries[i].Text, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var vector = await embeddings.GenerateVectorAsync(q.Text, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await store.SearchAsync(Collection, new VectorSearchRequest(vector.ToArray(), 10, q.Filter(now)), cancellationToken).ConfigureAwait(false);
+            await store.SearchAsync(Collection, new VectorSearchRequest(vector.ToArray(), 10), cancellationToken).ConfigureAwait(false);
         }
 
         GC.Collect();
@@ -246,6 +270,14 @@ public static class MemoryBenchmark
         var recall = exact.Recall(queries.Select((q, i) => (queryVectors[i], (Func<int, bool>)(m => q.Accepts(memories[m], now)), found[i])).ToList());
         var unfilteredRecall = exact.Recall(Enumerable.Range(0, unfilteredCount).Select(i => (queryVectors[i], (Func<int, bool>)(_ => true), unfilteredFound[i])).ToList());
 
+        // 7. The same kind of search through the memory API (AgentMemory on a host composed like the product's).
+        store.Dispose();
+        MemoryApiBenchmark.Report? api = null;
+        if (settings.ApiQueries > 0)
+        {
+            api = await MemoryApiBenchmark.RunAsync(corpus, memories, vectors, settings.ApiQueries, settings.ApiWarmup, settings.Seed, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var perAgent = memories.GroupBy(m => m.Agent).Select(g => g.Count()).ToList();
         var result = new Result(
             "memory",
@@ -256,11 +288,17 @@ public static class MemoryBenchmark
             $"{MiniLmEmbeddingGenerator.ModelId} (ONNX Runtime, {settings.QueryThreads} intra-op threads per query)",
             Percentiles.Of(retrieval),
             Percentiles.Of(withVector),
-            Math.Round(recall.WithTies, 4),
             Math.Round(recall.Strict, 4),
+            Math.Round(recall.WithTies, 4),
             Percentiles.Of(embedOnly),
             Percentiles.Of(unfiltered),
+            Math.Round(unfilteredRecall.Strict, 4),
             Math.Round(unfilteredRecall.WithTies, 4),
+            api?.InProcess,
+            api?.Http,
+            api,
+            Paths(settings),
+            new MachineReport(Environment.ProcessorCount, loadAtStart, LoadAverage()),
             new IngestReport(
                 texts.Count,
                 embeddedNow,
@@ -285,7 +323,7 @@ public static class MemoryBenchmark
                 unfilteredCount,
                 "every query: its agent (agentId) and not expired (expiresAt); some also type any-of; unfiltered: no filter, first 500 queries"),
             Math.Round(total.Elapsed.TotalSeconds, 1));
-        progress.WriteLine($"  retrieval p99 {result.Retrieval.P99} ms, with vector p99 {result.RetrievalWithVector.P99} ms, recall@10 {result.RecallAt10}");
+        progress.WriteLine($"  retrieval p99 {result.Retrieval.P99} ms, with vector p99 {result.RetrievalWithVector.P99} ms, recall@10 {result.RecallAt10} (with ties {result.RecallAt10WithTies})");
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -296,6 +334,36 @@ public static class MemoryBenchmark
         }
 
         return result;
+    }
+
+    /// <summary>What each figure of the result measures, in words (latencies are wall-clock, one query at a time).</summary>
+    private static Dictionary<string, string> Paths(Settings settings) => new(StringComparer.Ordinal)
+    {
+        ["retrieval"] = "store level: query embedding (MiniLM, in process) + IVectorStore.SearchAsync (k 10, filter agent + not expired + sometimes types) returning payloads; no AgentMemory, no HTTP",
+        ["retrievalWithVector"] = "store level: IVectorStore.SearchAsync only, with the query vector computed beforehand (same filters, payloads returned)",
+        ["queryEmbedding"] = "the query embedding alone (the first part of 'retrieval')",
+        ["unfilteredWithVector"] = "store level: IVectorStore.SearchAsync with no filter at all, first 500 queries",
+        ["recallAt10"] = "strict: share of the ids of a brute-force exact top-10 (same filter, computed in the benchmark) that the store-level search returned",
+        ["recallAt10WithTies"] = "as recallAt10, but a returned point that ties with the exact 10th score (a repeated sentence) also counts",
+        ["apiInProcess"] = settings.ApiQueries == 0 ? "skipped (--api-queries 0)" :
+            "POST v1/memory/{agent}/search {query, k 10, types?} through the embedded runtime's IServiceInvoker on the host: route match, JSON in and out, " +
+            "AgentMemory.SearchAsync (query embedding, filters, per-type ranking, semantic graph expansion, entry decoding); each query distinct, so never from AgentMemory's cache",
+        ["apiHttp"] = settings.ApiQueries == 0 ? "skipped (--api-queries 0)" :
+            "the same request over loopback HTTP: HttpClient (one kept-alive connection) to the host's Kestrel on 127.0.0.1, from sending the request to the last byte of the answer; " +
+            "a disjoint set of queries, each distinct",
+        ["warmUp"] = "every path is warmed up on queries that are then not measured",
+    };
+
+    private static string? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static string UsearchVersion() =>
@@ -557,6 +625,8 @@ internal sealed class MemoryCorpus(int seed, int agents)
 
     public sealed record MemoryQuery(string Text, string Agent, string[]? Types)
     {
+        public string Key => $"{Agent}|{(Types is null ? "*" : string.Join(',', Types))}|{Text}";
+
         public VectorFilter Filter(DateTimeOffset now)
         {
             var filter = VectorFilter.ForAgent(Agent).NotExpired(now);
