@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
-using Maximus.Hosting;
+using Maximus.Composition;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors.Embedded;
 using Maximus.Memory.Vectors.Embeddings;
