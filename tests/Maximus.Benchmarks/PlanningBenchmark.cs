@@ -33,7 +33,8 @@ public static class PlanningBenchmark
 
     /// <summary>
     /// One arm of a noise run. <see cref="ProposalsDigest"/> is the SHA-256 of the first-round proposals of every instance
-    /// as this arm received them; <see cref="ReplayedRounds"/> counts planning rounds answered from proposals the other
+    /// as this arm received them; <see cref="FailedSteps"/> counts the steps the plugin refused or failed (what acting without
+/// checking costs in the environment); <see cref="ReplayedRounds"/> counts planning rounds answered from proposals the other
     /// arm had recorded for the same request.
     /// </summary>
     public sealed record NoiseArm(
@@ -42,6 +43,7 @@ public static class PlanningBenchmark
         double SuccessRate,
         int ReplanBudget,
         double MeanReplans,
+        int FailedSteps,
         int PlanningRounds,
         int ReplayedRounds,
         string ProposalsDigest,
@@ -194,6 +196,7 @@ public static class PlanningBenchmark
         public NoiseArm Summary(ProposalTape tape, string arm, int n) => new(
             simulate, Succeeded, Rate(Succeeded, n), budget,
             _results.Count == 0 ? 0 : Math.Round(_results.Average(r => r?.Replans ?? 0), 2),
+            _results.Sum(r => r?.FailedSteps ?? 0),
             tape.Rounds(arm), tape.Replayed(arm), tape.FirstRoundDigest(arm), ByPlanner());
 
         private static bool IsSuccess(MissionResult? r) => r is { Status: "Succeeded", GoalReached: true };

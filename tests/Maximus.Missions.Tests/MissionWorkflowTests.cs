@@ -150,6 +150,7 @@ public sealed class MissionWorkflowTests
         Assert.Equal(1, result.Replans);
         Assert.Equal(["(move a)", "(move b)"], result.Plan);
         Assert.Equal(1, Assert.Single(ctx.InputsOf<ExecutionLog>(nameof(ReflectActivity))).Failures);
+        Assert.Equal(1, result.FailedSteps);
     }
 
     [Fact]

@@ -51,6 +51,7 @@ public sealed record PlanningRound(int Round, IReadOnlyList<string> Planners, in
 /// used); null when nothing was executed.
 /// </param>
 /// <param name="Rounds">Every planning round with the planner of each candidate.</param>
+/// <param name="FailedSteps">Steps the plugin refused or failed: what acting on a wrong plan cost in the real world.</param>
 public sealed record MissionResult(
     string MissionId,
     string Status,
@@ -63,7 +64,8 @@ public sealed record MissionResult(
     double? QualityScore = null,
     IReadOnlyList<string>? Lessons = null,
     string? Planner = null,
-    IReadOnlyList<PlanningRound>? Rounds = null);
+    IReadOnlyList<PlanningRound>? Rounds = null,
+    int FailedSteps = 0);
 
 /// <summary>Progress reported as the workflow's custom status.</summary>
 public sealed record MissionProgress(string Phase, int StepsExecuted, int PlanLength, int Replans);

@@ -313,7 +313,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         reflection.Reflection.QualityScore,
         reflection.Reflection.Lessons,
         run.ExecutedPlanner,
-        run.Rounds);
+        run.Rounds,
+        run.Failures);
 
     private static string Status(MissionRun run) => run.GoalReached ? Succeeded : Failed;
 
