@@ -5,7 +5,10 @@ using Maximus.Contracts.Ports;
 
 namespace Maximus.Memory;
 
-/// <summary>Turns a reflection's lessons into an episodic memory (idempotent by the reflection's log id).</summary>
+/// <summary>
+/// Turns a reflection's lessons into an episodic memory of the one store (tags kind=lesson, missionId, logId;
+/// idempotent by the reflection's log id), so <c>/search</c> and <c>/recall</c> find it.
+/// </summary>
 public sealed class LessonsHandler(EpisodicMemoryStore episodic) : IIntegrationEventHandler<ReflectionCompletedIntegrationEvent>
 {
     public async Task HandleAsync(ReflectionCompletedIntegrationEvent integrationEvent, CancellationToken cancellationToken)

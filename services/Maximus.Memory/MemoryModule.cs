@@ -12,12 +12,10 @@ namespace Maximus.Memory;
 
 public static class MemoryModule
 {
-    /// <summary>The memory role: episodic memory, its API and the lessons subscription.</summary>
+    /// <summary>The memory role: one searchable store for every write path, its APIs and the lessons subscription.</summary>
     public static IServiceCollection AddMemory(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<EpisodicMemoryStore>();
-        services.AddActorType<EpisodicTierActor>();
         services.AddActorType<CoreMemoryActor>();
         services.AddServiceOperations(CoreMemoryApi.Operations);
 
@@ -34,6 +32,9 @@ public static class MemoryModule
         services.AddOptions<HybridRetrievalOptions>().BindConfiguration(HybridRetrievalOptions.Section);
         services.AddSingleton<HybridRetriever>();
         services.AddServiceOperations(HybridApi.Operations);
+
+        // v1 episodic route: an alias over the same store (no second source of truth).
+        services.AddSingleton<EpisodicMemoryStore>();
         services.AddServiceOperations(MemoryApi.Operations);
         services.AddSingleton<VaultKeyRing>();
         services.AddScoped<VaultService>();

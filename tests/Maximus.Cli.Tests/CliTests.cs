@@ -142,6 +142,24 @@ public sealed class CliTests
         Assert.True(result.Json().GetProperty("goalReached").GetBoolean());
     }
 
+    [Fact]
+    public async Task Memory_search_after_demo_finds_the_demo_missions_episode()
+    {
+        using var ws = new Workspace();
+        var demo = await Cli.RunAsync(["demo", "--json", "--data-dir", ws.DataDir]);
+        Assert.True(demo.ExitCode == 0, demo.StdErr);
+        var missionId = demo.Json().GetProperty("missionId").GetString();
+
+        var search = await Cli.RunAsync(["memory", "search", "tower", "--json", "--data-dir", ws.DataDir]);
+
+        Assert.True(search.ExitCode == 0, search.StdErr);
+        var entries = search.Json().GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("entry")).ToList();
+        var episode = Assert.Single(entries, e => e.GetProperty("tags").TryGetProperty("kind", out var kind) && kind.GetString() == "mission");
+        Assert.Equal("Episodic", episode.GetProperty("type").GetString());
+        Assert.Equal(missionId, episode.GetProperty("tags").GetProperty("missionId").GetString());
+        Assert.Contains("tower", episode.GetProperty("text").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
     internal static List<string> AppliedRequestIds(string dataDir, string environmentId)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "maximus.db")};Mode=ReadOnly;Pooling=False");

@@ -33,8 +33,10 @@ public sealed class DaprBulkAndActorTests
         var config = await client.GetFromJsonAsync<JsonObject>("/dapr/config", Ct);
 
         var entities = config!["entities"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
-        Assert.Contains("EpisodicTierActor", entities);
         Assert.Contains("CoreMemoryActor", entities);
+
+        // Episodes live in the one memory store (the vector store behind AgentMemory), not in an actor tier.
+        Assert.DoesNotContain("EpisodicTierActor", entities);
     }
 
     [Fact]

@@ -1,18 +1,9 @@
-using Dapr.Actors;
-using Dapr.Actors.Runtime;
 using Maximus.Contracts;
 using Maximus.Contracts.Memory;
 using Maximus.Contracts.Ports;
-using Maximus.Composition;
 using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;
-using Maximus.Runtime.Embedded;
-using Maximus.Runtime.Embedded.Actors;
-using Maximus.ServiceDefaults;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Maximus.Memory.Tests;
 
@@ -21,24 +12,26 @@ public sealed class TierActorTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Episodic_tier_actor_appends_idempotently_and_lists_newest_first()
+    public async Task Episodic_appends_are_idempotent_listed_newest_first_and_survive_a_restart()
     {
-        var dir = Directory.CreateTempSubdirectory("maximus-actor-").FullName;
-        var db = new SqliteDatabase(Options.Create(new EmbeddedRuntimeOptions { DataDirectory = dir }));
-        var host = ActorHost.CreateForTest<EpisodicTierActor>(new ActorTestOptions { ActorId = new ActorId("agent-1") });
-        var state = new SqliteActorStateManager(db, nameof(EpisodicTierActor), "agent-1", TimeProvider.System);
-        var actor = new EpisodicTierActor(host, TimeProvider.System, state);
+        string dir;
+        EpisodicMemory first;
+        await using (var host = await MemoryHost.StartAsync())
+        {
+            dir = host.DataDirectory;
+            var store = host.Get<EpisodicMemoryStore>();
+            first = await store.AppendAsync("agent-1", new AppendEpisodeRequest("stacked a on b", "executor", "success", Id: "e1", OccurredAt: DateTimeOffset.UnixEpoch.AddDays(1)), Ct);
+            await store.AppendAsync("agent-1", new AppendEpisodeRequest("stacked a on b", "executor", "success", Id: "e1"), Ct);
+            await store.AppendAsync("agent-1", new AppendEpisodeRequest("unstacked c", "executor", "failure", Id: "e2", OccurredAt: DateTimeOffset.UnixEpoch.AddDays(2)), Ct);
+        }
 
-        var first = await actor.AppendAsync(new AppendEpisodeRequest("stacked a on b", "executor", "success", Id: "e1", OccurredAt: DateTimeOffset.UnixEpoch.AddDays(1)));
-        await actor.AppendAsync(new AppendEpisodeRequest("stacked a on b", "executor", "success", Id: "e1"));
-        await actor.AppendAsync(new AppendEpisodeRequest("unstacked c", "executor", "failure", Id: "e2", OccurredAt: DateTimeOffset.UnixEpoch.AddDays(2)));
-        await state.SaveStateAsync(Ct);
-
-        var page = await new EpisodicTierActor(host, TimeProvider.System, new SqliteActorStateManager(db, nameof(EpisodicTierActor), "agent-1", TimeProvider.System)).ListAsync(10);
+        await using var restarted = await MemoryHost.StartAsync(dir);
+        var page = await restarted.Get<EpisodicMemoryStore>().ListAsync("agent-1", 10, Ct);
 
         Assert.Equal("agent-1", first.AgentId);
         Assert.Equal(2, page.Total);
         Assert.Equal(["e2", "e1"], page.Items.Select(e => e.Id));
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddDays(1), page.Items[1].OccurredAt);
     }
 
     [Fact]
@@ -72,32 +65,5 @@ public sealed class TierActorTests
         Assert.Equal(["human", "persona"], core.Blocks.Select(b => b.Name));
         Assert.Equal("I am a fast planner.", core.Blocks.Single(b => b.Name == "persona").Text);
         Assert.Equal(400, tooLong.Status);
-    }
-
-    /// <summary>The memory role alone on the embedded runtime.</summary>
-    private sealed class MemoryHost : IAsyncDisposable
-    {
-        private readonly IHost _host;
-
-        private MemoryHost(IHost host) => _host = host;
-
-        public IServiceProvider Services => _host.Services;
-
-        public static async Task<MemoryHost> StartAsync()
-        {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" });
-            builder.AddMaximusLogging(toStandardError: true);
-            builder.AddMaximus(new MaximusHostSettings([AppIds.Memory], RuntimeKind.Embedded, Directory.CreateTempSubdirectory("maximus-memory-").FullName));
-            var host = builder.Build();
-            await host.StartAsync();
-            return new MemoryHost(host);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _host.StopAsync();
-            _host.Dispose();
-        }
     }
 }

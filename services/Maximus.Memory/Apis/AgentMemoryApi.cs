@@ -1,5 +1,6 @@
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
+using Maximus.Memory.Hybrid;
 using Maximus.Memory.Mirix;
 
 namespace Maximus.Memory.Apis;
@@ -11,8 +12,9 @@ public static class AgentMemoryApi
 
     public static IEnumerable<ServiceOperation> Operations { get; } =
     [
-        ServiceOperation.Post<WriteMemoryRequest, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries",
-            (request, call) => call.GetService<AgentMemory>().WriteAsync(call.Route("agentId"), request, call.CancellationToken), successStatus: 201),
+        ServiceOperation.Post<WriteMemoryRequest, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries", async (request, call) =>
+            (await call.GetService<HybridRetriever>().IngestAsync(call.Route("agentId"), [new HybridDocument(request)], call.CancellationToken).ConfigureAwait(false))[0],
+            successStatus: 201),
         ServiceOperation.Get(AppIds.Memory, "v1/memory/{agentId}/entries/{id}", call =>
             call.GetService<AgentMemory>().GetAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken)),
         new ServiceOperation(AppIds.Memory, "DELETE", "v1/memory/{agentId}/entries/{id}", null, typeof(Forgotten), async call =>

@@ -4,7 +4,10 @@ using Maximus.Contracts.Ports;
 
 namespace Maximus.Memory.Apis;
 
-/// <summary>The memory service's API: episodic append and list.</summary>
+/// <summary>
+/// The v1 episodic API, an alias over the one memory store: append writes an episodic entry (as <c>/entries</c> does,
+/// and indexed for <c>/recall</c>), list returns the newest episodic entries whichever route wrote them.
+/// </summary>
 public static class MemoryApi
 {
     public static IEnumerable<ServiceOperation> Operations { get; } =

@@ -32,7 +32,11 @@ public sealed partial class HybridRetriever(
 
     public HybridRetrievalOptions Options { get; } = options.Value;
 
-    /// <summary>Writes the entries as memories of the agent and indexes their text lexically.</summary>
+    /// <summary>
+    /// The one write path of memory (used by <c>/entries</c>, <c>/episodic</c>, <c>/conversations</c> and the lessons
+    /// handler): writes the entries as memories of the agent through <see cref="AgentMemory"/> and indexes the text of
+    /// the episodic ones lexically. Facts, procedures and resources are recalled by the dense side only.
+    /// </summary>
     public async Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct)
     {
         var entries = new List<MemoryEntry>(documents.Count);
@@ -41,7 +45,13 @@ public sealed partial class HybridRetriever(
             entries.Add(await memory.WriteAsync(agentId, document.Request, ct).ConfigureAwait(false));
         }
 
-        lexical.Upsert(_collection, agentId, [.. entries.Select((e, i) => new LexicalDocument(e.Id, e.Text, documents[i].Session, documents[i].Sequence, e.OccurredAt))]);
+        var episodic = entries.Select((e, i) => (Entry: e, Document: documents[i])).Where(x => x.Entry.Type == MemoryType.Episodic)
+            .Select(x => new LexicalDocument(x.Entry.Id, x.Entry.Text, x.Document.Session, x.Document.Sequence, x.Entry.OccurredAt)).ToList();
+        if (episodic.Count > 0)
+        {
+            lexical.Upsert(_collection, agentId, episodic);
+        }
+
         return entries;
     }
 

@@ -282,6 +282,40 @@ public sealed class AgentMemory(
         };
     }
 
+    /// <summary>
+    /// The agent's live entries of one type, newest first (by when they happened, then when they were written), and how
+    /// many there are: a listing of the store itself, so it holds what every write path wrote.
+    /// </summary>
+    public async Task<(int Total, IReadOnlyList<MemoryEntry> Items)> ListAsync(string agentId, MemoryType type, int limit, CancellationToken ct)
+    {
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        if (!Searchable.Contains(type))
+        {
+            throw ProblemException.Invalid("type", "must be episodic, semantic, procedural or resource.");
+        }
+
+        if (limit < 1)
+        {
+            throw ProblemException.Invalid("limit", "must be at least 1.");
+        }
+
+        await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var filter = VectorFilter.ForAgent(agentId).OfTypes(Name(type)).NotExpired(time.GetUtcNow());
+        var entries = new List<MemoryEntry>();
+        string? cursor = null;
+        do
+        {
+            var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(VectorScrollRequest.MaxLimit, filter, cursor), ct).ConfigureAwait(false);
+            entries.AddRange(page.Records.Select(r => Entry(r.Payload)).OfType<MemoryEntry>().Where(e => e.AgentId == agentId && Live(e)));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return (entries.Count, [.. entries
+            .OrderByDescending(e => e.OccurredAt ?? e.CreatedAt).ThenByDescending(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
+            .Take(limit)]);
+    }
+
     /// <summary>A short topic: the query's content words (MIRIX derives a topic before searching every type).</summary>
     public static string? TopicOf(string query)
     {
