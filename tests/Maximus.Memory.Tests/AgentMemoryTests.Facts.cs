@@ -122,6 +122,17 @@ public sealed partial class AgentMemoryTests
     }
 
     [Fact]
+    public async Task Concurrent_contradicting_writes_leave_exactly_one_current_fact()
+    {
+        var writes = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => Write("a", Fact("arm", "has-status", $"state{i}")), Ct)));
+
+        var current = await FactIds("a", "arm has status");
+
+        Assert.Single(current);
+        Assert.Equal(11, writes.Sum(w => w.Fact!.Supersedes?.Count ?? 0));
+    }
+
+    [Fact]
     public async Task Closed_facts_and_as_of_answers_survive_a_restart()
     {
         var folder = Directory.CreateTempSubdirectory("maximus-facts-").FullName;

@@ -51,6 +51,9 @@ public sealed class AgentMemory(
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _ensure = new(1, 1);
+
+    /// <summary>Striped locks over (agent, subject): two contradicting writes in one process cannot both stay current.</summary>
+    private readonly SemaphoreSlim[] _factLocks = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
     private int? _dimension;
 
     /// <summary>The embedding dimension, checked against the collection at start-up (a mismatch is refused).</summary>
@@ -113,22 +116,34 @@ public sealed class AgentMemory(
             throw ProblemException.Invalid("expiresAt", "must be in the future.");
         }
 
-        IReadOnlyList<MemoryEntry> closed = [];
-        if (entry.Type == MemoryType.Semantic && entry.Fact is { } fact && (fact.Functional ?? _options.IsFunctional(fact.Predicate)))
-        {
-            (entry, closed) = await ContradictAsync(entry, now, ct).ConfigureAwait(false);
-        }
-
-        // The new fact is written first: a failure before the old ones are closed leaves both current, never neither.
         var vector = request.Vector ?? await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
-        foreach (var old in closed)
+        if (entry.Type != MemoryType.Semantic || entry.Fact is not { } fact || !(fact.Functional ?? _options.IsFunctional(fact.Predicate)))
         {
-            await RewriteAsync(old, ct).ConfigureAwait(false);
+            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+            Touch(agentId);
+            return entry;
         }
 
-        Touch(agentId);
-        return entry;
+        var gate = _factLocks[(int)((uint)StringComparer.Ordinal.GetHashCode($"{agentId}\n{fact.Subject}") % (uint)_factLocks.Length)];
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            (entry, var closed) = await ContradictAsync(entry, now, ct).ConfigureAwait(false);
+
+            // The new fact is written first: a failure before the old ones are closed leaves both current, never neither.
+            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+            foreach (var old in closed)
+            {
+                await RewriteAsync(old, ct).ConfigureAwait(false);
+            }
+
+            Touch(agentId);
+            return entry;
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     /// <summary>
