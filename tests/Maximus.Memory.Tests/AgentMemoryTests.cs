@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Maximus.Memory.Tests;
 
-public sealed class AgentMemoryTests : IDisposable
+public sealed partial class AgentMemoryTests : IDisposable
 {
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly EmbeddedVectorStore _store = new(new EmbeddedVectorStoreOptions { DataDirectory = Directory.CreateTempSubdirectory("maximus-mirix-").FullName });

@@ -5,7 +5,11 @@ using Maximus.Memory.Mirix;
 
 namespace Maximus.Memory.Apis;
 
-/// <summary>MIRIX memory: write, get, forget, search (merged over types with their rankings), fact invalidation, procedure outcomes.</summary>
+/// <summary>
+/// MIRIX memory: write, get, forget, search (merged over types with their rankings; <c>asOf</c>/<c>knownAt</c> for
+/// bi-temporal facts), fact invalidation (retraction: the fact stays for "known at" queries), procedure outcomes. A fact
+/// written for a functional predicate lists the facts it closed in <c>fact.supersedes</c>.
+/// </summary>
 public static class AgentMemoryApi
 {
     public sealed record Forgotten(string Id, bool Removed);

@@ -26,13 +26,23 @@ public sealed class AgentMemory(
     public const string ObjectKey = "object";
     public const string ValidKey = "valid";
 
-    /// <summary>The indexed payload keys: tenant and type, expiry (range), and the entities of facts (graph expansion).</summary>
+    /// <summary>Bi-temporal payload keys of facts (Unix milliseconds, range-filtered in the vector store).</summary>
+    public const string ValidFromKey = "validFrom";
+    public const string ValidToKey = "validTo";
+    public const string RecordedAtKey = "recordedAt";
+    public const string InvalidatedAtKey = "invalidatedAt";
+
+    /// <summary>The indexed payload keys: tenant and type, expiry (range), the entities of facts (graph expansion) and their times.</summary>
     public static IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes { get; } =
         new Dictionary<string, PayloadIndexKind>(VectorCollectionSpec.DefaultPayloadIndexes, StringComparer.Ordinal)
         {
             [VectorPayloadKeys.ExpiresAt] = PayloadIndexKind.Integer,
             [SubjectKey] = PayloadIndexKind.Keyword,
             [ObjectKey] = PayloadIndexKind.Keyword,
+            [ValidFromKey] = PayloadIndexKind.Integer,
+            [ValidToKey] = PayloadIndexKind.Integer,
+            [RecordedAtKey] = PayloadIndexKind.Integer,
+            [InvalidatedAtKey] = PayloadIndexKind.Integer,
         };
 
     public static readonly IReadOnlyList<MemoryType> Searchable = [MemoryType.Episodic, MemoryType.Semantic, MemoryType.Procedural, MemoryType.Resource];
@@ -41,6 +51,9 @@ public sealed class AgentMemory(
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _ensure = new(1, 1);
+
+    /// <summary>Striped locks over (agent, subject): two contradicting writes in one process cannot both stay current.</summary>
+    private readonly SemaphoreSlim[] _factLocks = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
     private int? _dimension;
 
     /// <summary>The embedding dimension, checked against the collection at start-up (a mismatch is refused).</summary>
@@ -72,6 +85,11 @@ public sealed class AgentMemory(
         }
     }
 
+    /// <summary>
+    /// Writes an entry. A semantic fact of a functional predicate closes the agent's facts with the same subject and
+    /// predicate and another object (see <see cref="SemanticFact"/>); their ids are in the written fact's
+    /// <see cref="SemanticFact.Supersedes"/>.
+    /// </summary>
     public async Task<MemoryEntry> WriteAsync(string agentId, WriteMemoryRequest request, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
@@ -89,7 +107,9 @@ public sealed class AgentMemory(
             request.OccurredAt ?? (request.Type == MemoryType.Episodic ? now : null),
             request.ExpiresAt ?? (ttl is { } t ? now + t : null),
             request.Tags, request.Actor, request.Outcome,
-            request.Fact is { } f ? f with { ValidFrom = f.ValidFrom ?? now } : null,
+            request.Fact is { } f
+                ? f with { ValidFrom = f.ValidFrom ?? now, RecordedAt = now, InvalidatedAt = null, SupersededAt = null, SupersededBy = null, Supersedes = null }
+                : null,
             request.Procedure, request.Resource);
         if (entry.ExpiresAt is { } expires && expires <= now)
         {
@@ -97,9 +117,94 @@ public sealed class AgentMemory(
         }
 
         var vector = request.Vector ?? await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
-        Touch(agentId);
-        return entry;
+        if (entry.Type != MemoryType.Semantic || entry.Fact is not { } fact || !(fact.Functional ?? _options.IsFunctional(fact.Predicate)))
+        {
+            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+            Touch(agentId);
+            return entry;
+        }
+
+        var gate = _factLocks[(int)((uint)StringComparer.Ordinal.GetHashCode($"{agentId}\n{fact.Subject}") % (uint)_factLocks.Length)];
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            (entry, var closed) = await ContradictAsync(entry, now, ct).ConfigureAwait(false);
+
+            // The new fact is written first: a failure before the old ones are closed leaves both current, never neither.
+            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+            foreach (var old in closed)
+            {
+                await RewriteAsync(old, ct).ConfigureAwait(false);
+            }
+
+            Touch(agentId);
+            return entry;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Whether the entry is current: not expired and, for a fact, true at <paramref name="asOf"/> (valid time, default
+    /// now) as memory knew it at <paramref name="knownAt"/> (record time, default now). Retrieval paths that hold an entry
+    /// outside the vector store's filter (caches, lexical hits) re-check it with this.
+    /// </summary>
+    public bool IsCurrent(MemoryEntry entry, DateTimeOffset? asOf = null, DateTimeOffset? knownAt = null)
+    {
+        var now = time.GetUtcNow();
+        return (entry.ExpiresAt is not { } at || at > now) && (entry.Fact is not { } fact || fact.HoldsAt(asOf ?? now, knownAt ?? now));
+    }
+
+    /// <summary>
+    /// The agent's facts with the new fact's subject and predicate and another object, as memory believes them now:
+    /// one still true at the new fact's start is closed there (or retracted when it starts at the same instant); one that
+    /// starts later bounds the new fact instead (it is older history arriving late).
+    /// </summary>
+    private async Task<(MemoryEntry Entry, IReadOnlyList<MemoryEntry> Closed)> ContradictAsync(MemoryEntry entry, DateTimeOffset now, CancellationToken ct)
+    {
+        var fact = entry.Fact!;
+        var start = fact.ValidFrom!.Value;
+        var end = fact.ValidTo;
+        var closed = new List<MemoryEntry>();
+        var filter = VectorFilter.ForAgent(entry.AgentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now)
+            .And(VectorCondition.Match(SubjectKey, fact.Subject))
+            .AndNot(VectorCondition.Match(ValidKey, "false"));
+        string? cursor = null;
+        do
+        {
+            var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(200, filter, cursor), ct).ConfigureAwait(false);
+            foreach (var old in page.Records.Select(r => Entry(r.Payload)).OfType<MemoryEntry>())
+            {
+                if (old.AgentId != entry.AgentId || old.Id == entry.Id || old.Fact is not { } f || f.InvalidatedAt is not null
+                    || !string.Equals(MemoryOptions.NormalizePredicate(f.Predicate), MemoryOptions.NormalizePredicate(fact.Predicate), StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(f.Object.Trim(), fact.Object.Trim(), StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var oldStart = f.ValidFrom ?? old.CreatedAt;
+                if (oldStart == start)
+                {
+                    closed.Add(old with { Fact = f with { InvalidatedAt = now, SupersededBy = entry.Id } });
+                }
+                else if (oldStart < start && (f.ValidTo is not { } oldEnd || oldEnd > start))
+                {
+                    closed.Add(old with { Fact = f with { ValidTo = start, SupersededAt = now, SupersededBy = entry.Id } });
+                }
+                else if (oldStart > start && (end is null || end > oldStart))
+                {
+                    end = oldStart;
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        var supersedes = closed.Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
+        return (entry with { Fact = fact with { ValidTo = end, Supersedes = supersedes.Count > 0 ? supersedes : null } }, closed);
     }
 
     public async Task<MemoryEntry> GetAsync(string agentId, string id, CancellationToken ct)
@@ -157,7 +262,7 @@ public sealed class AgentMemory(
         var dimension = await EnsureCollectionAsync(ct).ConfigureAwait(false);
         var types = ValidateSearch(request, dimension);
         var cacheKey = request.Vector is null
-            ? $"{agentId}|{Version(agentId)}|{string.Join(',', types)}|{request.K}|{request.Active}|{Tags(request.Tags)}|{request.Query}"
+            ? $"{agentId}|{Version(agentId)}|{string.Join(',', types)}|{request.K}|{request.Active}|{Tags(request.Tags)}|{request.AsOf?.UtcTicks}|{request.KnownAt?.UtcTicks}|{request.Query}"
             : null;
         if (cacheKey is not null && _cache.TryGetValue(cacheKey, out SearchMemoryResponse? cached) && cached is not null)
         {
@@ -210,16 +315,17 @@ public sealed class AgentMemory(
             filter = filter.And(VectorCondition.Match(TagKey(key), value));
         }
 
+        var asOf = request.AsOf ?? now;
+        var knownAt = request.KnownAt is { } k && k < now ? k : now; // memory knows nothing later than now
         if (types.Contains(MemoryType.Semantic))
         {
-            // Invalidated facts never come back; entries of other types carry no "valid" flag and stay.
-            filter = filter.AndNot(VectorCondition.Match(ValidKey, "false"));
+            filter = Temporal(filter, asOf, knownAt, now);
         }
 
         var limit = Math.Min(VectorSearchRequest.MaxLimit, request.K * Math.Max(1, _options.Oversampling) * (types.Count > 1 ? 2 : 1));
         var raw = await store.SearchAsync(_options.Collection, new VectorSearchRequest(vector, limit, filter), ct).ConfigureAwait(false);
         var hits = raw.Select(h => (Entry: Entry(h.Payload), h.Score))
-            .Where(h => h.Entry is not null && h.Entry.AgentId == agentId && Live(h.Entry))
+            .Where(h => h.Entry is not null && h.Entry.AgentId == agentId && IsCurrent(h.Entry, asOf, knownAt))
             .Select(h => new MemoryHit(h.Entry!, Rank(h.Entry!, h.Score, now), h.Score))
             .ToList();
         if (types.Contains(MemoryType.Semantic) && _options.SemanticHops > 0)
@@ -227,7 +333,7 @@ public sealed class AgentMemory(
             // Expand from the strongest facts only (within half of the best similarity, at most three).
             var facts = hits.Where(h => h.Entry.Type == MemoryType.Semantic && h.Entry.Fact is not null).OrderByDescending(h => h.Similarity).ToList();
             var seeds = facts.TakeWhile(h => h.Similarity >= facts[0].Similarity * 0.5).Take(3).ToList();
-            hits.AddRange(await ExpandAsync(agentId, seeds, now, ct).ConfigureAwait(false));
+            hits.AddRange(await ExpandAsync(agentId, seeds, asOf, knownAt, now, ct).ConfigureAwait(false));
         }
 
         return hits.GroupBy(h => h.Entry.Id).Select(g => g.MaxBy(h => h.Score)!)
@@ -236,7 +342,8 @@ public sealed class AgentMemory(
     }
 
     /// <summary>Facts sharing an entity with the hits: 1 hop, then 2 hops, each hop weighted down.</summary>
-    private async Task<List<MemoryHit>> ExpandAsync(string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset now, CancellationToken ct)
+    private async Task<List<MemoryHit>> ExpandAsync(
+        string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset asOf, DateTimeOffset knownAt, DateTimeOffset now, CancellationToken ct)
     {
         var expanded = new List<MemoryHit>();
         var seen = seeds.Select(s => s.Entry.Id).ToHashSet(StringComparer.Ordinal);
@@ -247,14 +354,13 @@ public sealed class AgentMemory(
             foreach (var seed in frontier)
             {
                 var entities = new[] { seed.Entry.Fact!.Subject, seed.Entry.Fact.Object };
-                var filter = VectorFilter.ForAgent(agentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now)
-                    .AndNot(VectorCondition.Match(ValidKey, "false"));
+                var filter = Temporal(VectorFilter.ForAgent(agentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now), asOf, knownAt, now);
                 foreach (var key in new[] { SubjectKey, ObjectKey })
                 {
                     var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(50, filter.And(VectorCondition.MatchAny(key, entities))), ct).ConfigureAwait(false);
                     foreach (var record in page.Records)
                     {
-                        if (Entry(record.Payload) is { } neighbour && Live(neighbour) && seen.Add(neighbour.Id))
+                        if (Entry(record.Payload) is { } neighbour && IsCurrent(neighbour, asOf, knownAt) && seen.Add(neighbour.Id))
                         {
                             next.Add(new MemoryHit(neighbour, seed.Score * _options.HopWeight, 0, $"{hop} hop(s) from {seed.Entry.Id}"));
                         }
@@ -327,6 +433,25 @@ public sealed class AgentMemory(
         return words.Count == 0 ? null : string.Join(' ', words);
     }
 
+    /// <summary>
+    /// The bi-temporal rule of <see cref="SemanticFact.HoldsAt"/> as store conditions. Every condition is a must-not on a
+    /// range, which a point without the key passes, so entries of other types are untouched. The end of validity is
+    /// filtered in the store when known now; for a past <paramref name="knownAt"/> an end learned later does not count,
+    /// which the store cannot express, so it is checked after retrieval.
+    /// </summary>
+    private static VectorFilter Temporal(VectorFilter filter, DateTimeOffset asOf, DateTimeOffset knownAt, DateTimeOffset now)
+    {
+        var validAt = asOf.ToUnixTimeMilliseconds();
+        var known = knownAt.ToUnixTimeMilliseconds();
+        filter = filter
+            .AndNot(VectorCondition.Range(ValidFromKey, gt: validAt))
+            .AndNot(VectorCondition.Range(RecordedAtKey, gt: known))
+            .AndNot(VectorCondition.Range(InvalidatedAtKey, lte: known));
+        return knownAt >= now
+            ? filter.AndNot(VectorCondition.Range(ValidToKey, lte: validAt)).AndNot(VectorCondition.Match(ValidKey, "false"))
+            : filter;
+    }
+
     private static IReadOnlyList<MemoryHit> Merge(IReadOnlyList<MemoryHit> a, IReadOnlyList<MemoryHit> b, int k) =>
         a.Concat(b).GroupBy(h => h.Entry.Id).Select(g => g.MaxBy(h => h.Score)!).OrderByDescending(h => h.Score).Take(k).ToList();
 
@@ -387,6 +512,10 @@ public sealed class AgentMemory(
             payload[SubjectKey] = f.Subject;
             payload[ObjectKey] = f.Object;
             payload[ValidKey] = f.InvalidatedAt is null ? "true" : "false";
+            SetTime(payload, ValidFromKey, f.ValidFrom);
+            SetTime(payload, ValidToKey, f.ValidTo);
+            SetTime(payload, RecordedAtKey, f.RecordedAt);
+            SetTime(payload, InvalidatedAtKey, f.InvalidatedAt);
         }
 
         foreach (var (key, value) in e.Tags ?? new Dictionary<string, string>())
@@ -395,6 +524,14 @@ public sealed class AgentMemory(
         }
 
         return payload;
+    }
+
+    private static void SetTime(JsonObject payload, string key, DateTimeOffset? value)
+    {
+        if (value is { } at)
+        {
+            payload[key] = at.ToUnixTimeMilliseconds();
+        }
     }
 
     private static MemoryEntry? Entry(JsonObject? payload) =>
@@ -428,6 +565,11 @@ public sealed class AgentMemory(
             throw ProblemException.Invalid("fact", "a semantic entry needs a fact with subject, predicate and object.");
         }
 
+        if (request.Fact is { ValidFrom: { } from, ValidTo: { } to } && to <= from)
+        {
+            throw ProblemException.Invalid("fact.validTo", "must be after fact.validFrom.");
+        }
+
         if (request.Type == MemoryType.Procedural && (request.Procedure is null || string.IsNullOrWhiteSpace(request.Procedure.GoalPattern)))
         {
             throw ProblemException.Invalid("procedure", "a procedural entry needs a procedure with a goal pattern and steps.");
@@ -454,6 +596,7 @@ public sealed class AgentMemory(
 
     private static IReadOnlyList<MemoryType> ValidateSearch(SearchMemoryRequest request, int dimension)
     {
+
         if (request.Vector is null && string.IsNullOrWhiteSpace(request.Query))
         {
             throw ProblemException.Invalid("query", "is required (or give a vector).");

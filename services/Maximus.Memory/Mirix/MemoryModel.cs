@@ -25,8 +25,49 @@ public enum MemoryType
     Vault,
 }
 
-/// <summary>A fact of semantic memory; <see cref="InvalidatedAt"/> ends its validity (it is then never returned).</summary>
-public sealed record SemanticFact(string Subject, string Predicate, string Object, DateTimeOffset? ValidFrom = null, DateTimeOffset? InvalidatedAt = null);
+/// <summary>
+/// A fact of semantic memory, bi-temporal: <b>valid time</b> (when it was true in the world) and <b>record time</b>
+/// (when memory learned it, and when memory changed its mind). The time fields other than valid time are set by memory;
+/// values sent on a write are ignored.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term><see cref="ValidFrom"/></term><description>valid time: true from this instant (default: when recorded).</description></item>
+/// <item><term><see cref="ValidTo"/></term><description>valid time: true until this instant, exclusive (null: still true). A
+/// contradicting fact of a functional predicate sets it to its own <see cref="ValidFrom"/>.</description></item>
+/// <item><term><see cref="RecordedAt"/></term><description>record time: when memory learned the fact.</description></item>
+/// <item><term><see cref="SupersededAt"/></term><description>record time: when memory learned <see cref="ValidTo"/> from the
+/// contradicting fact <see cref="SupersededBy"/>; before it, memory believed the fact open-ended.</description></item>
+/// <item><term><see cref="InvalidatedAt"/></term><description>record time: when memory retracted the fact (the invalidate route,
+/// or a contradicting fact with the same <see cref="ValidFrom"/>): from then on memory believes it was never true.</description></item>
+/// </list>
+/// A fact holds at valid time <c>t</c> as known at record time <c>k</c> (<see cref="HoldsAt"/>) when it was recorded by
+/// <c>k</c>, not retracted by <c>k</c>, <c>ValidFrom ≤ t</c>, and <c>t &lt; ValidTo</c> unless that end was learned after <c>k</c>.
+/// A contradicted fact is closed, not retracted: "as of" queries before the change still return it.
+/// </remarks>
+/// <param name="Functional">Whether the predicate has one object per subject at a time (a newer object closes the older
+/// fact); null: as configured in <see cref="MemoryOptions.FunctionalPredicates"/>.</param>
+/// <param name="Supersedes">Ids of the facts this write closed or retracted (set by memory).</param>
+public sealed record SemanticFact(
+    string Subject,
+    string Predicate,
+    string Object,
+    DateTimeOffset? ValidFrom = null,
+    DateTimeOffset? InvalidatedAt = null,
+    DateTimeOffset? ValidTo = null,
+    DateTimeOffset? RecordedAt = null,
+    DateTimeOffset? SupersededAt = null,
+    string? SupersededBy = null,
+    IReadOnlyList<string>? Supersedes = null,
+    bool? Functional = null)
+{
+    /// <summary>Whether memory, as it knew things at <paramref name="knownAt"/>, believed the fact true at <paramref name="validAt"/>.</summary>
+    public bool HoldsAt(DateTimeOffset validAt, DateTimeOffset knownAt) =>
+        (RecordedAt is not { } recorded || recorded <= knownAt)
+        && (InvalidatedAt is not { } retracted || retracted > knownAt)
+        && (ValidFrom is not { } from || from <= validAt)
+        && (ValidTo is not { } to || to > validAt || (SupersededAt is { } learned && learned > knownAt));
+}
 
 /// <summary>A procedure of procedural memory and its track record.</summary>
 public sealed record Procedure(string GoalPattern, IReadOnlyList<string> Steps, int Successes = 0, int Failures = 0)
@@ -73,13 +114,17 @@ public sealed record WriteMemoryRequest(
 /// <summary>Searches an agent's memory. <see cref="Types"/> null: every searchable type, merged by their rankings.</summary>
 /// <param name="Active">MIRIX active retrieval: derive a topic from the query and search with both, merged.</param>
 /// <param name="Tags">Entries must carry these tags.</param>
+/// <param name="AsOf">Valid time for semantic facts: return the facts true at this instant (null: now). Other types are not filtered by it.</param>
+/// <param name="KnownAt">Record time for semantic facts: as memory knew them at this instant (null: now; not in the future).</param>
 public sealed record SearchMemoryRequest(
     string Query,
     IReadOnlyList<MemoryType>? Types = null,
     int K = 10,
     IReadOnlyDictionary<string, string>? Tags = null,
     bool Active = false,
-    float[]? Vector = null);
+    float[]? Vector = null,
+    DateTimeOffset? AsOf = null,
+    DateTimeOffset? KnownAt = null);
 
 /// <summary>A hit: the entry, its ranked score, its raw similarity, and why it is here (e.g. "2 hops from …").</summary>
 public sealed record MemoryHit(MemoryEntry Entry, double Score, double Similarity, string? Via = null);

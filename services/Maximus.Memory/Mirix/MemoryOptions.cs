@@ -25,6 +25,28 @@ public sealed class MemoryOptions
     /// <summary>Graph expansion depth for semantic facts (0 to 2).</summary>
     public int SemanticHops { get; set; } = 2;
 
+    /// <summary>
+    /// Predicates with one object per subject at a time: a new fact (same agent, subject and predicate, another object)
+    /// closes the current one. Compared ignoring case, with '_' and ' ' read as '-'. A fact's own
+    /// <see cref="SemanticFact.Functional"/> flag overrides this list. Null: <see cref="DefaultFunctionalPredicates"/>
+    /// (a configured list replaces the defaults rather than adding to them).
+    /// </summary>
+    public string[]? FunctionalPredicates { get; set; }
+
+    /// <summary>
+    /// Predicates that name one place or state of a thing at a time. Not "is": it names many attributes at once ("is red",
+    /// "is heavy"), so closing one by another would lose facts; a fact can still say <c>"functional": true</c>.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultFunctionalPredicates { get; } =
+        ["is-at", "located-in", "is-located-in", "located-at", "has-status", "has-state", "has-value"];
+
+    /// <summary>Whether <paramref name="predicate"/> is functional by configuration.</summary>
+    public bool IsFunctional(string predicate) =>
+        (FunctionalPredicates ?? DefaultFunctionalPredicates).Any(p => string.Equals(NormalizePredicate(p), NormalizePredicate(predicate), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A predicate for comparison: trimmed, '_' and ' ' read as '-'.</summary>
+    public static string NormalizePredicate(string predicate) => predicate.Trim().Replace('_', '-').Replace(' ', '-');
+
     /// <summary>Longest text accepted for one entry.</summary>
     public int MaxTextChars { get; set; } = 16_000;
 
