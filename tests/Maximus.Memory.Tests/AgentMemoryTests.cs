@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Maximus.Memory.Tests;
 
-public sealed class AgentMemoryTests : IDisposable
+public sealed partial class AgentMemoryTests : IDisposable
 {
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly EmbeddedVectorStore _store = new(new EmbeddedVectorStoreOptions { DataDirectory = Directory.CreateTempSubdirectory("maximus-mirix-").FullName });
@@ -36,8 +36,8 @@ public sealed class AgentMemoryTests : IDisposable
         Assert.Null(fact.ExpiresAt);
         Assert.DoesNotContain(hits, h => h.Entry.Id == episode.Id);
         Assert.Contains(hits, h => h.Entry.Id == fact.Id);
-        await Assert.ThrowsAsync<ProblemException>(() => _memory.GetAsync("a", episode.Id, Ct));
         Assert.Equal(1, await _memory.PurgeExpiredAsync(Ct));
+        await Assert.ThrowsAsync<ProblemException>(() => _memory.GetAsync("a", episode.Id, Ct));
         Assert.Equal(1, await _store.CountAsync(VectorCollections.Memories, cancellationToken: Ct));
     }
 
