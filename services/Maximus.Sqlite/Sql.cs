@@ -64,6 +64,18 @@ public static class Sql
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Copies a WAL file's frames into the database and truncates the <c>-wal</c> file to zero bytes, so that rows deleted
+    /// under <c>PRAGMA secure_delete=ON</c> leave no older copy of their pages behind. False when a reader kept the
+    /// checkpoint from finishing (the log is then truncated by a later call); true for a file not in WAL mode.
+    /// </summary>
+    public static bool CheckpointTruncate(SqliteConnection connection)
+    {
+        using var command = Command(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        using var reader = command.ExecuteReader();
+        return !reader.Read() || reader.GetInt64(0) == 0;
+    }
+
     /// <summary>The first column of the first row; null when there is no row or it is NULL.</summary>
     public static object? Scalar(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {

@@ -36,8 +36,8 @@ public sealed partial class AgentMemoryTests : IDisposable
         Assert.Null(fact.ExpiresAt);
         Assert.DoesNotContain(hits, h => h.Entry.Id == episode.Id);
         Assert.Contains(hits, h => h.Entry.Id == fact.Id);
-        await Assert.ThrowsAsync<ProblemException>(() => _memory.GetAsync("a", episode.Id, Ct));
         Assert.Equal(1, await _memory.PurgeExpiredAsync(Ct));
+        await Assert.ThrowsAsync<ProblemException>(() => _memory.GetAsync("a", episode.Id, Ct));
         Assert.Equal(1, await _store.CountAsync(VectorCollections.Memories, cancellationToken: Ct));
     }
 

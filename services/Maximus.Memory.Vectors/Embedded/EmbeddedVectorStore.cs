@@ -797,6 +797,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             transaction.Commit();
         }
 
+        // The deleted payloads' pages are zeroed in the file; their older copies go with the log.
+        _database.Checkpoint();
         state.Version++;
         var previous = slots.Select(state.PartitionOf).ToArray();
         foreach (var slot in slots)

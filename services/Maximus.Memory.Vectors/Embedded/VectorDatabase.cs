@@ -8,6 +8,8 @@ namespace Maximus.Memory.Vectors.Embedded;
 /// <summary>
 /// The embedded vector store's SQLite file (WAL): the source of truth for collections, vectors and payloads. Keeps a
 /// small pool of open connections (pragmas set once) so that a payload fetch on the search path costs tens of µs.
+/// Freed pages are zeroed (<c>secure_delete</c>) and <see cref="Checkpoint"/> truncates the log after a delete, so that a
+/// deleted point's payload (its text) leaves no copy in the file or its <c>-wal</c>.
 /// </summary>
 internal sealed class VectorDatabase : IDisposable
 {
@@ -40,7 +42,7 @@ internal sealed class VectorDatabase : IDisposable
         {
             Cache = SqliteCacheMode.Private,
             Pooling = false,
-            ConnectionPragmas = SqliteFileOptions.DefaultConnectionPragmas + " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+            ConnectionPragmas = SqliteFileOptions.DefaultConnectionPragmas + " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;",
             Schema = Schema,
         });
     }
@@ -51,6 +53,13 @@ internal sealed class VectorDatabase : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return new Lease(this, _idle.TryTake(out var connection) ? connection : _file.Open());
+    }
+
+    /// <summary>Checkpoints the write-ahead log and truncates it to zero bytes; false when a reader kept it from finishing.</summary>
+    public bool Checkpoint()
+    {
+        using var lease = Rent();
+        return Sql.CheckpointTruncate(lease.Connection);
     }
 
     public void Dispose()

@@ -18,7 +18,9 @@ public sealed record HybridHit(string Id, double Score, int? LexicalRank, int? D
 /// Hybrid retrieval over an agent's memory: BM25 (SQLite FTS5, <see cref="LexicalIndex"/>) and dense similarity (the
 /// vector store, filtered by agent) fused by rank or by normalised score; adjacent turns of a session lend each other a
 /// share of their score (and the best candidates pull in their neighbours); "when" questions favour entries that
-/// mention a time. Entries are written as MIRIX memories through <see cref="AgentMemory"/> and indexed lexically.
+/// mention a time. Entries are written as MIRIX memories through <see cref="AgentMemory"/> and indexed lexically; every
+/// hit is checked against the store before it is returned (<see cref="AgentMemory.CurrentAsync"/>): a forgotten, expired
+/// or invalidated entry never comes back, whichever list found it.
 /// </summary>
 public sealed partial class HybridRetriever(
     AgentMemory memory,
@@ -135,9 +137,10 @@ public sealed partial class HybridRetriever(
             denseRank.TryAdd(dense[i].Item1, i + 1);
         }
 
-        return [.. final.Where(p => p.Value > 0)
-            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(k)
-            .Select(p =>
+        var ranked = final.Where(p => p.Value > 0)
+            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToList();
+        var kept = await CurrentAsync(agentId, ranked, k, ct).ConfigureAwait(false);
+        return [.. kept.Select(p =>
             {
                 var place = placements.GetValueOrDefault(p.Key);
                 return new HybridHit(
@@ -146,6 +149,23 @@ public sealed partial class HybridRetriever(
                     denseRank.TryGetValue(p.Key, out var d) ? d : null,
                     place?.Session, place?.Sequence ?? 0);
             })];
+    }
+
+    /// <summary>The first <paramref name="k"/> of the ranked candidates that the store still holds as current, in order.</summary>
+    private async Task<List<KeyValuePair<string, double>>> CurrentAsync(
+        string agentId, List<KeyValuePair<string, double>> ranked, int k, CancellationToken ct)
+    {
+        var kept = new List<KeyValuePair<string, double>>(k);
+        var next = 0;
+        while (kept.Count < k && next < ranked.Count)
+        {
+            var batch = ranked.GetRange(next, Math.Min(k - kept.Count, ranked.Count - next));
+            next += batch.Count;
+            var current = await memory.CurrentAsync(agentId, [.. batch.Select(p => p.Key)], ct).ConfigureAwait(false);
+            kept.AddRange(batch.Where(p => current.ContainsKey(p.Key)));
+        }
+
+        return kept;
     }
 
     /// <summary>

@@ -20,24 +20,28 @@ public sealed record LexicalPlacement(string Id, string? Session, int Sequence, 
 /// BM25 keyword search on SQLite FTS5: per collection, one FTS5 table (porter stemming over unicode61 when the
 /// library has it) and one document table keyed by (agentId, entry id), joined by rowid. Every search is filtered
 /// by agent (tenant isolation); user text never reaches FTS5 syntax unquoted (see <see cref="BuildMatchQuery"/>).
-/// Collection statistics (IDF) are shared by the agents of a collection; contents are not.
+/// Collection statistics (IDF) are shared by the agents of a collection; contents are not. A deleted document leaves no
+/// text on disk: the file zeroes freed pages (<c>secure_delete</c>), FTS5 removes its terms from the index (its
+/// <c>secure-delete</c> option where the library has it, and an <c>optimize</c> merge after every delete) and the
+/// write-ahead log is checkpointed and truncated.
 /// </summary>
 public sealed partial class LexicalIndex : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly HashSet<string> _ready = new(StringComparer.Ordinal);
+    private readonly bool _inMemory;
 
     /// <param name="databasePath">A SQLite file, or ":memory:" for a private in-memory index.</param>
     public LexicalIndex(string databasePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
-        var inMemory = databasePath == SqliteFile.InMemory;
+        var inMemory = _inMemory = databasePath == SqliteFile.InMemory;
         _connection = new SqliteFile(databasePath, new SqliteFileOptions
         {
             Pooling = false,
             WriteAheadLog = !inMemory,
-            ConnectionPragmas = inMemory ? "PRAGMA temp_store=MEMORY;" : "PRAGMA synchronous=NORMAL;",
+            ConnectionPragmas = (inMemory ? "PRAGMA temp_store=MEMORY;" : "PRAGMA synchronous=NORMAL;") + " PRAGMA secure_delete=ON;",
             CreateDirectory = false,
         }).Open();
     }
@@ -75,6 +79,16 @@ public sealed partial class LexicalIndex : IDisposable
                 {
                     // No porter stemmer in this SQLite build: plain unicode61.
                 }
+            }
+
+            try
+            {
+                // A delete removes the document's terms from the index at once instead of adding a tombstone (SQLite 3.42+).
+                Sql.Execute(_connection, $"""INSERT INTO "{name}_fts" ("{name}_fts", rank) VALUES ('secure-delete', 1);""");
+            }
+            catch (SqliteException)
+            {
+                // An older FTS5: the optimize merge after each delete drops the deleted terms instead.
             }
 
             _ready.Add(name);
@@ -130,7 +144,10 @@ public sealed partial class LexicalIndex : IDisposable
         }
     }
 
-    /// <summary>Deletes documents of one agent by id; returns how many existed.</summary>
+    /// <summary>
+    /// Deletes documents of one agent by id and their text from disk (index merged into one segment without them, WAL
+    /// checkpointed and truncated); returns how many existed.
+    /// </summary>
     public int Delete(string collection, string agentId, IReadOnlyCollection<string> ids)
     {
         EnsureCollection(collection);
@@ -161,6 +178,15 @@ public sealed partial class LexicalIndex : IDisposable
             }
 
             transaction.Commit();
+            if (removed > 0)
+            {
+                // Rewrites the index as one segment: no older segment keeps the deleted terms.
+                Sql.Execute(_connection, $"""INSERT INTO "{name}_fts" ("{name}_fts") VALUES ('optimize');""");
+                if (!_inMemory)
+                {
+                    Sql.CheckpointTruncate(_connection);
+                }
+            }
         }
 
         return removed;

@@ -3,10 +3,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
+using Maximus.Memory.Hybrid;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Maximus.Memory.Mirix;
 
@@ -14,12 +16,15 @@ namespace Maximus.Memory.Mirix;
 /// The searchable MIRIX memory types (episodic, semantic, procedural, resource) over the vector store port: one
 /// collection, every point tagged with its agent (tenant isolation) and type, each type with its own lifetime,
 /// cache and ranking. Core memory and the vault live elsewhere (actor, encrypted store) and are never embedded.
+/// Forgetting and expiry leave through one door (<see cref="RemoveAsync"/>): the vector store, the lexical index of
+/// hybrid recall and the search cache; <see cref="IsCurrent"/> is the one test of what may be returned.
 /// </summary>
 public sealed class AgentMemory(
     IVectorStore store,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     IOptions<MemoryOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    LexicalIndex? lexical = null)
 {
     public const string EntryKey = "entry";
     public const string SubjectKey = "subject";
@@ -50,6 +55,7 @@ public sealed class AgentMemory(
     private readonly MemoryOptions _options = options.Value;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _evictions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _ensure = new(1, 1);
 
     /// <summary>Striped locks over (agent, subject): two contradicting writes in one process cannot both stay current.</summary>
@@ -148,13 +154,14 @@ public sealed class AgentMemory(
 
     /// <summary>
     /// Whether the entry is current: not expired and, for a fact, true at <paramref name="asOf"/> (valid time, default
-    /// now) as memory knew it at <paramref name="knownAt"/> (record time, default now). Retrieval paths that hold an entry
-    /// outside the vector store's filter (caches, lexical hits) re-check it with this.
+    /// now) as memory knew it at <paramref name="knownAt"/> (record time, default now). The one test of what may be
+    /// returned: every read path (get, search, graph expansion, caches, hybrid recall's lexical hits) asks it.
     /// </summary>
     public bool IsCurrent(MemoryEntry entry, DateTimeOffset? asOf = null, DateTimeOffset? knownAt = null)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         var now = time.GetUtcNow();
-        return (entry.ExpiresAt is not { } at || at > now) && (entry.Fact is not { } fact || fact.HoldsAt(asOf ?? now, knownAt ?? now));
+        return !Expired(entry) && (entry.Fact is not { } fact || fact.HoldsAt(asOf ?? now, knownAt ?? now));
     }
 
     /// <summary>
@@ -213,7 +220,12 @@ public sealed class AgentMemory(
         await EnsureCollectionAsync(ct).ConfigureAwait(false);
         var records = await store.GetAsync(_options.Collection, [PointId(agentId, id)], cancellationToken: ct).ConfigureAwait(false);
         var entry = records.Count == 0 ? null : Entry(records[0].Payload);
-        if (entry is null || entry.AgentId != agentId || !Live(entry))
+        if (entry is not null && entry.AgentId == agentId && Expired(entry))
+        {
+            await RemoveAsync([PointId(agentId, id)], ct).ConfigureAwait(false);
+        }
+
+        if (entry is null || entry.AgentId != agentId || !IsCurrent(entry))
         {
             throw ProblemException.NotFound($"No memory '{id}'.");
         }
@@ -221,13 +233,48 @@ public sealed class AgentMemory(
         return entry;
     }
 
+    /// <summary>Forgets an entry: removed from every index that can return it, and its text from disk.</summary>
     public async Task<bool> ForgetAsync(string agentId, string id, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         await EnsureCollectionAsync(ct).ConfigureAwait(false);
-        var removed = await store.DeleteAsync(_options.Collection, [PointId(agentId, id)], ct).ConfigureAwait(false) > 0;
-        Touch(agentId);
-        return removed;
+        var (points, documents) = await RemoveAsync([PointId(agentId, id)], ct).ConfigureAwait(false);
+        return points + documents > 0;
+    }
+
+    /// <summary>
+    /// The entries among <paramref name="ids"/> that may be returned now (<see cref="IsCurrent"/>), by id. Expired
+    /// entries met on the way, and ids that the store no longer holds, are removed from every index.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, MemoryEntry>> CurrentAsync(string agentId, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        var current = new Dictionary<string, MemoryEntry>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return current;
+        }
+
+        await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var pointIds = ids.Distinct(StringComparer.Ordinal).Select(id => PointId(agentId, id)).ToList();
+        var found = (await store.GetAsync(_options.Collection, pointIds, cancellationToken: ct).ConfigureAwait(false))
+            .ToDictionary(r => r.Id, r => Entry(r.Payload), StringComparer.Ordinal);
+        var stale = new List<string>();
+        foreach (var pointId in pointIds)
+        {
+            var entry = found.GetValueOrDefault(pointId);
+            if (entry is null || entry.AgentId != agentId || Expired(entry))
+            {
+                stale.Add(pointId);
+            }
+            else if (IsCurrent(entry))
+            {
+                current[entry.Id] = entry;
+            }
+        }
+
+        await RemoveAsync(stale, ct).ConfigureAwait(false);
+        return current;
     }
 
     /// <summary>Ends a fact's validity: it is never returned again (kept for audit until purged).</summary>
@@ -266,7 +313,8 @@ public sealed class AgentMemory(
             : null;
         if (cacheKey is not null && _cache.TryGetValue(cacheKey, out SearchMemoryResponse? cached) && cached is not null)
         {
-            return cached with { ElapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
+            // An entry may have expired since the answer was cached.
+            return cached with { Hits = [.. cached.Hits.Where(h => IsCurrent(h.Entry))], ElapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
         }
 
         var now = time.GetUtcNow();
@@ -283,27 +331,58 @@ public sealed class AgentMemory(
         var response = new SearchMemoryResponse(agentId, hits, topic, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         if (cacheKey is not null && types.Min(type => _options.For(type).CacheSize) > 0)
         {
-            _cache.Set(cacheKey, response, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = types.Min(type => _options.For(type).CacheTtl) });
+            var entryOptions = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = types.Min(type => _options.For(type).CacheTtl) };
+            entryOptions.AddExpirationToken(new CancellationChangeToken(_evictions.GetOrAdd(agentId, _ => new CancellationTokenSource()).Token));
+            _cache.Set(cacheKey, response, entryOptions);
         }
 
         return response;
     }
 
-    /// <summary>Deletes every expired entry (all agents); returns how many.</summary>
+    /// <summary>Deletes every expired entry (all agents) from every index; returns how many.</summary>
     public async Task<long> PurgeExpiredAsync(CancellationToken ct)
     {
         await EnsureCollectionAsync(ct).ConfigureAwait(false);
-        var removed = await store.DeleteAsync(
-            _options.Collection,
-            VectorFilter.Where(VectorCondition.Range(VectorPayloadKeys.ExpiresAt, lte: time.GetUtcNow().ToUnixTimeMilliseconds())),
-            ct).ConfigureAwait(false);
-        if (removed > 0)
+        var expired = VectorFilter.Where(VectorCondition.Range(VectorPayloadKeys.ExpiresAt, lte: time.GetUtcNow().ToUnixTimeMilliseconds()));
+        long removed = 0;
+        while (true)
         {
-            _versions.Clear();
-            _cache.Compact(1.0);
+            // Each page is deleted before the next is read, so the first page is always the next one.
+            var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, expired), ct).ConfigureAwait(false);
+            var (points, _) = await RemoveAsync([.. page.Records.Select(r => r.Id)], ct).ConfigureAwait(false);
+            removed += points;
+            if (points == 0 || page.NextCursor is null)
+            {
+                return removed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one way out of memory (forget, the expiry purge, expired entries met by a read): deletes the points from the
+    /// vector store and the entries from the lexical index (both delete their text from disk), and drops the agents'
+    /// cached search answers. Returns how many points and lexical documents existed.
+    /// </summary>
+    private async Task<(int Points, int Documents)> RemoveAsync(IReadOnlyCollection<string> pointIds, CancellationToken ct)
+    {
+        if (pointIds.Count == 0)
+        {
+            return (0, 0);
         }
 
-        return removed;
+        var points = await store.DeleteAsync(_options.Collection, pointIds, ct).ConfigureAwait(false);
+        var documents = 0;
+        foreach (var agent in pointIds.Select(SplitPointId).GroupBy(p => p.AgentId, p => p.Id, StringComparer.Ordinal))
+        {
+            if (lexical is not null)
+            {
+                documents += lexical.Delete(_options.Collection, agent.Key, [.. agent]);
+            }
+
+            Touch(agent.Key);
+        }
+
+        return (points, documents);
     }
 
     private async Task<IReadOnlyList<MemoryHit>> SearchOnceAsync(
@@ -412,7 +491,7 @@ public sealed class AgentMemory(
         do
         {
             var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(VectorScrollRequest.MaxLimit, filter, cursor), ct).ConfigureAwait(false);
-            entries.AddRange(page.Records.Select(r => Entry(r.Payload)).OfType<MemoryEntry>().Where(e => e.AgentId == agentId && Live(e)));
+            entries.AddRange(page.Records.Select(r => Entry(r.Payload)).OfType<MemoryEntry>().Where(e => e.AgentId == agentId && IsCurrent(e)));
             cursor = page.NextCursor;
         }
         while (cursor is not null);
@@ -467,15 +546,26 @@ public sealed class AgentMemory(
     private async Task<float[]> EmbedAsync(string text, CancellationToken ct) =>
         (await embedder.GenerateAsync([text], cancellationToken: ct).ConfigureAwait(false))[0].Vector.ToArray();
 
-    private bool Live(MemoryEntry entry) =>
-        (entry.ExpiresAt is not { } at || at > time.GetUtcNow()) && entry.Fact?.InvalidatedAt is null;
+    private bool Expired(MemoryEntry entry) => entry.ExpiresAt is { } at && at <= time.GetUtcNow();
 
-    private void Touch(string agentId) => _versions.AddOrUpdate(agentId, 1, (_, v) => v + 1);
+    /// <summary>A write or a removal: the agent's cached search answers are dropped (and their keys never match again).</summary>
+    private void Touch(string agentId)
+    {
+        _versions.AddOrUpdate(agentId, 1, (_, v) => v + 1);
+        if (_evictions.TryRemove(agentId, out var eviction))
+        {
+            eviction.Cancel();
+        }
+    }
 
     private long Version(string agentId) => _versions.GetValueOrDefault(agentId);
 
     /// <summary>Point ids are per agent, so two agents may use the same entry id.</summary>
     private static string PointId(string agentId, string id) => $"{agentId}:{id}";
+
+    /// <summary>Agent ids hold no ':' (entry ids may), so the first ':' ends the agent.</summary>
+    private static (string AgentId, string Id) SplitPointId(string pointId) =>
+        pointId.IndexOf(':', StringComparison.Ordinal) is var at and > 0 ? (pointId[..at], pointId[(at + 1)..]) : (pointId, pointId);
 
     private static string Name(MemoryType type) => type.ToString().ToLowerInvariant();
 
