@@ -225,7 +225,7 @@ public sealed class AgentMemory(
             await RemoveAsync([PointId(agentId, id)], ct).ConfigureAwait(false);
         }
 
-        if (entry is null || entry.AgentId != agentId || !IsCurrent(entry))
+        if (entry is null || entry.AgentId != agentId || !Retrievable(entry))
         {
             throw ProblemException.NotFound($"No memory '{id}'.");
         }
@@ -491,7 +491,7 @@ public sealed class AgentMemory(
         do
         {
             var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(VectorScrollRequest.MaxLimit, filter, cursor), ct).ConfigureAwait(false);
-            entries.AddRange(page.Records.Select(r => Entry(r.Payload)).OfType<MemoryEntry>().Where(e => e.AgentId == agentId && IsCurrent(e)));
+            entries.AddRange(page.Records.Select(r => Entry(r.Payload)).OfType<MemoryEntry>().Where(e => e.AgentId == agentId && Retrievable(e)));
             cursor = page.NextCursor;
         }
         while (cursor is not null);
@@ -547,6 +547,10 @@ public sealed class AgentMemory(
         (await embedder.GenerateAsync([text], cancellationToken: ct).ConfigureAwait(false))[0].Vector.ToArray();
 
     private bool Expired(MemoryEntry entry) => entry.ExpiresAt is { } at && at <= time.GetUtcNow();
+
+    /// <summary>What a lookup by id or a listing may return: not expired and not retracted (a fact that was true once and has
+    /// since been closed by a contradicting one is history, still readable by its id; <see cref="IsCurrent"/> keeps it out of search).</summary>
+    private bool Retrievable(MemoryEntry entry) => !Expired(entry) && entry.Fact?.InvalidatedAt is null;
 
     /// <summary>A write or a removal: the agent's cached search answers are dropped (and their keys never match again).</summary>
     private void Touch(string agentId)
