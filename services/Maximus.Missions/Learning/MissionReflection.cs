@@ -60,8 +60,9 @@ public sealed class MissionReflection(IServiceInvoker invoker)
     }
 
     /// <summary>
-    /// The executed plan as a procedure. A use of a recalled procedure whose steps ran unchanged counts through
-    /// <c>/outcomes</c>; a new or repaired plan that reached the goal is (re)written under the same id, keeping its record.
+    /// The executed plan as a procedure. A use of a recalled procedure whose steps ran unchanged (or that failed) counts
+    /// through <c>/outcomes</c>; a repaired use that reached the goal rewrites it under the same id with the repaired steps,
+    /// keeping its record plus this success; a first success writes it.
     /// </summary>
     private async Task WriteProcedureAsync(RememberInput input, MissionReport report)
     {
@@ -81,12 +82,13 @@ public sealed class MissionReflection(IServiceInvoker invoker)
             return;
         }
 
-        if (!input.GoalReached)
+        // A stored procedure this mission did not use is left as it is: not using it is no evidence against it.
+        if (!input.GoalReached || (used?.Id != id && report.PriorProcedure is not null))
         {
             return;
         }
 
-        var prior = (used?.Id == id ? used : report.PriorProcedure)?.Procedure;
+        var prior = used?.Id == id ? used.Procedure : null;
         var tags = Provenance(input, report, LearnedFacts.ProcedureKind, "execute", $"{input.MissionId}/execute");
         tags[ProcedureTemplate.ObjectsTag] = string.Join(' ', template.Objects);
         await WriteAsync(input.AgentId, new MemoryItemWrite(

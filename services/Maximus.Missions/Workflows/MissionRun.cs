@@ -50,10 +50,14 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
     /// <summary>The recalled memories as planning reads them, ranked within each kind.</summary>
     public IReadOnlyList<PlanningMemory> PlanningMemories() => Recalled.Select(r => r.ForPlanning()).ToList();
 
-    /// <summary>Preconditions earlier missions learned for this plugin's actions (semantic facts <c>requires-precondition</c>).</summary>
+    /// <summary>
+    /// Preconditions learned for this plugin's actions: by earlier missions (recalled semantic facts
+    /// <c>requires-precondition</c>) and by this one (steps the plugin rejected so far).
+    /// </summary>
     public IReadOnlyList<LearnedPrecondition> LearnedPreconditions() => Recalled
         .Where(r => r.Entry.Fact is { Predicate: LearnedFacts.RequiresPrecondition } f && f.Object.StartsWith('('))
         .Select(r => new LearnedPrecondition(r.Entry.Fact!.Subject, r.Entry.Fact.Object, $"{r.Entry.Id}, {r.Provenance}"))
+        .Concat(Discovered.Where(d => d.Literal is not null).Select(d => new LearnedPrecondition(d.Action, d.Literal!, $"step {d.StepId}")))
         .ToList();
 
     /// <summary>Steps the world model accepted but the plugin rejected, with the undeclared precondition it named.</summary>
