@@ -90,6 +90,23 @@ public sealed class LlmPlannerTests
     }
 
     [Fact]
+    public async Task The_prompt_carries_the_recalled_memories_ranked_bounded_and_with_their_provenance()
+    {
+        var chat = new ScriptedChatClient(ValidPlan);
+        var memories = Enumerable.Range(1, 12)
+            .Select(i => new PlanningMemory($"m{i}", i == 1 ? "procedural" : "episodic", i == 1 ? "procedure for (on ?x1 ?x2): (unstack ?x2 ?x1)" : new string('x', 1000), $"mission m-{i}, step m-{i}/execute"))
+            .ToList();
+
+        await Planner(chat).PlanAsync(Blocksworld() with { Memories = memories }, Ct);
+
+        var prompt = Assert.Single(chat.Calls).Messages[^1].Text;
+        Assert.Contains("- [procedural m1; mission m-1, step m-1/execute] procedure for (on ?x1 ?x2): (unstack ?x2 ?x1)", prompt, StringComparison.Ordinal);
+        Assert.Contains("[episodic m8;", prompt, StringComparison.Ordinal);
+        Assert.DoesNotContain("[episodic m9;", prompt, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('x', 301), prompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_model_the_symbolic_planner_answers()
     {
         var response = await Planner(null).PlanAsync(Blocksworld(), Ct);

@@ -27,9 +27,10 @@ internal sealed class MissionHost : IAsyncDisposable
 
     public IServiceInvoker Invoker => Host.Services.GetRequiredService<IServiceInvoker>();
 
-    public static async Task<MissionHost> StartAsync(TestPlugin plugin)
+    /// <summary>Starts every role over <paramref name="dataDir"/> (a fresh one when null; the same one again is a restart).</summary>
+    public static async Task<MissionHost> StartAsync(TestPlugin plugin, string? dataDir = null)
     {
-        var dataDir = Directory.CreateTempSubdirectory("maximus-missions-").FullName;
+        dataDir ??= Directory.CreateTempSubdirectory("maximus-missions-").FullName;
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" });
         builder.AddMaximusLogging(toStandardError: true);
@@ -37,8 +38,10 @@ internal sealed class MissionHost : IAsyncDisposable
         builder.Services.AddServiceOperations(plugin.Operations());
         var host = builder.Build();
         await host.StartAsync();
-        return new MissionHost(host, plugin);
+        return new MissionHost(host, plugin) { DataDir = dataDir };
     }
+
+    public string DataDir { get; private init; } = "";
 
     public async Task<string> StartMissionAsync(string context, int maxReplans = 3, int approvalTimeoutSeconds = 300)
     {
@@ -94,6 +97,9 @@ internal sealed class TestPlugin(string appId, Func<PluginAction, bool>? risky =
 
     public List<string> Executed { get; } = [];
 
+    /// <summary>Steps the plugin refused (a precondition did not hold), in PDDL form.</summary>
+    public List<string> Refused { get; } = [];
+
     public string Add(string realDomain, string problem, string? declaredDomain = null, string? declaredProblem = null)
     {
         var id = $"env-{_environments.Count + 1}";
@@ -117,6 +123,13 @@ internal sealed class TestPlugin(string appId, Func<PluginAction, bool>? risky =
         {
             var env = _environments[request.Context!].Real;
             var result = env.Apply(request, call.Route("name"));
+            if (result.Outcome == ActionOutcome.Failed)
+            {
+                lock (Refused)
+                {
+                    Refused.Add(call.Route("name"));
+                }
+            }
             if (result.Outcome == ActionOutcome.Succeeded && !result.Replayed)
             {
                 lock (Executed)

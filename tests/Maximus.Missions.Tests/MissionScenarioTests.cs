@@ -86,7 +86,9 @@ public sealed class MissionScenarioTests
 
         var first = successes.Take(10).Count(s => s);
         var last = successes.TakeLast(10).Count(s => s);
-        Assert.True(last > first, $"success in the first 10 missions {first}/10, in the last 10 {last}/10: {string.Join(" | ", reasons)}");
+        // Memory learns the hidden precondition from the first refusal (within the mission and for the next ones), so the
+        // first ten may already succeed; they must not do better than the last ten.
+        Assert.True(last >= first, $"success in the first 10 missions {first}/10, in the last 10 {last}/10: {string.Join(" | ", reasons)}");
         Assert.True(last >= 9, $"success in the last 10 missions {last}/10: {string.Join(" | ", reasons)}");
     }
 

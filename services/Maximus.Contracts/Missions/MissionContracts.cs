@@ -52,6 +52,10 @@ public sealed record PlanningRound(int Round, IReadOnlyList<string> Planners, in
 /// </param>
 /// <param name="Rounds">Every planning round with the planner of each candidate.</param>
 /// <param name="FailedSteps">Steps the plugin refused or failed: what acting on a wrong plan cost in the real world.</param>
+/// <param name="Recalled">
+/// Every memory the mission's planning used (procedures offered as candidates or given to the planner, past episodes, facts
+/// the world model checked), with why it was recalled: read it to see why a plan was chosen.
+/// </param>
 public sealed record MissionResult(
     string MissionId,
     string Status,
@@ -65,7 +69,11 @@ public sealed record MissionResult(
     IReadOnlyList<string>? Lessons = null,
     string? Planner = null,
     IReadOnlyList<PlanningRound>? Rounds = null,
-    int FailedSteps = 0);
+    int FailedSteps = 0,
+    IReadOnlyList<RecalledMemory>? Recalled = null);
+
+/// <summary>A memory a mission recalled: its entry id, its type (<c>procedural</c>, <c>episodic</c>, <c>semantic</c>) and why.</summary>
+public sealed record RecalledMemory(string Id, string Type, string Why);
 
 /// <summary>Progress reported as the workflow's custom status.</summary>
 public sealed record MissionProgress(string Phase, int StepsExecuted, int PlanLength, int Replans);

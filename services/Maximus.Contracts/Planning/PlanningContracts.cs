@@ -28,6 +28,7 @@ public sealed record PlanStep(string Action, IReadOnlyList<StepArgument> Argumen
 /// Whether the symbolic planner may answer for the LLM planner (no model, rejected answers, model failure). Off: no
 /// candidate and a <see cref="PlanningResponse.FailureReason"/> instead. Every candidate names its planner either way.
 /// </param>
+/// <param name="Memories">What the agent's memory recalls for this goal (most relevant first): hints for the LLM planner.</param>
 public sealed record PlanningRequest(
     IReadOnlyList<PluginAction> Actions,
     PluginState State,
@@ -38,7 +39,14 @@ public sealed record PlanningRequest(
     IReadOnlyList<string>? Feedback = null,
     IReadOnlyList<string>? ExcludedSteps = null,
     string? Planner = "auto",
-    bool AllowFallback = true);
+    bool AllowFallback = true,
+    IReadOnlyList<PlanningMemory>? Memories = null);
+
+/// <summary>
+/// A recalled memory as planning sees it: the entry's id and type, its text, and its provenance (the mission and the
+/// workflow step that wrote it, or its track record).
+/// </summary>
+public sealed record PlanningMemory(string Id, string Type, string Text, string? Provenance = null);
 
 public sealed record CandidatePlan(IReadOnlyList<PlanStep> Steps, string Planner);
 

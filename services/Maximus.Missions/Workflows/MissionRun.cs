@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
+using Maximus.Missions.Learning;
 using Maximus.Planning.WorldModels;
 
 namespace Maximus.Missions.Workflows;
@@ -36,6 +37,34 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
     public List<OutcomeSample> Outcomes { get; } = [];
 
     public List<PlanningRound> Rounds { get; } = [];
+
+    /// <summary>What memory recalled at observe time (procedures, episodes, facts), ranked within each kind.</summary>
+    public IReadOnlyList<Recollection> Recalled { get; set; } = [];
+
+    /// <summary>The recalled procedure offered as the first candidate (whole or as a kept prefix); null when none fitted.</summary>
+    public Recollection? OfferedProcedure { get; set; }
+
+    /// <summary>What became of each offered procedure (by entry id), for the result's <c>recalled</c> list.</summary>
+    public Dictionary<string, string> Verdicts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The recalled memories as planning reads them, ranked within each kind.</summary>
+    public IReadOnlyList<PlanningMemory> PlanningMemories() => Recalled.Select(r => r.ForPlanning()).ToList();
+
+    /// <summary>
+    /// Preconditions learned for this plugin's actions: by earlier missions (recalled semantic facts
+    /// <c>requires-precondition</c>) and by this one (steps the plugin rejected so far).
+    /// </summary>
+    public IReadOnlyList<LearnedPrecondition> LearnedPreconditions() => Recalled
+        .Where(r => r.Entry.Fact is { Predicate: LearnedFacts.RequiresPrecondition } f && f.Object.StartsWith('('))
+        .Select(r => new LearnedPrecondition(r.Entry.Fact!.Subject, r.Entry.Fact.Object, $"{r.Entry.Id}, {r.Provenance}"))
+        .Concat(Discovered.Where(d => d.Literal is not null).Select(d => new LearnedPrecondition(d.Action, d.Literal!, $"step {d.StepId}")))
+        .ToList();
+
+    /// <summary>Steps the world model accepted but the plugin rejected, with the undeclared precondition it named.</summary>
+    public List<DiscoveredPrecondition> Discovered { get; } = [];
+
+    /// <summary>The request id of the last step that ran (the step that observed <see cref="State"/>).</summary>
+    public string? LastStepId { get; set; }
 
     /// <summary>
     /// Steps the world model has already accepted from the real state (and their planners): a rejected candidate keeps its

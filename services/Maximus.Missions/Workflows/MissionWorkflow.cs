@@ -4,14 +4,16 @@ using Maximus.Contracts.Missions;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Reflection;
+using System.Text.RegularExpressions;
 using Maximus.Missions.Activities;
+using Maximus.Missions.Learning;
 using Maximus.Planning.WorldModels;
 using Microsoft.Extensions.Logging;
 
 namespace Maximus.Missions.Workflows;
 
 /// <summary>
-/// A mission, SimuRA style: observe → plan candidates → simulate each with the world model → the critic
+/// A mission, SimuRA style: observe (and recall) → offer a recalled procedure that still fits → plan candidates → simulate each with the world model → the critic
 /// picks one or asks for a replan with the simulation's feedback → execute step by step, replanning from the
 /// real state on surprise → reflect → remember. Deterministic: all I/O happens in activities.
 /// </summary>
@@ -28,14 +30,20 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
     private static readonly WorkflowTaskOptions StepRetry = new(new WorkflowRetryPolicy(3, TimeSpan.FromMilliseconds(200), 2.0, TimeSpan.FromSeconds(5)));
 
+    /// <summary>The planner name of steps that come from a recalled procedure.</summary>
+    public const string MemoryPlanner = "memory";
+
     public override async Task<MissionResult> RunAsync(WorkflowContext context, MissionRequest input)
     {
         var run = new MissionRun(context, input);
         var belief = await ObserveAsync(run);
+
+        // A recalled procedure that simulates cleanly is the first candidate; one that almost fits leaves its valid prefix.
+        var chosen = await OfferRecalledProcedureAsync(run, belief);
         while (run.Open)
         {
             // Plan and simulate until the critic accepts a candidate (or the mission cannot go on).
-            var chosen = await PlanUntilAcceptedAsync(run, belief);
+            chosen ??= await PlanUntilAcceptedAsync(run, belief);
             if (chosen is null)
             {
                 break;
@@ -43,6 +51,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
             // Execute until done or surprised; a surprise replans from the real state.
             await ExecuteAsync(run, belief.Manifest, chosen);
+            chosen = null;
         }
 
         var reflection = await ReflectAsync(run);
@@ -56,8 +65,9 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     {
         run.Progress("observe");
         var belief = await run.Context.CallActivityAsync<BeliefState>(
-            nameof(ObserveActivity), new ObserveInput(run.Input.PluginAppId, run.Input.Context, run.Input.AgentId));
+            nameof(ObserveActivity), new ObserveInput(run.Input.PluginAppId, run.Input.Context, run.Input.AgentId, run.Input.Goal, run.Input.Description));
         run.Timings["plan"] += belief.DurationMs;
+        run.Recalled = belief.Recalled ?? [];
         run.Observe(belief.State);
         run.PlanFrom = belief.State;
         run.Goal = run.Input.Goal is { Count: > 0 } goal ? goal : belief.State.Goal ?? [];
@@ -104,7 +114,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         run.Progress("plan");
         var plan = await run.Context.CallActivityAsync<PlanOutput>(
             nameof(PlanActivity),
-            new PlanInput(manifest.Actions, run.PlanFrom, run.Goal, run.Input.MaxCandidates, run.Feedback.ToList(), run.Excluded.ToList(), run.Input.Planner, run.Input.PlannerFallback));
+            new PlanInput(manifest.Actions, run.PlanFrom, run.Goal, run.Input.MaxCandidates, run.Feedback.ToList(), run.Excluded.ToList(), run.Input.Planner, run.Input.PlannerFallback,
+                run.PlanningMemories()));
         run.Timings["plan"] += plan.DurationMs;
         if (plan.Response.Candidates.Count > 0)
         {
@@ -138,12 +149,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     /// </summary>
     private static async Task<ChosenPlan?> SimulateAndCriticAsync(MissionRun run, PluginManifest manifest, IReadOnlyList<Proposal> proposals)
     {
-        run.Progress("simulate");
         var candidates = proposals.Select(p => p.Plan).ToList();
-        var simulation = await run.Context.CallActivityAsync<SimulateOutput>(
-            nameof(SimulateActivity), new SimulateInput(manifest.Actions, run.State, run.Goal, candidates, run.Input.PluginAppId));
-        run.Timings["simulate"] += simulation.DurationMs;
-
+        var simulation = await SimulateAsync(run, manifest, candidates);
         if (Critic(candidates, simulation.Results) is { } choice)
         {
             var index = candidates.FindIndex(c => ReferenceEquals(c, choice.Plan));
@@ -170,6 +177,86 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
             .ToList());
         KeepLongestValidPrefix(run, proposals, simulation.Results);
         return null;
+    }
+
+    /// <summary>Simulates candidates from the real state, with what memory recalls (learned preconditions, hints for the LLM model).</summary>
+    private static async Task<SimulateOutput> SimulateAsync(MissionRun run, PluginManifest manifest, IReadOnlyList<CandidatePlan> candidates)
+    {
+        run.Progress("simulate");
+        var simulation = await run.Context.CallActivityAsync<SimulateOutput>(
+            nameof(SimulateActivity),
+            new SimulateInput(manifest.Actions, run.State, run.Goal, candidates, run.Input.PluginAppId, run.PlanningMemories(), run.LearnedPreconditions()));
+        run.Timings["simulate"] += simulation.DurationMs;
+        return simulation;
+    }
+
+    /// <summary>
+    /// The skill library, checked before use: recalled procedures for this goal pattern, instantiated for the current
+    /// objects, are simulated from the real state. One the critic accepts is the plan (no planner call); otherwise the
+    /// longest valid prefix is kept and the planner continues from it (plan repair), and a procedure that does not fit at
+    /// all is never executed. This round spends no replan. Nothing is offered when the mission acts without simulating.
+    /// </summary>
+    private static async Task<ChosenPlan?> OfferRecalledProcedureAsync(MissionRun run, BeliefState belief)
+    {
+        if (!run.Open || !run.Input.Simulate)
+        {
+            return null;
+        }
+
+        var objects = run.State.Objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var offers = run.Recalled
+            .Select(r => (Memory: r, Steps: Instantiate(r, run.Goal, objects, belief.Manifest.Actions)))
+            .Where(o => o.Steps is { Count: > 0 })
+            .Take(Math.Max(1, run.Input.MaxCandidates))
+            .ToList();
+        if (offers.Count == 0)
+        {
+            return null;
+        }
+
+        run.Progress("recall");
+        var proposals = offers.Select(o => new Proposal(new CandidatePlan(o.Steps!, MemoryPlanner), Enumerable.Repeat(MemoryPlanner, o.Steps!.Count).ToList())).ToList();
+        var candidates = proposals.Select(p => p.Plan).ToList();
+        var simulation = await SimulateAsync(run, belief.Manifest, candidates);
+        if (Critic(candidates, simulation.Results) is { } choice)
+        {
+            var index = candidates.FindIndex(c => ReferenceEquals(c, choice.Plan));
+            run.OfferedProcedure = offers[index].Memory;
+            run.Verdicts[offers[index].Memory.Entry.Id] = "simulated cleanly from the current state: executed as the plan";
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), index, "chosen"));
+            return new ChosenPlan(choice.Plan, choice.Simulation, proposals[index].StepPlanners);
+        }
+
+        var rejections = simulation.Results.Select((r, i) => $"recalled procedure {offers[i].Memory.Entry.Id} does not fit the current state: {r.Reason ?? "goal not reached"}").ToList();
+        run.Feedback.AddRange(rejections);
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), null, "rejected", string.Join("; ", rejections)));
+        for (var i = 0; i < offers.Count; i++)
+        {
+            run.Verdicts[offers[i].Memory.Entry.Id] = $"did not fit the current state, not executed: {simulation.Results.ElementAtOrDefault(i)?.Reason ?? "goal not reached"}";
+        }
+
+        if (KeepLongestValidPrefix(run, proposals, simulation.Results) is var kept and >= 0)
+        {
+            run.OfferedProcedure = offers[kept].Memory;
+            run.Verdicts[offers[kept].Memory.Entry.Id] = $"almost fitted: its first {run.Prefix.Count} step(s) kept, then planned on (repaired)";
+        }
+
+        return null;
+    }
+
+    /// <summary>A recalled procedure's steps for the current goal and objects; null when it is no procedure or does not apply.</summary>
+    private static List<PlanStep>? Instantiate(Recollection memory, IReadOnlyList<ContractLiteral> goal, IReadOnlyCollection<string> objects, IReadOnlyList<PluginAction> actions)
+    {
+        if (memory.Entry.Procedure is not { } procedure)
+        {
+            return null;
+        }
+
+        var originals = memory.Entry.Tags?.GetValueOrDefault(ProcedureTemplate.ObjectsTag)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var steps = new ProcedureTemplate(procedure.GoalPattern, procedure.Steps, originals).Instantiate(goal, objects)?
+            .Select(s => ProcedureTemplate.ToPlanStep(s, actions))
+            .ToList();
+        return steps is null || steps.Any(s => s is null) ? null : steps.OfType<PlanStep>().ToList();
     }
 
     /// <summary>
@@ -200,7 +287,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
                 new ExecuteStepRequest(run.Input.PluginAppId, run.Input.Context, step, $"{run.MissionId}/r{run.Replans}/s{i}", run.MissionId, run.Input.AgentId, run.Executed.Count),
                 StepRetry);
             run.Timings["execute"] += outcome.DurationMs;
-            surprise = Compare(run, chosen, i, outcome.Result);
+            surprise = Compare(run, manifest, chosen, i, outcome.Result);
             if (outcome.Result.State is { } observed)
             {
                 run.Observe(observed);
@@ -223,9 +310,10 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     /// state differs from the predicted one). Steps the world model accepted teach it: their failures reveal what the
     /// plugin does not declare.
     /// </summary>
-    private static bool Compare(MissionRun run, ChosenPlan chosen, int index, ActionResult result)
+    private static bool Compare(MissionRun run, PluginManifest manifest, ChosenPlan chosen, int index, ActionResult result)
     {
         var step = chosen.Plan.Steps[index];
+        var stepId = $"{run.MissionId}/r{run.Replans}/s{index}";
         var predicted = chosen.Predicted is { } p && index < p.Steps.Count ? p.Steps[index] : null;
         if (predicted is { PreconditionsHold: true })
         {
@@ -234,6 +322,11 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
         if (result.Outcome != ActionOutcome.Succeeded)
         {
+            if (predicted is { PreconditionsHold: true } && result.Outcome == ActionOutcome.Failed)
+            {
+                Discover(run, manifest, step, stepId, result.Error ?? result.Observation);
+            }
+
             run.Failures++;
             run.Feedback.Add($"{step} {result.Outcome}: {result.Error ?? result.Observation}");
             return true;
@@ -241,6 +334,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
         run.Executed.Add(step.ToString());
         run.ExecutedPlanners.Add(chosen.StepPlanners[index]);
+        run.LastStepId = stepId;
         if (predicted is not null && result.State is { } observed && !SameFacts(observed.Facts, predicted.PredictedFacts))
         {
             run.Surprises++;
@@ -250,6 +344,52 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
         return false;
     }
+
+    /// <summary>
+    /// A step the world model accepted was rejected by the plugin: the literals its error names that the action does not
+    /// declare are preconditions the plugin hides. Kept over the action's parameters (<c>(fuel ?p)</c>) for reflection to
+    /// write as facts; the error itself when it names no literal.
+    /// </summary>
+    private static void Discover(MissionRun run, PluginManifest manifest, PlanStep step, string stepId, string? error)
+    {
+        var action = manifest.Actions.FirstOrDefault(a => string.Equals(a.Name, step.Action, StringComparison.OrdinalIgnoreCase));
+        var declared = (action?.Preconditions ?? [])
+            .Select(p => LearnedPreconditionWorldModel.Ground(p.ToString(), step)?.ToString())
+            .OfType<string>()
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var literals = LlmWorldModel.Parse(LiteralPattern().Matches(error ?? "").Select(m => m.Value))
+            .Where(l => !declared.Contains(l.ToString()))
+            .Select(l => Parameterised(l, step).ToString())
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Take(3)
+            .ToList();
+
+        // No literal at all: the error itself is what was learned; only declared literals: nothing is hidden.
+        var found = new List<string?>(literals);
+        if (found.Count == 0 && error is not null && !LiteralPattern().IsMatch(error))
+        {
+            found.Add(null);
+        }
+
+        foreach (var literal in found)
+        {
+            if (!run.Discovered.Any(d => string.Equals(d.Action, step.Action, StringComparison.OrdinalIgnoreCase) && string.Equals(d.Literal, literal, StringComparison.OrdinalIgnoreCase)))
+            {
+                run.Discovered.Add(new DiscoveredPrecondition(step.Action, literal, step.ToString(), stepId, error));
+            }
+        }
+    }
+
+    /// <summary>The literal with every argument of the step replaced by its parameter (<c>?name</c>).</summary>
+    private static ContractLiteral Parameterised(ContractLiteral literal, PlanStep step) => literal with
+    {
+        Arguments = literal.Arguments
+            .Select(a => step.Arguments.FirstOrDefault(s => string.Equals(s.Value, a, StringComparison.Ordinal)) is { } bound ? "?" + bound.Name.TrimStart('?') : a)
+            .ToList(),
+    };
+
+    [GeneratedRegex(@"\(not \([^()]*\)\)|\([^()]*\)", RegexOptions.CultureInvariant)]
+    private static partial Regex LiteralPattern();
 
     /// <summary>Waits for a human's decision on a risky step; null when approved, else why the mission stops.</summary>
     private static async Task<string?> ApproveAsync(MissionRun run, PlanStep step, int planLength)
@@ -297,8 +437,30 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         var remembered = await run.Context.CallActivityAsync<RememberOutput>(
             nameof(RememberActivity),
             new RememberInput(run.MissionId, run.Input.AgentId, run.Description, Status(run), run.GoalReached, run.Executed.Count, run.Executed,
-                reflection.Reflection.Lessons, run.Outcomes));
+                reflection.Reflection.Lessons, run.Outcomes, Report(run)));
         run.Timings["remember"] += remembered.DurationMs;
+    }
+
+    /// <summary>What reflection writes as a procedure and facts, with the procedure this mission used or found stored.</summary>
+    private static MissionReport Report(MissionRun run)
+    {
+        var procedureId = ProcedureTemplate.IdFor(run.Input.PluginAppId, ProcedureTemplate.PatternOf(run.Goal));
+        return new MissionReport(
+            run.Input.PluginAppId,
+            run.Input.Context,
+            run.Goal,
+            run.State.Objects.Select(o => o.Name).ToList(),
+            run.State.Facts,
+            run.Discovered,
+            run.Surprises,
+            run.Failures,
+            run.Replans,
+            Math.Round(run.Timings.Values.Sum(), 3),
+            run.Reason,
+            run.ExecutedPlanner,
+            run.ExecutedPlanners.Contains(MemoryPlanner, StringComparer.Ordinal) ? run.OfferedProcedure?.Entry : null,
+            run.Recalled.FirstOrDefault(r => r.Entry.Id == procedureId && r.Entry.Procedure is not null)?.Entry,
+            run.LastStepId);
     }
 
     private static MissionResult Result(MissionRun run, ReflectOutput reflection) => new(
@@ -314,7 +476,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         reflection.Reflection.Lessons,
         run.ExecutedPlanner,
         run.Rounds,
-        run.Failures);
+        run.Failures,
+        run.Recalled.Select(r => new RecalledMemory(r.Entry.Id, r.Type, run.Verdicts.TryGetValue(r.Entry.Id, out var verdict) ? $"{r.Why}; {verdict}" : r.Why)).ToList());
 
     private static string Status(MissionRun run) => run.GoalReached ? Succeeded : Failed;
 
@@ -349,7 +512,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     /// Keeps the longest prefix that the world model accepted (beyond the one already kept), and the state predicted
     /// after it, so the next planning round continues from there instead of starting over.
     /// </summary>
-    private static void KeepLongestValidPrefix(MissionRun run, IReadOnlyList<Proposal> proposals, IReadOnlyList<SimulationResult> simulations)
+    /// <returns>The index of the proposal whose prefix was kept; -1 when none was.</returns>
+    private static int KeepLongestValidPrefix(MissionRun run, IReadOnlyList<Proposal> proposals, IReadOnlyList<SimulationResult> simulations)
     {
         var best = -1;
         var bestLength = run.Prefix.Count;
@@ -367,7 +531,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
         if (best < 0)
         {
-            return;
+            return best;
         }
 
         run.Prefix.Clear();
@@ -375,6 +539,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         run.PrefixPlanners.Clear();
         run.PrefixPlanners.AddRange(proposals[best].StepPlanners.Take(bestLength));
         run.PlanFrom = run.State with { Facts = simulations[best].Steps[bestLength - 1].PredictedFacts, GoalReached = null };
+        return best;
     }
 
     private static async Task<StepApproval?> WaitForApprovalAsync(WorkflowContext context, int timeoutSeconds)

@@ -18,9 +18,17 @@ internal static class LlmPlanPrompt
         - Use only the listed objects as argument values.
         - Every precondition of an action must hold in the state it runs in; its effects then change the state
           ((not p) makes p false). Facts not listed are false.
+        - "Memories" are what the agent remembers from earlier missions, most relevant first, each with where it was
+          learned: a procedure that reached a similar goal, past missions and their outcomes, preconditions an action
+          needs that it does not declare. Use them, but check them against the actions and the state.
         Answer with one JSON object only, no prose:
         {"plans": [{"steps": [{"action": "<action name>", "arguments": [{"name": "<parameter name>", "value": "<object>"}]}]}]}
         """;
+
+    /// <summary>Most recalled memories in the prompt, and most characters of each.</summary>
+    public const int MaxMemories = 8;
+
+    public const int MaxMemoryChars = 300;
 
     public static string User(PlanningRequest request)
     {
@@ -57,6 +65,17 @@ internal static class LlmPlanPrompt
 
         text.Append("State (true facts): ").AppendJoin(' ', request.State.Facts ?? []).AppendLine();
         text.Append("Goal: ").AppendJoin(' ', request.Goal).AppendLine();
+        if (request.Memories is { Count: > 0 } memories)
+        {
+            text.AppendLine("Memories (most relevant first):");
+            foreach (var memory in memories.Take(MaxMemories))
+            {
+                var body = memory.Text.Length <= MaxMemoryChars ? memory.Text : memory.Text[..MaxMemoryChars] + "…";
+                text.Append("- [").Append(memory.Type).Append(' ').Append(memory.Id)
+                    .Append(memory.Provenance is null ? "" : "; " + memory.Provenance).Append("] ").AppendLine(body);
+            }
+        }
+
         if (request.ExcludedSteps is { Count: > 0 } excluded)
         {
             text.Append("Do not use these steps (they are expected to fail): ").AppendJoin(' ', excluded.Take(50)).AppendLine();

@@ -10,11 +10,13 @@ public interface IWorldModel
 }
 
 /// <summary>A plan to simulate from a state, with the actions of the plugin that will run it.</summary>
+/// <param name="Memories">What the agent's memory recalls (most relevant first), for the models that read a prompt.</param>
 public sealed record SimulationRequest(
     IReadOnlyList<PluginAction> Actions,
     PluginState State,
     IReadOnlyList<ContractLiteral> Goal,
-    IReadOnlyList<PlanStep> Plan);
+    IReadOnlyList<PlanStep> Plan,
+    IReadOnlyList<PlanningMemory>? Memories = null);
 
 /// <summary>The predicted outcome of a plan.</summary>
 /// <param name="Valid">Every step names a known action with valid arguments and its preconditions hold.</param>

@@ -16,12 +16,19 @@ public sealed class LlmWorldModel(IChatClient chat) : IWorldModel
     public const string SystemPrompt = """
         You are the world model of an AI agent. Given the current state (a list of true facts, PDDL style),
         the goal and ONE action with its arguments, predict what executing the action does.
+        "memories", when given, are what the agent remembers from earlier missions (most relevant first, with where each
+        was learned): use them as evidence, e.g. a precondition learned for this action.
         Answer with one JSON object only:
         {"successProbability": number from 0 to 1, "add": ["(predicate arg ...)", ...], "delete": ["(predicate arg ...)", ...], "reason": "one sentence"}
         """;
 
     /// <summary>Most model calls per simulated plan; later undeclared steps keep the state and probability 0.5.</summary>
     public int MaxModelSteps { get; init; } = 20;
+
+    /// <summary>Most recalled memories in one prompt, and most characters of each.</summary>
+    public const int MaxMemories = 8;
+
+    public const int MaxMemoryChars = 300;
 
     public async Task<SimulationResult> SimulateAsync(SimulationRequest request, CancellationToken ct)
     {
@@ -58,7 +65,7 @@ public sealed class LlmWorldModel(IChatClient chat) : IWorldModel
                 continue;
             }
 
-            var predicted = await PredictAsync(current, request.Goal, action, step, ct).ConfigureAwait(false);
+            var predicted = await PredictAsync(current, request.Goal, action, step, request.Memories, ct).ConfigureAwait(false);
             var p = Math.Clamp(predicted?.SuccessProbability ?? ContractWorldModel.UnknownActionProbability, 0, 1);
             if (predicted is not null)
             {
@@ -83,14 +90,10 @@ public sealed class LlmWorldModel(IChatClient chat) : IWorldModel
         return new SimulationResult(true, goalReached, probability, null, goalReached ? null : "the predicted final state misses the goal", facts, steps);
     }
 
-    private async Task<Prediction?> PredictAsync(PluginState state, IReadOnlyList<ContractLiteral> goal, PluginAction action, PlanStep step, CancellationToken ct)
+    private async Task<Prediction?> PredictAsync(
+        PluginState state, IReadOnlyList<ContractLiteral> goal, PluginAction action, PlanStep step, IReadOnlyList<PlanningMemory>? memories, CancellationToken ct)
     {
-        var prompt = JsonSerializer.Serialize(new
-        {
-            state = state.Facts.Select(f => f.ToString()),
-            goal = goal.Select(g => g.ToString()),
-            action = new { name = action.Name, description = action.Description, parameters = action.Parameters, arguments = step.ArgumentMap() },
-        }, MaximusJson.Options);
+        var prompt = Prompt(state, goal, action, step, memories);
         try
         {
             var response = await chat.GetResponseAsync(
@@ -104,6 +107,25 @@ public sealed class LlmWorldModel(IChatClient chat) : IWorldModel
             return null;
         }
     }
+
+    /// <summary>The user message for one step: state, goal, the action with its arguments, and the recalled memories (bounded).</summary>
+    public static string Prompt(PluginState state, IReadOnlyList<ContractLiteral> goal, PluginAction action, PlanStep step, IReadOnlyList<PlanningMemory>? memories)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(step);
+        return JsonSerializer.Serialize(new
+        {
+            state = state.Facts.Select(f => f.ToString()),
+            goal = goal.Select(g => g.ToString()),
+            action = new { name = action.Name, description = action.Description, parameters = action.Parameters, arguments = step.ArgumentMap() },
+            memories = memories is { Count: > 0 }
+                ? memories.Take(MaxMemories).Select(m => new { id = m.Id, type = m.Type, text = Bounded(m.Text), provenance = m.Provenance }).ToList()
+                : null,
+        }, MaximusJson.Options);
+    }
+
+    private static string Bounded(string text) => text.Length <= MaxMemoryChars ? text : text[..MaxMemoryChars] + "…";
 
     /// <summary>Reads "(pred a b)" or "(not (pred a b))" strings; anything else is ignored.</summary>
     public static IEnumerable<ContractLiteral> Parse(IEnumerable<string>? literals)
