@@ -96,6 +96,10 @@ internal static class MissionRunner
                 plan = result?.Plan ?? [],
                 stepsExecuted = result?.StepsExecuted ?? 0,
                 replans = result?.Replans ?? 0,
+                failedSteps = result?.FailedSteps ?? 0,
+                planner = result?.Planner,
+                rounds = result?.Rounds ?? [],
+                recalled = result?.Recalled ?? [],
                 reason = result?.Reason ?? view.Failure,
                 qualityScore = result?.QualityScore,
                 lessons = result?.Lessons ?? [],
@@ -149,6 +153,16 @@ internal static class MissionRunner
         }
 
         AnsiConsole.MarkupLine("  phases: " + string.Join(", ", result.Phases.Select(p => $"{p.Name} {p.DurationMs:0.0} ms")));
+        if (result.Planner is not null)
+        {
+            AnsiConsole.MarkupLine($"  planned by: {CliOutput.Escape(result.Planner)}");
+        }
+
+        foreach (var memory in result.Recalled ?? [])
+        {
+            AnsiConsole.MarkupLine($"  recalled {CliOutput.Escape(memory.Type)} {CliOutput.Escape(memory.Id)}: {CliOutput.Escape(memory.Why)}");
+        }
+
         foreach (var lesson in result.Lessons ?? [])
         {
             AnsiConsole.MarkupLine($"  lesson: {CliOutput.Escape(lesson)}");
