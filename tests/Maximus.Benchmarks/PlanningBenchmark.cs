@@ -122,7 +122,7 @@ public static class PlanningBenchmark
             var problem = await File.ReadAllTextAsync(instance).ConfigureAwait(false);
             var watch = Stopwatch.StartNew();
             tape.Begin("checked", name);
-            var result = await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate, budget, proposer, fallback).ConfigureAwait(false);
+            var result = await RunMissionAsync(invoker, Agent("checked", name), domain, problem, domainPath, instance, simulate, budget, proposer, fallback).ConfigureAwait(false);
             times.Add(watch.Elapsed.TotalMilliseconds);
             checkedArm.Add(result);
             planPhase.Add(result?.Phases.Where(p => p.Name == "plan").Sum(p => p.DurationMs) ?? 0);
@@ -144,7 +144,7 @@ public static class PlanningBenchmark
                 // The same proposals (replayed from the tape for every request the checked arm made), executed as proposed:
                 // no simulation, the same replan budget.
                 tape.Begin("unchecked", name);
-                uncheckedArm.Add(await RunMissionAsync(invoker, domain, problem, domainPath, instance, simulate: false, budget, proposer, fallback).ConfigureAwait(false));
+                uncheckedArm.Add(await RunMissionAsync(invoker, Agent("unchecked", name), domain, problem, domainPath, instance, simulate: false, budget, proposer, fallback).ConfigureAwait(false));
             }
 
             progress.Write('.');
@@ -177,6 +177,12 @@ public static class PlanningBenchmark
             Percentiles.Of(planPhase));
     }
 
+    /// <summary>
+    /// Each mission runs as its own agent, so no mission recalls another's procedures: the benchmark measures the planner and
+    /// the world model, not memory (the learning benchmark measures that).
+    /// </summary>
+    private static string Agent(string arm, string instance) => $"bench-{arm}-{Path.GetFileNameWithoutExtension(instance)}";
+
     private static double Rate(int succeeded, int n) => n == 0 ? 0 : Math.Round((double)succeeded / n, 4);
 
     /// <summary>What one arm's missions did: successes, replans, and the planner of each executed plan.</summary>
@@ -203,13 +209,13 @@ public static class PlanningBenchmark
     }
 
     private static async Task<MissionResult?> RunMissionAsync(
-        IServiceInvoker invoker, string domain, string problem, string domainFile, string problemFile, bool simulate, int maxReplans, string proposer, bool fallback)
+        IServiceInvoker invoker, string agentId, string domain, string problem, string domainFile, string problemFile, bool simulate, int maxReplans, string proposer, bool fallback)
     {
         var env = await invoker.InvokeAsync<CreateEnvironmentRequest, EnvironmentCreated>(
             AppIds.PddlPlugin, "v1/environments", new CreateEnvironmentRequest(domain, problem, domainFile, problemFile)).ConfigureAwait(false);
         var accepted = await invoker.InvokeAsync<MissionRequest, MissionAccepted>(
             AppIds.Orchestrator, "v1/missions",
-            new MissionRequest(AppIds.PddlPlugin, env.EnvironmentId, "bench", MaxCandidates: 3, MaxReplans: maxReplans, Simulate: simulate, Planner: proposer, PlannerFallback: fallback))
+            new MissionRequest(AppIds.PddlPlugin, env.EnvironmentId, agentId, MaxCandidates: 3, MaxReplans: maxReplans, Simulate: simulate, Planner: proposer, PlannerFallback: fallback))
             .ConfigureAwait(false);
         while (true)
         {
