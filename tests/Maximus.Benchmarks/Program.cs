@@ -46,6 +46,7 @@ root.Subcommands.Add(planning);
 root.Subcommands.Add(ColdStartBenchmark.CreateCommand(json));
 root.Subcommands.Add(MemoryBenchmark.CreateCommand(json));
 root.Subcommands.Add(LocomoBenchmark.CreateCommand(json));
+root.Subcommands.Add(LearningBenchmark.CreateCommand(json));
 
 return await root.Parse(args).InvokeAsync();
 
