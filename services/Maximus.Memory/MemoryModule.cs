@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using Maximus.Contracts.Events;
 using Maximus.Memory.Actors;
 using Maximus.Memory.Apis;

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;

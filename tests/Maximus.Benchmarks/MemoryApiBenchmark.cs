@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;

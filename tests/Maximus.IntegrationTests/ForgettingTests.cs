@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using System.Text;
 using Maximus.Contracts.Ports;
 using Maximus.Memory.Hybrid;

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using Maximus.Contracts.Ports;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors.Embedded;

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using Maximus.Memory.Hybrid;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors.Embedded;

@@ -56,7 +56,7 @@ public sealed class MissionMemoryScenarioTests
         var result = await host.RunAsync(plugin.Add(TestPddl.Blocksworld, Tower("a", "b", "c", OnTable("a", "b", "c"))));
         Assert.Equal("Succeeded", result.Status);
 
-        var procedure = Assert.Single(await SearchAsync(host, TowerPattern, MemoryEntryType.Procedural, "procedure"));
+        var procedure = Assert.Single(await SearchAsync(host, TowerPattern, MemoryType.Procedural, "procedure"));
         Assert.Equal(ProcedureTemplate.IdFor(plugin.AppId, TowerPattern), procedure.Id);
         Assert.Equal(TowerPattern, procedure.Procedure!.GoalPattern);
         Assert.Equal((1, 0), (procedure.Procedure.Successes, procedure.Procedure.Failures));
@@ -64,13 +64,13 @@ public sealed class MissionMemoryScenarioTests
         Assert.All(procedure.Procedure.Steps, s => Assert.DoesNotMatch(@"\b[abc]\b", s));
         AssertProvenance(procedure, result.MissionId, "execute", $"{result.MissionId}/execute");
 
-        var episode = Assert.Single(await SearchAsync(host, "tower", MemoryEntryType.Episodic, "mission"));
+        var episode = Assert.Single(await SearchAsync(host, "tower", MemoryType.Episodic, "mission"));
         Assert.Equal($"mission-{result.MissionId}", episode.Id);
         Assert.Contains(string.Join(' ', result.Plan), episode.Text, StringComparison.Ordinal);
         Assert.Equal("Succeeded", episode.Outcome);
         AssertProvenance(episode, result.MissionId, "remember", $"{result.MissionId}/remember");
 
-        var facts = await SearchAsync(host, "a b c", MemoryEntryType.Semantic, "state");
+        var facts = await SearchAsync(host, "a b c", MemoryType.Semantic, "state");
         Assert.Contains(facts, f => f.Fact is { Subject: "a", Predicate: "on", Object: "b" });
         Assert.All(facts, f => AssertProvenance(f, result.MissionId, "observe", $"{result.MissionId}/r0/s{result.Plan.Count - 1}"));
 
@@ -101,7 +101,7 @@ public sealed class MissionMemoryScenarioTests
         Assert.Contains("executed as the plan", recalled.Why, StringComparison.Ordinal);
         Assert.Contains(second.Recalled!, r => r.Id == $"mission-{first.MissionId}" && r.Type == "episodic");
 
-        var procedure = Assert.Single(await SearchAsync(host, TowerPattern, MemoryEntryType.Procedural, "procedure"));
+        var procedure = Assert.Single(await SearchAsync(host, TowerPattern, MemoryType.Procedural, "procedure"));
         Assert.Equal((2, 0), (procedure.Procedure!.Successes, procedure.Procedure.Failures));
     }
 
@@ -111,7 +111,7 @@ public sealed class MissionMemoryScenarioTests
         var plugin = new TestPlugin("stale-env");
         await using var host = await MissionHost.StartAsync(plugin);
         await host.RunAsync(plugin.Add(TestPddl.Blocksworld, Tower("a", "b", "c", OnTable("a", "b", "c"))));
-        var stored = Assert.Single(await SearchAsync(host, TowerPattern, MemoryEntryType.Procedural, "procedure"));
+        var stored = Assert.Single(await SearchAsync(host, TowerPattern, MemoryType.Procedural, "procedure"));
 
         // b already stands on c: the procedure's first step (pick b up from the table) cannot run.
         var result = await host.RunAsync(plugin.Add(TestPddl.Blocksworld, Tower("a", "b", "c", "(on b c) (ontable a) (ontable c) (clear a) (clear b)")));
@@ -125,7 +125,7 @@ public sealed class MissionMemoryScenarioTests
         Assert.Contains("did not fit the current state, not executed", Assert.Single(result.Recalled!, r => r.Id == stored.Id).Why, StringComparison.Ordinal);
 
         // Unused, the stored procedure keeps its steps and record.
-        var after = Assert.Single(await SearchAsync(host, TowerPattern, MemoryEntryType.Procedural, "procedure"));
+        var after = Assert.Single(await SearchAsync(host, TowerPattern, MemoryType.Procedural, "procedure"));
         Assert.Equal(stored.Procedure!.Steps, after.Procedure!.Steps);
         Assert.Equal((1, 0), (after.Procedure.Successes, after.Procedure.Failures));
     }
@@ -144,8 +144,8 @@ public sealed class MissionMemoryScenarioTests
             Assert.True(first.Status == "Succeeded", first.Reason);
             Assert.Equal(["fly"], plugin.Refused);
 
-            var fact = Assert.Single(await SearchAsync(host, "fly", MemoryEntryType.Semantic, "precondition"));
-            Assert.Equal(new MemoryFact("fly", LearnedFacts.RequiresPrecondition, "(clear-sky)"), fact.Fact! with { ValidFrom = null });
+            var fact = Assert.Single(await SearchAsync(host, "fly", MemoryType.Semantic, "precondition"));
+            Assert.Equal(("fly", LearnedFacts.RequiresPrecondition, "(clear-sky)"), (fact.Fact!.Subject, fact.Fact.Predicate, fact.Fact.Object));
             AssertProvenance(fact, first.MissionId, "execute", $"{first.MissionId}/r0/s0");
         }
 
@@ -163,18 +163,18 @@ public sealed class MissionMemoryScenarioTests
         Assert.DoesNotContain(cloudy.Recalled!, r => r.Type == "procedural");
     }
 
-    private static void AssertProvenance(MemoryItem entry, string missionId, string phase, string step)
+    private static void AssertProvenance(MemoryEntry entry, string missionId, string phase, string step)
     {
         Assert.Equal(missionId, entry.Tags![LearnedFacts.MissionTag]);
         Assert.Equal(phase, entry.Tags[LearnedFacts.PhaseTag]);
         Assert.Equal(step, entry.Tags[LearnedFacts.StepTag]);
     }
 
-    private static async Task<IReadOnlyList<MemoryItem>> SearchAsync(MissionHost host, string query, MemoryEntryType type, string kind)
+    private static async Task<IReadOnlyList<MemoryEntry>> SearchAsync(MissionHost host, string query, MemoryType type, string kind)
     {
-        var result = await host.Invoker.InvokeAsync<MemoryQuery, MemoryQueryResult>(
+        var result = await host.Invoker.InvokeAsync<SearchMemoryRequest, SearchMemoryResponse>(
             AppIds.Memory, $"v1/memory/{Agent}/search",
-            new MemoryQuery(query, [type], 20, new Dictionary<string, string> { [LearnedFacts.PluginTag] = host.Plugin.AppId, [LearnedFacts.KindTag] = kind }),
+            new SearchMemoryRequest(query, [type], 20, new Dictionary<string, string> { [LearnedFacts.PluginTag] = host.Plugin.AppId, [LearnedFacts.KindTag] = kind }),
             TestContext.Current.CancellationToken);
         return result.Hits.Select(h => h.Entry).ToList();
     }

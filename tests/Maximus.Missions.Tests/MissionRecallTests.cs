@@ -29,14 +29,14 @@ public sealed class MissionRecallTests
     private const string Pattern = "(at-goal ?x1) (at-goal ?x2)";
 
     private static readonly Recollection Procedure = new(
-        new MemoryItem("procedure-1", "tester", MemoryEntryType.Procedural, "to reach the goal", DateTimeOffset.UnixEpoch,
+        new MemoryEntry("procedure-1", "tester", MemoryType.Procedural, "to reach the goal", DateTimeOffset.UnixEpoch,
             Tags: new Dictionary<string, string> { ["missionId"] = "mission-0", ["step"] = "mission-0/execute" },
-            Procedure: new MemoryProcedure(Pattern, ["(move ?x1)", "(move ?x2)"], 3, 1)),
+            Procedure: new Procedure(Pattern, ["(move ?x1)", "(move ?x2)"], 3, 1)),
         "procedure for the goal pattern", 0.9);
 
     private static readonly Recollection Precondition = new(
-        new MemoryItem("precondition-1", "tester", MemoryEntryType.Semantic, "move requires (power)", DateTimeOffset.UnixEpoch,
-            Fact: new MemoryFact("move", LearnedFacts.RequiresPrecondition, "(power)")),
+        new MemoryEntry("precondition-1", "tester", MemoryType.Semantic, "move requires (power)", DateTimeOffset.UnixEpoch,
+            Fact: new SemanticFact("move", LearnedFacts.RequiresPrecondition, "(power)")),
         "precondition learned for move: (power)", 0.8);
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class MissionRecallTests
     public async Task A_recalled_procedure_that_almost_fits_keeps_its_valid_prefix_and_the_planner_continues_from_it()
     {
         // The stored steps move a twice: the second move cannot run, the first one can.
-        var stale = Procedure with { Entry = Procedure.Entry with { Procedure = new MemoryProcedure(Pattern, ["(move ?x1)", "(move ?x1)"]) } };
+        var stale = Procedure with { Entry = Procedure.Entry with { Procedure = new Procedure(Pattern, ["(move ?x1)", "(move ?x1)"]) } };
         var rejectedAfterA = new SimulationResult(false, false, 0, 1, "(at-start a) does not hold", AfterA.Facts,
             [new StepPrediction(0, "(move a)", true, [], AfterA.Facts), new StepPrediction(1, "(move a)", false, ["(at-start a)"], AfterA.Facts)]);
         var ctx = Scripted(stale)
@@ -112,7 +112,7 @@ public sealed class MissionRecallTests
     [Fact]
     public async Task A_procedure_for_another_goal_or_a_mission_without_simulation_is_not_offered()
     {
-        var other = Procedure with { Entry = Procedure.Entry with { Procedure = new MemoryProcedure("(at-goal ?x1)", ["(move ?x1)"]) } };
+        var other = Procedure with { Entry = Procedure.Entry with { Procedure = new Procedure("(at-goal ?x1)", ["(move ?x1)"]) } };
         var ctx = Scripted(other)
             .On<PlanInput>(nameof(PlanActivity), _ => Planned(new CandidatePlan([Step("a"), Step("b")], "symbolic")))
             .On<SimulateInput>(nameof(SimulateActivity), _ => Simulated(Accepting(AfterA, Done)))

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Maximus.Contracts.Ports;

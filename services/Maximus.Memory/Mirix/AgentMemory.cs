@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;

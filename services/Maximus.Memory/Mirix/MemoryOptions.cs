@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 namespace Maximus.Memory.Mirix;
 
 /// <summary>Per-type lifetime, cache and ranking (section <c>Maximus:Memory</c>).</summary>

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Memory;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -27,20 +27,20 @@ public sealed class MissionRecall(IServiceInvoker invoker)
         if (goal.Count > 0)
         {
             var pattern = ProcedureTemplate.PatternOf(goal);
-            var procedures = await SearchAsync(agentId, pattern, MemoryEntryType.Procedural, PerKind, Tagged(plugin, LearnedFacts.ProcedureKind)).ConfigureAwait(false);
+            var procedures = await SearchAsync(agentId, pattern, MemoryType.Procedural, PerKind, Tagged(plugin, LearnedFacts.ProcedureKind)).ConfigureAwait(false);
             recalled.AddRange(procedures
                 .Where(h => string.Equals(h.Entry.Procedure?.GoalPattern, pattern, StringComparison.Ordinal))
                 .Select(h => new Recollection(h.Entry, $"procedure for the goal pattern {pattern} on {pluginAppId} ({h.Entry.Procedure!.Successes} successes, {h.Entry.Procedure.Failures} failures)", h.Score)));
         }
 
         var about = description ?? (goal.Count > 0 ? string.Join(' ', goal) : pluginAppId);
-        var episodes = await SearchAsync(agentId, about, MemoryEntryType.Episodic, PerKind, Tagged(plugin, LearnedFacts.MissionKind)).ConfigureAwait(false);
+        var episodes = await SearchAsync(agentId, about, MemoryType.Episodic, PerKind, Tagged(plugin, LearnedFacts.MissionKind)).ConfigureAwait(false);
         recalled.AddRange(episodes.Select(h => new Recollection(h.Entry, $"past mission on {pluginAppId}: {h.Entry.Outcome ?? "outcome unknown"}", h.Score)));
 
         var actions = manifest.Actions.Select(a => a.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (actions.Count > 0)
         {
-            var learned = await SearchAsync(agentId, string.Join(' ', actions), MemoryEntryType.Semantic, 2 * PerKind, Tagged(plugin, LearnedFacts.PreconditionKind)).ConfigureAwait(false);
+            var learned = await SearchAsync(agentId, string.Join(' ', actions), MemoryType.Semantic, 2 * PerKind, Tagged(plugin, LearnedFacts.PreconditionKind)).ConfigureAwait(false);
             recalled.AddRange(learned
                 .Where(h => h.Entry.Fact is { Predicate: LearnedFacts.RequiresPrecondition } f && actions.Contains(f.Subject))
                 .Select(h => new Recollection(h.Entry, $"precondition learned for {h.Entry.Fact!.Subject}: {h.Entry.Fact.Object}", h.Score)));
@@ -49,7 +49,7 @@ public sealed class MissionRecall(IServiceInvoker invoker)
         var objects = state.Objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         if (objects.Count > 0)
         {
-            var facts = await SearchAsync(agentId, string.Join(' ', objects.Take(20)), MemoryEntryType.Semantic, PerKind, Tagged(plugin, LearnedFacts.StateKind)).ConfigureAwait(false);
+            var facts = await SearchAsync(agentId, string.Join(' ', objects.Take(20)), MemoryType.Semantic, PerKind, Tagged(plugin, LearnedFacts.StateKind)).ConfigureAwait(false);
             recalled.AddRange(facts
                 .Where(h => h.Entry.Fact is { } f && (objects.Contains(f.Subject) || f.Object.Split(' ').Any(objects.Contains)))
                 .Select(h => new Recollection(h.Entry, $"fact about {h.Entry.Fact!.Subject} observed on {pluginAppId}", h.Score)));
@@ -58,11 +58,11 @@ public sealed class MissionRecall(IServiceInvoker invoker)
         return recalled;
     }
 
-    private async Task<IReadOnlyList<MemoryQueryHit>> SearchAsync(
-        string agentId, string query, MemoryEntryType type, int k, IReadOnlyDictionary<string, string> tags)
+    private async Task<IReadOnlyList<MemoryHit>> SearchAsync(
+        string agentId, string query, MemoryType type, int k, IReadOnlyDictionary<string, string> tags)
     {
-        var result = await invoker.InvokeAsync<MemoryQuery, MemoryQueryResult>(
-            AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(agentId)}/search", new MemoryQuery(query, [type], k, tags)).ConfigureAwait(false);
+        var result = await invoker.InvokeAsync<SearchMemoryRequest, SearchMemoryResponse>(
+            AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(agentId)}/search", new SearchMemoryRequest(query, [type], k, tags)).ConfigureAwait(false);
         return result.Hits.Where(h => h.Entry.Type == type).OrderByDescending(h => h.Score).Take(k).ToList();
     }
 

@@ -56,7 +56,7 @@ public sealed class MissionReflection(IServiceInvoker invoker)
         tags["surprises"] = report.Surprises.ToString(CultureInfo.InvariantCulture);
         tags["replans"] = report.Replans.ToString(CultureInfo.InvariantCulture);
         tags["durationMs"] = report.DurationMs.ToString("0.###", CultureInfo.InvariantCulture);
-        return WriteAsync(input.AgentId, new MemoryItemWrite(MemoryEntryType.Episodic, Bounded(text), $"mission-{input.MissionId}", Tags: tags, Actor: AppIds.Orchestrator, Outcome: input.Outcome));
+        return WriteAsync(input.AgentId, new WriteMemoryRequest(MemoryType.Episodic, Bounded(text), $"mission-{input.MissionId}", Tags: tags, Actor: AppIds.Orchestrator, Outcome: input.Outcome));
     }
 
     /// <summary>
@@ -76,8 +76,8 @@ public sealed class MissionReflection(IServiceInvoker invoker)
         var used = report.UsedProcedure;
         if (used?.Procedure is { } p && (!input.GoalReached || p.Steps.SequenceEqual(template.Steps, StringComparer.Ordinal)))
         {
-            await invoker.InvokeAsync<ProcedureUse, MemoryItem>(
-                AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(input.AgentId)}/entries/{Uri.EscapeDataString(used.Id)}/outcomes", new ProcedureUse(input.GoalReached))
+            await invoker.InvokeAsync<ProcedureOutcome, MemoryEntry>(
+                AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(input.AgentId)}/entries/{Uri.EscapeDataString(used.Id)}/outcomes", new ProcedureOutcome(input.GoalReached))
                 .ConfigureAwait(false);
             return;
         }
@@ -91,14 +91,14 @@ public sealed class MissionReflection(IServiceInvoker invoker)
         var prior = used?.Id == id ? used.Procedure : null;
         var tags = Provenance(input, report, LearnedFacts.ProcedureKind, "execute", $"{input.MissionId}/execute");
         tags[ProcedureTemplate.ObjectsTag] = string.Join(' ', template.Objects);
-        await WriteAsync(input.AgentId, new MemoryItemWrite(
-            MemoryEntryType.Procedural,
+        await WriteAsync(input.AgentId, new WriteMemoryRequest(
+            MemoryType.Procedural,
             Bounded($"To reach {template.GoalPattern} on {report.PluginAppId}: {string.Join(' ', template.Steps)}"),
             id,
             Tags: tags,
             Actor: AppIds.Orchestrator,
             Outcome: input.Outcome,
-            Procedure: new MemoryProcedure(template.GoalPattern, template.Steps, (prior?.Successes ?? 0) + 1, prior?.Failures ?? 0))).ConfigureAwait(false);
+            Procedure: new Procedure(template.GoalPattern, template.Steps, (prior?.Successes ?? 0) + 1, prior?.Failures ?? 0))).ConfigureAwait(false);
     }
 
     private Task WritePreconditionAsync(RememberInput input, MissionReport report, DiscoveredPrecondition discovered)
@@ -106,13 +106,13 @@ public sealed class MissionReflection(IServiceInvoker invoker)
         var learned = discovered.Literal ?? Bounded(discovered.Error ?? "an undeclared precondition", 200);
         var tags = Provenance(input, report, LearnedFacts.PreconditionKind, "execute", discovered.StepId);
         tags["action"] = discovered.Action;
-        return WriteAsync(input.AgentId, new MemoryItemWrite(
-            MemoryEntryType.Semantic,
+        return WriteAsync(input.AgentId, new WriteMemoryRequest(
+            MemoryType.Semantic,
             Bounded($"{discovered.Action} on {report.PluginAppId} requires {learned}, which the plugin does not declare: {discovered.Step} was rejected ({discovered.Error ?? "no error given"})."),
             ProcedureTemplate.StableId("precondition", report.PluginAppId, $"{discovered.Action}|{learned}"),
             Tags: tags,
             Actor: AppIds.Orchestrator,
-            Fact: new MemoryFact(discovered.Action, LearnedFacts.RequiresPrecondition, learned)));
+            Fact: new SemanticFact(discovered.Action, LearnedFacts.RequiresPrecondition, learned)));
     }
 
     private Task WriteStateFactAsync(RememberInput input, MissionReport report, ContractLiteral fact)
@@ -125,17 +125,17 @@ public sealed class MissionReflection(IServiceInvoker invoker)
             tags["context"] = context;
         }
 
-        return WriteAsync(input.AgentId, new MemoryItemWrite(
-            MemoryEntryType.Semantic,
+        return WriteAsync(input.AgentId, new WriteMemoryRequest(
+            MemoryType.Semantic,
             Bounded($"{fact} held on {report.PluginAppId}{(report.Context is null ? "" : " (" + report.Context + ")")} after mission {input.MissionId}."),
             ProcedureTemplate.StableId("state", report.PluginAppId, $"{report.Context}|{fact}"),
             Tags: tags,
             Actor: AppIds.Orchestrator,
-            Fact: new MemoryFact(subject, fact.Predicate, value)));
+            Fact: new SemanticFact(subject, fact.Predicate, value)));
     }
 
-    private Task<MemoryItem> WriteAsync(string agentId, MemoryItemWrite write) =>
-        invoker.InvokeAsync<MemoryItemWrite, MemoryItem>(AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(agentId)}/entries", write);
+    private Task<MemoryEntry> WriteAsync(string agentId, WriteMemoryRequest write) =>
+        invoker.InvokeAsync<WriteMemoryRequest, MemoryEntry>(AppIds.Memory, $"v1/memory/{Uri.EscapeDataString(agentId)}/entries", write);
 
     private static Dictionary<string, string> Provenance(RememberInput input, MissionReport report, string kind, string phase, string step) => new()
     {

@@ -25,7 +25,7 @@ public sealed record BeliefState(
     IReadOnlyList<Recollection>? Recalled = null);
 
 /// <summary>A recalled memory entry, why it was recalled, and its score in its kind's search.</summary>
-public sealed record Recollection(MemoryItem Entry, string Why, double Score)
+public sealed record Recollection(MemoryEntry Entry, string Why, double Score)
 {
     [JsonIgnore]
     public string Type => Entry.Type.ToString().ToLowerInvariant();
@@ -119,8 +119,8 @@ public sealed record MissionReport(
     double DurationMs,
     string? Reason,
     string? Planner,
-    MemoryItem? UsedProcedure,
-    MemoryItem? PriorProcedure,
+    MemoryEntry? UsedProcedure,
+    MemoryEntry? PriorProcedure,
     string? FinalStep);
 
 /// <summary>A step the world model accepted but the plugin rejected, and the undeclared precondition it reported.</summary>

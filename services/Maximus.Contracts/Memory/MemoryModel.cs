@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maximus.Memory.Mirix;
+namespace Maximus.Contracts.Memory;
 
 /// <summary>The six MIRIX memory types.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<MemoryType>))]
