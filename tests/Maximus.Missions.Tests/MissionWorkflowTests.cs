@@ -42,7 +42,7 @@ public sealed class MissionWorkflowTests
         Assert.Equal(
             [nameof(ObserveActivity), nameof(PlanActivity), nameof(SimulateActivity), nameof(ExecuteStepActivity), nameof(ExecuteStepActivity), nameof(ReflectActivity), nameof(RememberActivity)],
             ctx.Calls.Select(c => c.Name));
-        Assert.Equal(["plan", "simulate", "execute", "reflect", "remember"], result.Phases.Select(p => p.Name));
+        Assert.Equal(["observe", "plan", "simulate", "execute", "reflect", "remember"], result.Phases.Select(p => p.Name));
         Assert.Equal(["mission-1/r0/s0", "mission-1/r0/s1"], ctx.InputsOf<ExecuteStepRequest>(nameof(ExecuteStepActivity)).Select(r => r.RequestId));
         var reflected = Assert.Single(ctx.InputsOf<ExecutionLog>(nameof(ReflectActivity)));
         Assert.Equal(ReflectionPriority.Critical, reflected.Priority);

@@ -20,7 +20,7 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
 
     public string MissionId => Context.InstanceId;
 
-    public Dictionary<string, double> Timings { get; } = new() { ["plan"] = 0, ["simulate"] = 0, ["execute"] = 0, ["reflect"] = 0, ["remember"] = 0 };
+    public Dictionary<string, double> Timings { get; } = new() { ["observe"] = 0, ["plan"] = 0, ["simulate"] = 0, ["execute"] = 0, ["reflect"] = 0, ["remember"] = 0 };
 
     /// <summary>The executed steps (PDDL form) and, parallel to them, the planner that proposed each.</summary>
     public List<string> Executed { get; } = [];

@@ -66,7 +66,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         run.Progress("observe");
         var belief = await run.Context.CallActivityAsync<BeliefState>(
             nameof(ObserveActivity), new ObserveInput(run.Input.PluginAppId, run.Input.Context, run.Input.AgentId, run.Input.Goal, run.Input.Description));
-        run.Timings["plan"] += belief.DurationMs;
+        run.Timings["observe"] += belief.DurationMs;
         run.Recalled = belief.Recalled ?? [];
         run.Observe(belief.State);
         run.PlanFrom = belief.State;
