@@ -58,26 +58,7 @@ public sealed class CliTests
         Assert.Equal("Running", mission.GetProperty("status").GetString());
         var missionId = mission.GetProperty("missionId").GetString()!;
 
-        var resumed = await Cli.RunAsync(["missions", "resume", missionId, "--json", "--data-dir", ws.DataDir]);
-        Assert.True(resumed.ExitCode == 0, resumed.StdErr);
-        var result = resumed.Json();
-        Assert.Equal("Succeeded", result.GetProperty("status").GetString());
-        Assert.True(result.GetProperty("goalReached").GetBoolean());
-        var planLength = result.GetProperty("plan").GetArrayLength();
-
-        var show = (await Cli.RunAsync(["missions", "show", missionId, "--json", "--data-dir", ws.DataDir])).Json();
-        var journal = show.GetProperty("journal").EnumerateArray().ToList();
-        var steps = journal.Where(e => e.GetProperty("name").GetString() == "ExecuteStepActivity").ToList();
-        Assert.Equal(planLength, steps.Count);
-        Assert.All(journal, e => Assert.Equal(1, e.GetProperty("runs").GetInt32()));
-        Assert.All(journal, e => Assert.Equal("Completed", e.GetProperty("status").GetString()));
-        Assert.Equal(journal.Count, journal.Select(e => e.GetProperty("seq").GetInt32()).Distinct().Count());
-
-        // The plugin's own record: every step's request applied exactly once.
-        var environmentId = result.GetProperty("environmentId").GetString()!;
-        var applied = AppliedRequestIds(ws.DataDir, environmentId);
-        Assert.Equal(planLength, applied.Count);
-        Assert.Equal(applied.Count, applied.Distinct().Count());
+        await ResumeToSuccessRunningEachStepOnceAsync(ws, missionId);
     }
 
     [Fact]
@@ -158,6 +139,32 @@ public sealed class CliTests
         Assert.Equal("Episodic", episode.GetProperty("type").GetString());
         Assert.Equal(missionId, episode.GetProperty("tags").GetProperty("missionId").GetString());
         Assert.Contains("tower", episode.GetProperty("text").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Resumes a mission a crash interrupted and checks it reached its goal with every journal entry run once and, by the
+    /// plugin's own record, every step's request applied exactly once. Returns the journal.
+    /// </summary>
+    internal static async Task<List<JsonElement>> ResumeToSuccessRunningEachStepOnceAsync(Workspace ws, string missionId)
+    {
+        var resumed = await Cli.RunAsync(["missions", "resume", missionId, "--json", "--data-dir", ws.DataDir]);
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr);
+        var result = resumed.Json();
+        Assert.Equal("Succeeded", result.GetProperty("status").GetString());
+        Assert.True(result.GetProperty("goalReached").GetBoolean());
+        var planLength = result.GetProperty("plan").GetArrayLength();
+
+        var show = (await Cli.RunAsync(["missions", "show", missionId, "--json", "--data-dir", ws.DataDir])).Json();
+        var journal = show.GetProperty("journal").EnumerateArray().ToList();
+        Assert.Equal(planLength, journal.Count(e => e.GetProperty("name").GetString() == "ExecuteStepActivity"));
+        Assert.All(journal, e => Assert.Equal(1, e.GetProperty("runs").GetInt32()));
+        Assert.All(journal, e => Assert.Equal("Completed", e.GetProperty("status").GetString()));
+        Assert.Equal(journal.Count, journal.Select(e => e.GetProperty("seq").GetInt32()).Distinct().Count());
+
+        var applied = AppliedRequestIds(ws.DataDir, result.GetProperty("environmentId").GetString()!);
+        Assert.Equal(planLength, applied.Count);
+        Assert.Equal(applied.Count, applied.Distinct().Count());
+        return journal;
     }
 
     internal static List<string> AppliedRequestIds(string dataDir, string environmentId)
