@@ -91,6 +91,75 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void Every_dockerfile_in_the_repository_is_checked()
+    {
+        var found = Directory.EnumerateFiles(Repository.Root, "Dockerfile*", SearchOption.AllDirectories)
+            .Select(Repository.Relative)
+            .Where(f => !f.EndsWith(".dockerignore", StringComparison.Ordinal) && !f.EndsWith(".cs", StringComparison.Ordinal) && !f.Split('/').Any(p => p is ".git" or "bin" or "obj"))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(new[] { Host, Lite, Transformer }.Order(StringComparer.Ordinal), found);
+    }
+
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void Every_copy_source_is_in_the_build_context_and_not_ignored(string file)
+    {
+        var context = BuildContext.Of(Repository.Root, file);
+        var copies = Dockerfile.Load(file).Stages.SelectMany(s => s.All("COPY").Concat(s.All("ADD"))).ToList();
+
+        Assert.NotEmpty(copies);
+        var problems = copies.SelectMany(context.MissingSources).ToList();
+        Assert.True(problems.Count == 0, $"{file}: " + string.Join("; ", problems));
+    }
+
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void The_published_project_and_every_project_it_references_are_in_the_copied_context(string file)
+    {
+        var context = BuildContext.Of(Repository.Root, file);
+        var stage = Dockerfile.Load(file).Stages[0];
+        var publish = Assert.Single(stage.All("RUN"));
+        var project = Assert.Single(publish.Split(' '), w => w.EndsWith(".csproj", StringComparison.Ordinal));
+        var copied = stage.All("COPY").Where(c => !c.Contains("--from=", StringComparison.Ordinal))
+            .SelectMany(c => BuildContext.Arguments(c).SkipLast(1)).ToList();
+
+        var closure = BuildContext.ProjectClosure(Repository.PathOf(project));
+
+        Assert.Contains(Repository.PathOf(project), closure);
+        foreach (var path in closure.Select(Repository.Relative))
+        {
+            Assert.True(copied.Any(c => path == c || path.StartsWith(c.TrimEnd('/') + "/", StringComparison.Ordinal)), $"{file}: {path} is not copied into the build stage");
+            Assert.False(context.IsIgnored(path), $"{file}: {path} is excluded by {context.IgnoreFile}");
+        }
+    }
+
+    [Fact]
+    public void The_copy_check_reports_missing_ignored_and_empty_sources_and_skips_other_stages()
+    {
+        using var temp = new TempContext();
+        temp.Write("app/Program.cs", "x");
+        temp.Write("app/bin/Debug/app.dll", "x");
+        temp.Write("tests/T.cs", "x");
+        temp.Write("Dockerfile.dockerignore", "# rules\n**/bin/\ntests/\n!tests/keep.txt\n");
+        temp.Write("tests/keep.txt", "x");
+        var context = BuildContext.Of(temp.Root, "Dockerfile");
+
+        Assert.Empty(context.MissingSources("app/ /src/app/"));
+        Assert.Empty(context.MissingSources("--chown=1654:1654 [\"app/Program.cs\", \"/src/\"]"));
+        Assert.Empty(context.MissingSources("--from=build /app ./"));
+        Assert.Empty(context.MissingSources("tests/keep.txt ./"));
+        Assert.Empty(context.MissingSources("app/*.cs ./"));
+        Assert.Contains("global.json: not in the build context", context.MissingSources("global.json app/Program.cs ./"));
+        Assert.Contains("tests/T.cs: excluded by Dockerfile.dockerignore", context.MissingSources("tests/T.cs ./"));
+        Assert.Contains("app/bin/: excluded by Dockerfile.dockerignore", context.MissingSources("app/bin/ ./"));
+        Assert.Contains("app/*.json: matches nothing in the build context", context.MissingSources("app/*.json ./"));
+        Assert.Contains("../outside.txt: outside the build context", context.MissingSources("../outside.txt ./"));
+        Assert.True(context.IsIgnored("app/bin/Debug/app.dll"));
+        Assert.False(context.IsIgnored("app/Program.cs"));
+    }
+
+    [Fact]
     public void Ci_installs_kubectl_from_the_debian_packages_before_the_tests_when_it_is_missing()
     {
         var ci = File.ReadAllText(Repository.PathOf(".ci/run"));
