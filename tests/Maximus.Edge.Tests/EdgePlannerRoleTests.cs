@@ -139,6 +139,50 @@ public sealed class EdgePlannerRoleTests
         Assert.Contains("planner.maximus", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_edge_manifest_runs_the_planner_edge_first_against_the_cloud_planner()
+    {
+        var environment = EdgeManifestEnvironment();
+        Assert.Equal("true", environment["Maximus__Edge__Enabled"]);
+
+        var settings = environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => e.Value);
+        var cloud = new FakeCloudPlanner();
+        await using var host = new EdgePlannerHost(cloud, edge: false, settings: settings);
+        using var http = host.CreateClient();
+        await ReadPlanAsync(await http.PostAsJsonAsync("/v1/plans", WithoutEffects(), MaximusJson.Options, Ct));
+
+        Assert.IsType<EdgeFirstPlanning>(host.Services.GetRequiredService<IPlanRequestHandler>());
+        Assert.Equal(1, cloud.Calls);
+    }
+
+    /// <summary>The literal environment variables of the planner container in <c>edge/planner.yaml</c>.</summary>
+    private static Dictionary<string, string> EdgeManifestEnvironment()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Maximus.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        using (var reader = new StreamReader(Path.Combine(root.FullName, "edge", "planner.yaml")))
+        {
+            yaml.Load(reader);
+        }
+
+        static YamlDotNet.RepresentationModel.YamlNode At(YamlDotNet.RepresentationModel.YamlNode node, params string[] keys) =>
+            keys.Aggregate(node, (n, key) => ((YamlDotNet.RepresentationModel.YamlMappingNode)n)[key]);
+
+        var deployment = yaml.Documents.Select(d => d.RootNode).Single(n => At(n, "kind").ToString() == "Deployment");
+        var container = ((YamlDotNet.RepresentationModel.YamlSequenceNode)At(deployment, "spec", "template", "spec", "containers"))
+            .Single(c => At(c, "name").ToString() == "planner");
+        return ((YamlDotNet.RepresentationModel.YamlSequenceNode)At(container, "env"))
+            .Cast<YamlDotNet.RepresentationModel.YamlMappingNode>()
+            .Where(e => e.Children.ContainsKey("value"))
+            .ToDictionary(e => At(e, "name").ToString(), e => At(e, "value").ToString());
+    }
+
     private const string SymbolicPlannerName = "symbolic";
 
     private static async Task<PlanningResponse> ReadPlanAsync(HttpResponseMessage response)
