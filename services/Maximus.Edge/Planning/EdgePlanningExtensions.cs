@@ -22,7 +22,7 @@ public static class EdgePlanningExtensions
     public static IServiceCollection AddEdgePlanning(this IServiceCollection services)
     {
         services.AddOptions<EdgePlanningOptions>().BindConfiguration(EdgePlanningOptions.Section)
-            .Validate(o => o.Problems().Count == 0, $"{EdgePlanningOptions.Section}: invalid settings (PlanCacheCapacity and FirstPlanEstimate must not be negative).")
+            .Validate(o => o.Problems().Count == 0, $"{EdgePlanningOptions.Section}: PlanCacheCapacity and FirstPlanEstimate must not be negative, MinimumExtraSearchTime must be from 0 to 1 minute.")
             .ValidateOnStart();
 
         // The planner router's defaults, before its configuration section is bound (which may override them).

@@ -18,6 +18,8 @@ namespace Maximus.Edge.Planning;
 /// (<see cref="EstimateLatency"/> is null): they go to the cloud planner.
 /// The estimate is 0 for a cached answer, else the measured average time of the problem's shape (the domain's
 /// actions and the number of objects), or <see cref="EdgePlanningOptions.FirstPlanEstimate"/> for a shape not seen yet.
+/// The node's symbolic planner searches for shorter plans only briefly after its first
+/// (<see cref="EdgePlanningOptions.MinimumExtraSearchTime"/>), so that its answers stay within the latency budget.
 /// </summary>
 public sealed class SymbolicEdgePlanning : IEdgeCapability<PlanningRequest, PlanningResponse>
 {
@@ -30,10 +32,10 @@ public sealed class SymbolicEdgePlanning : IEdgeCapability<PlanningRequest, Plan
     private readonly ConditionalWeakTable<PlanningRequest, Keys> _keys = [];
     private long _cacheHits;
 
-    public SymbolicEdgePlanning(SymbolicPlanner planner, IOptions<EdgePlanningOptions> options)
+    public SymbolicEdgePlanning(IOptions<EdgePlanningOptions> options)
     {
-        _planner = planner;
         _options = options.Value;
+        _planner = new SymbolicPlanner(new SymbolicPlannerOptions(MinimumExtraTimeMs: (int)Math.Ceiling(_options.MinimumExtraSearchTime.TotalMilliseconds)));
         _cache = new PlanCache(_options.PlanCacheCapacity);
     }
 
