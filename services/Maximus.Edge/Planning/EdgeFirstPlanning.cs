@@ -30,7 +30,7 @@ public sealed class EdgeFirstPlanning(
                 503,
                 "Cloud planner unreachable",
                 $"The edge node cannot reach the cloud planner '{options.CloudAppId}' and cannot plan this request itself: {why}. "
-                + $"Retry later (the node tries the cloud again every {options.CloudRetryInterval.TotalSeconds:0.#} s), or declare STRIPS "
+                + $"Retry later (the node tries the cloud again every {options.CloudRetryInterval.TotalSeconds:0.###} s), or declare STRIPS "
                 + "effects on the plugin's actions so the edge's symbolic planner can plan over them.");
         }
     }
