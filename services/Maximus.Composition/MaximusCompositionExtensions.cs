@@ -1,6 +1,7 @@
 using Maximus.Contracts.Memory;
 using Maximus.Contracts;
 using Maximus.Contracts.Ports;
+using Maximus.Edge.Planning;
 using Maximus.Execution;
 using Maximus.Llm;
 using Maximus.Memory;
@@ -66,6 +67,12 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.Planner))
         {
             services.AddPlanning();
+
+            // On an edge node (Maximus:Edge:Enabled): answer on the node what it can, forward the rest to the cloud planner.
+            if (builder.Configuration.IsEdgePlanningEnabled())
+            {
+                services.AddEdgePlanning();
+            }
         }
 
         if (settings.Hosts(AppIds.Executor))

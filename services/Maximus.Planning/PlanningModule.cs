@@ -32,6 +32,7 @@ public static class PlanningModule
             sp.GetRequiredService<IOptions<LlmPlannerOptions>>().Value,
             sp.GetService<ILogger<LlmPlanner>>() ?? NullLogger<LlmPlanner>.Instance));
         services.TryAddSingleton<PlannerRouter>();
+        services.TryAddSingleton<IPlanRequestHandler>(sp => sp.GetRequiredService<PlannerRouter>());
         services.AddServiceOperations(PlannerApi.Operations);
         return services;
     }

@@ -47,6 +47,7 @@ root.Subcommands.Add(ColdStartBenchmark.CreateCommand(json));
 root.Subcommands.Add(MemoryBenchmark.CreateCommand(json));
 root.Subcommands.Add(LocomoBenchmark.CreateCommand(json));
 root.Subcommands.Add(LearningBenchmark.CreateCommand(json));
+root.Subcommands.Add(EdgeBenchmark.CreateCommand(json));
 
 return await root.Parse(args).InvokeAsync();
 

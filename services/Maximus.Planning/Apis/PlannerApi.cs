@@ -13,7 +13,7 @@ public static class PlannerApi
         ServiceOperation.Post<PlanningRequest, PlanningResponse>(AppIds.Planner, "v1/plans", (request, call) =>
         {
             Validate(request);
-            return call.GetService<PlannerRouter>().PlanAsync(request, call.CancellationToken);
+            return call.GetService<IPlanRequestHandler>().PlanAsync(request, call.CancellationToken);
         }),
     ];
 

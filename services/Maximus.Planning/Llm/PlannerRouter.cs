@@ -13,7 +13,7 @@ namespace Maximus.Planning.Llm;
 /// actions declare no STRIPS effects, which the symbolic planner cannot plan over.</item>
 /// </list>
 /// </summary>
-public sealed class PlannerRouter(SymbolicPlanner symbolic, LlmPlanner llm)
+public sealed class PlannerRouter(SymbolicPlanner symbolic, LlmPlanner llm) : IPlanRequestHandler
 {
     public const string Auto = "auto";
     public const string Symbolic = SymbolicPlanner.PlannerName;
