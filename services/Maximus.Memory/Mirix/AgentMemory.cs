@@ -508,16 +508,41 @@ public sealed class AgentMemory(
 
         var limit = Math.Min(VectorSearchRequest.MaxLimit, request.K * Math.Max(1, _options.Oversampling) * (types.Count > 1 ? 2 : 1));
         var raw = await store.SearchAsync(_options.Collection, new VectorSearchRequest(vector, limit, filter), ct).ConfigureAwait(false);
-        var hits = raw.Select(h => (Entry: Entry(h.Payload), h.Score))
-            .Where(h => h.Entry is not null && h.Entry.AgentId == agentId && IsCurrent(h.Entry, asOf, knownAt))
-            .Select(h => new MemoryHit(h.Entry!, Rank(h.Entry!, h.Score, now), h.Score))
-            .ToList();
+
+        // Ranked on the payload fields the ranking needs; only the best are decoded into entries, in rank order, until K
+        // of them are current (an entry the ranking puts lower cannot be in the answer).
+        var ranked = new List<(VectorSearchHit Hit, double Score)>(raw.Count);
+        foreach (var h in raw)
+        {
+            if (RankOf(h.Payload, h.Score, now) is { } score)
+            {
+                ranked.Add((h, score));
+            }
+        }
+
+        ranked.Sort((a, b) => b.Score.CompareTo(a.Score) is var c and not 0 ? c : string.CompareOrdinal(a.Hit.Id, b.Hit.Id));
+        var hits = new List<MemoryHit>(request.K);
+        foreach (var (h, score) in ranked)
+        {
+            if (hits.Count == request.K)
+            {
+                break;
+            }
+
+            if (Entry(h.Payload) is { } entry && entry.AgentId == agentId && IsCurrent(entry, asOf, knownAt))
+            {
+                hits.Add(new MemoryHit(entry, score, h.Score));
+            }
+        }
+
         if (types.Contains(MemoryType.Semantic) && _options.SemanticHops > 0)
         {
-            // Expand from the strongest facts only (within half of the best similarity, at most three).
+            // Expand from the strongest facts only (within half of the best similarity, at most three). A neighbour scores at
+            // most its seed × the hop weight: when the K-th hit already scores more, no neighbour can enter the answer.
             var facts = hits.Where(h => h.Entry.Type == MemoryType.Semantic && h.Entry.Fact is not null).OrderByDescending(h => h.Similarity).ToList();
             var seeds = facts.TakeWhile(h => h.Similarity >= facts[0].Similarity * 0.5).Take(ExpansionSeeds).ToList();
-            hits.AddRange(await ExpandAsync(agentId, seeds, asOf, knownAt, now, Math.Max(50, request.K * 2), ct).ConfigureAwait(false));
+            var floor = hits.Count < request.K ? double.NegativeInfinity : hits.Min(h => h.Score);
+            hits.AddRange(await ExpandAsync(agentId, seeds, asOf, knownAt, now, Math.Max(50, request.K * 2), floor, ct).ConfigureAwait(false));
         }
 
         return hits.GroupBy(h => h.Entry.Id).Select(g => g.MaxBy(h => h.Score)!)
@@ -532,13 +557,13 @@ public sealed class AgentMemory(
     /// <see cref="ExpansionSeeds"/> of them.
     /// </summary>
     private async Task<List<MemoryHit>> ExpandAsync(
-        string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset asOf, DateTimeOffset knownAt, DateTimeOffset now, int limit, CancellationToken ct)
+        string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset asOf, DateTimeOffset knownAt, DateTimeOffset now, int limit, double floor, CancellationToken ct)
     {
         var expanded = new List<MemoryHit>();
         var seen = seeds.Select(s => s.Entry.Id).ToHashSet(StringComparer.Ordinal);
         var frontier = seeds;
         var filter = Temporal(VectorFilter.ForAgent(agentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now), asOf, knownAt, now);
-        for (var hop = 1; hop <= Math.Min(2, _options.SemanticHops) && frontier.Count > 0; hop++)
+        for (var hop = 1; hop <= Math.Min(2, _options.SemanticHops) && frontier.Count > 0 && frontier.Max(f => f.Score) * _options.HopWeight >= floor; hop++)
         {
             // The best score of a frontier fact per entity, and which fact it was.
             var best = new Dictionary<string, MemoryHit>(StringComparer.Ordinal);
@@ -587,14 +612,41 @@ public sealed class AgentMemory(
     /// <summary>Per-type ranking: episodic similarity × recency, procedural similarity × success rate, others similarity.</summary>
     public double Rank(MemoryEntry entry, double similarity, DateTimeOffset now)
     {
-        var o = _options.For(entry.Type);
-        return entry.Type switch
+        ArgumentNullException.ThrowIfNull(entry);
+        return Rank(entry.Type, entry.OccurredAt ?? entry.CreatedAt, entry.Procedure?.SuccessRate, similarity, now);
+    }
+
+    private double Rank(MemoryType type, DateTimeOffset happened, double? successRate, double similarity, DateTimeOffset now)
+    {
+        var o = _options.For(type);
+        return type switch
         {
             MemoryType.Episodic when o.RecencyHalfLife is { } halfLife && halfLife > TimeSpan.Zero =>
-                similarity * (o.RecencyFloor + ((1 - o.RecencyFloor) * Math.Pow(0.5, Math.Max(0, (now - (entry.OccurredAt ?? entry.CreatedAt)).TotalSeconds) / halfLife.TotalSeconds))),
-            MemoryType.Procedural when entry.Procedure is { } p => similarity * p.SuccessRate,
+                similarity * (o.RecencyFloor + ((1 - o.RecencyFloor) * Math.Pow(0.5, Math.Max(0, (now - happened).TotalSeconds) / halfLife.TotalSeconds))),
+            MemoryType.Procedural when successRate is { } rate => similarity * rate,
             _ => similarity,
         };
+    }
+
+    /// <summary>
+    /// <see cref="Rank(MemoryEntry, double, DateTimeOffset)"/> read off a stored payload without decoding the entry: its
+    /// type, when it happened and a procedure's track record. Null for a payload that holds no entry.
+    /// </summary>
+    private double? RankOf(JsonObject? payload, double similarity, DateTimeOffset now)
+    {
+        if (payload?[EntryKey] is not JsonObject entry || payload[VectorPayloadKeys.Type] is not JsonValue typeValue
+            || !typeValue.TryGetValue<string>(out var typeName) || !Enum.TryParse<MemoryType>(typeName, ignoreCase: true, out var type))
+        {
+            return null;
+        }
+
+        var happened = type == MemoryType.Episodic
+            ? (entry["occurredAt"] ?? entry["createdAt"])?.GetValue<DateTimeOffset>() ?? DateTimeOffset.MinValue
+            : default;
+        double? rate = type == MemoryType.Procedural && entry["procedure"] is JsonObject p
+            ? new Procedure("", [], (int?)p["successes"] ?? 0, (int?)p["failures"] ?? 0).SuccessRate
+            : null;
+        return Rank(type, happened, rate, similarity, now);
     }
 
     /// <summary>
