@@ -62,6 +62,7 @@ public static class MaximusCompositionExtensions
 
             // Refuses at start-up a collection made with another embedding model (dimension mismatch); the model itself loads on first use.
             services.AddVectorCollection(VectorCollections.Memories, AgentMemory.PayloadIndexes);
+            services.AddServiceOperations(VectorIndexApi.Operations);
         }
 
         if (settings.Hosts(AppIds.Planner))

@@ -122,8 +122,17 @@ public static class VectorStoreServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        services.AddOptions<CoalescingEmbeddingOptions>()
+            .BindConfiguration(CoalescingEmbeddingOptions.Section)
+            .Validate(o => o.MaxConcurrency is >= 1 and <= 256, "MaxConcurrency must be from 1 to 256.")
+            .Validate(o => o.MaxBatchTexts is >= 1 and <= 1024, "MaxBatchTexts must be from 1 to 1024.")
+            .Validate(o => o.Window >= TimeSpan.Zero && o.Window <= TimeSpan.FromSeconds(1), "Window must be from 0 to 1 s.")
+            .ValidateOnStart();
         services.TryAddSingleton(sp => new MiniLmEmbeddingGenerator(sp.GetRequiredService<IOptions<MiniLmEmbeddingOptions>>()));
-        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>());
+
+        // Concurrent single writes and searches share model runs (one run per core at a time).
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new CoalescingEmbeddingGenerator(
+            sp.GetRequiredService<MiniLmEmbeddingGenerator>(), sp.GetRequiredService<IOptions<CoalescingEmbeddingOptions>>().Value));
         return services;
     }
 

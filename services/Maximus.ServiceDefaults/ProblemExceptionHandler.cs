@@ -40,7 +40,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         if (p.Field is not null)
         {
             problem.Extensions["field"] = p.Field;
-            problem.Extensions["errors"] = new Dictionary<string, string[]> { [p.Field] = [p.Detail ?? p.Title] };
+            problem.Extensions["errors"] = p.Errors ?? new Dictionary<string, string[]> { [p.Field] = [p.Detail ?? p.Title] };
         }
 
         return problem;

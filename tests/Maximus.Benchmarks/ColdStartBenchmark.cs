@@ -22,11 +22,9 @@ public static class ColdStartBenchmark
     public sealed record RoleResult(
         string Role, int Runs, int Failures, double P50, double P95, double P99, double Mean, double Min, double Max, IReadOnlyList<double> SamplesMs);
 
-    public sealed record PublishInfo(string Mode, string? RuntimeIdentifier, bool SelfContained, string HostPath, double PublishMs, string? Note);
-
     public sealed record Result(
         string Benchmark,
-        PublishInfo Publish,
+        PublishedHost.PublishInfo Publish,
         string Runtime,
         int RunsPerRole,
         int WarmupRunsPerRole,
@@ -92,8 +90,8 @@ public static class ColdStartBenchmark
         IReadOnlyList<string> roles, int runs, int warmup, string? hostDir, TimeSpan timeout, TextWriter progress, CancellationToken cancellationToken)
     {
         var publish = hostDir is null
-            ? await PublishAsync(progress, cancellationToken).ConfigureAwait(false)
-            : Locate(hostDir);
+            ? await PublishedHost.PublishAsync(progress, cancellationToken).ConfigureAwait(false)
+            : PublishedHost.Locate(hostDir);
         progress.WriteLine($"coldstart: {publish.Mode}{(publish.RuntimeIdentifier is null ? "" : " " + publish.RuntimeIdentifier)} host at {publish.HostPath}");
 
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), PooledConnectionLifetime = TimeSpan.Zero })
@@ -140,10 +138,10 @@ public static class ColdStartBenchmark
     /// <summary>One start: milliseconds from <see cref="Process.Start()"/> to the first 200 of /health/ready, or null.</summary>
     private static async Task<double?> StartOnceAsync(string hostPath, string role, HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = PublishedHost.FreePort();
         var dataDir = Directory.CreateTempSubdirectory("maximus-coldstart-").FullName;
         var ready = new Uri($"http://127.0.0.1:{port}/health/ready");
-        var start = HostStartInfo(hostPath, ["--role", role, "--runtime", "embedded", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir]);
+        var start = PublishedHost.StartInfo(hostPath, ["--role", role, "--runtime", "embedded", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir]);
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -181,172 +179,8 @@ public static class ColdStartBenchmark
         }
         finally
         {
-            await StopAsync(process).ConfigureAwait(false);
-            DeleteQuietly(dataDir);
-        }
-    }
-
-    private static ProcessStartInfo HostStartInfo(string hostPath, IEnumerable<string> arguments)
-    {
-        var appHost = Path.Combine(hostPath, OperatingSystem.IsWindows() ? "Maximus.Host.exe" : "Maximus.Host");
-        var start = File.Exists(appHost)
-            ? new ProcessStartInfo(appHost)
-            : new ProcessStartInfo(DotnetPath()) { ArgumentList = { Path.Combine(hostPath, "Maximus.Host.dll") } };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.WorkingDirectory = hostPath;
-        start.UseShellExecute = false;
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment.Remove("ASPNETCORE_URLS");
-        start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
-        return start;
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
-        {
-            // Already gone, or never started.
-        }
-    }
-
-    /// <summary>
-    /// Publishes the host (Release) into a folder under the temp directory, with its own artifacts folder so the
-    /// repository's obj/ folders are left alone. ReadyToRun for this machine's RID when it restores; otherwise IL.
-    /// </summary>
-    private static async Task<PublishInfo> PublishAsync(TextWriter progress, CancellationToken cancellationToken)
-    {
-        var project = Path.Combine(RepositoryRoot(), "services", "Maximus.Host", "Maximus.Host.csproj");
-        var work = Path.Combine(Path.GetTempPath(), "maximus-coldstart");
-        var rid = RuntimeIdentifier();
-        var clock = Stopwatch.StartNew();
-
-        var r2r = Path.Combine(work, $"r2r-{rid}");
-        progress.WriteLine($"coldstart: publishing {project} (Release, ReadyToRun, {rid})");
-        var code = await DotnetAsync(
-            ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "false", "-p:PublishReadyToRun=true",
-             "--artifacts-path", Path.Combine(work, "artifacts"), "-o", r2r, "--nologo"],
-            progress, cancellationToken).ConfigureAwait(false);
-        if (code == 0)
-        {
-            return new PublishInfo("ReadyToRun", rid, SelfContained: false, r2r, Round(clock.Elapsed.TotalMilliseconds), null);
-        }
-
-        var il = Path.Combine(work, "framework-dependent");
-        progress.WriteLine("coldstart: ReadyToRun publish failed (runtime pack or crossgen not restorable?); publishing framework-dependent IL");
-        code = await DotnetAsync(
-            ["publish", project, "-c", "Release", "--artifacts-path", Path.Combine(work, "artifacts-il"), "-o", il, "--nologo"],
-            progress, cancellationToken).ConfigureAwait(false);
-        return code == 0
-            ? new PublishInfo("framework-dependent", null, SelfContained: false, il, Round(clock.Elapsed.TotalMilliseconds), "ReadyToRun could not be published here.")
-            : throw new InvalidOperationException($"dotnet publish {project} failed with exit code {code}.");
-    }
-
-    private static PublishInfo Locate(string hostDir)
-    {
-        var path = Path.GetFullPath(hostDir);
-        if (!File.Exists(Path.Combine(path, "Maximus.Host.dll")))
-        {
-            throw new ArgumentException($"--host-dir {path} holds no Maximus.Host.dll.");
-        }
-
-        // A ReadyToRun image carries a managed native header; IL-only assemblies do not.
-        using var stream = File.OpenRead(Path.Combine(path, "Maximus.Composition.dll"));
-        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
-        var r2r = reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
-        return new PublishInfo(r2r ? "ReadyToRun" : "framework-dependent", null, SelfContained: File.Exists(Path.Combine(path, "libcoreclr.so")), path, 0, "given with --host-dir");
-    }
-
-    private static async Task<int> DotnetAsync(IEnumerable<string> arguments, TextWriter progress, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(DotnetPath())
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = new Process { StartInfo = start };
-
-        // Build output goes to standard error: standard output carries only the result.
-        process.OutputDataReceived += (_, e) => Forward(progress, e.Data);
-        process.ErrorDataReceived += (_, e) => Forward(progress, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return process.ExitCode;
-    }
-
-    private static void Forward(TextWriter progress, string? line)
-    {
-        if (line is not null)
-        {
-            lock (progress)
-            {
-                progress.WriteLine("  | " + line);
-            }
-        }
-    }
-
-    private static string DotnetPath() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    private static string RuntimeIdentifier()
-    {
-        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
-        return $"{os}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Maximus.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No folder with Maximus.sln above {AppContext.BaseDirectory}: pass --host-dir.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void DeleteQuietly(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A temp folder; the OS cleans it up.
+            await PublishedHost.StopAsync(process).ConfigureAwait(false);
+            PublishedHost.DeleteQuietly(dataDir);
         }
     }
 

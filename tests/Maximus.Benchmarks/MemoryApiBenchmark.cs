@@ -183,7 +183,7 @@ public static class MemoryApiBenchmark
         }
     }
 
-    private sealed record ApiQuery(string Agent, string Text, IReadOnlyList<MemoryType>? Types)
+    internal sealed record ApiQuery(string Agent, string Text, IReadOnlyList<MemoryType>? Types)
     {
         public SearchMemoryRequest Request => new(Text, Types, 10);
 
@@ -253,7 +253,7 @@ public static class MemoryApiBenchmark
     }
 
     /// <summary>Paraphrase-like queries of random non-core memories, each (agent, types, text) once; core dropped from type filters.</summary>
-    private static ApiQuery[] DistinctQueries(MemoryCorpus corpus, MemoryCorpus.MemoryText[] entries, int count, int seed)
+    internal static ApiQuery[] DistinctQueries(MemoryCorpus corpus, MemoryCorpus.MemoryText[] entries, int count, int seed)
     {
         var random = new Random(seed + 2);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -274,12 +274,11 @@ public static class MemoryApiBenchmark
             : throw new InvalidOperationException($"Only {queries.Count} distinct API queries for {count}: lower --api-queries or raise --memories.");
     }
 
-    /// <summary>A corpus memory as AgentMemory stores it (point id "agent:id", the entry as JSON, its indexed keys).</summary>
-    private static VectorRecord AgentMemoryRecord(MemoryCorpus.MemoryText m, float[] vector)
+    /// <summary>The type-specific parts of a corpus memory: semantic entries carry a fact, procedural a procedure, resource a chunk.</summary>
+    internal static (MemoryType Type, SemanticFact? Fact, Procedure? Procedure, ResourceChunk? Resource) Parts(MemoryCorpus.MemoryText m, DateTimeOffset created)
     {
         var f = m.Fields;
         var type = Enum.Parse<MemoryType>(m.Type, ignoreCase: true);
-        var created = DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt);
         var fact = type != MemoryType.Semantic ? null : m.Template switch
         {
             0 => new SemanticFact(f[0], "prefers", f[2], created),
@@ -288,13 +287,23 @@ public static class MemoryApiBenchmark
             3 => new SemanticFact(f[0], "has a", f[2], created),
             _ => new SemanticFact($"{f[1]} API", "has", "a rate limit", created),
         };
+        return (type, fact,
+            type == MemoryType.Procedural ? new Procedure($"{f[1]} {f[0]}", [m.Text]) : null,
+            type == MemoryType.Resource ? new ResourceChunk(f[0]) : null);
+    }
+
+    /// <summary>A corpus memory as AgentMemory stores it (point id "agent:id", the entry as JSON, its indexed keys).</summary>
+    private static VectorRecord AgentMemoryRecord(MemoryCorpus.MemoryText m, float[] vector)
+    {
+        var created = DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt);
+        var (type, fact, procedure, resource) = Parts(m, created);
         var entry = new MemoryEntry(
             m.Id, m.Agent, type, m.Text, created,
             OccurredAt: type == MemoryType.Episodic ? created : null,
             ExpiresAt: m.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
             Fact: fact,
-            Procedure: type == MemoryType.Procedural ? new Procedure($"{f[1]} {f[0]}", [m.Text]) : null,
-            Resource: type == MemoryType.Resource ? new ResourceChunk(f[0]) : null);
+            Procedure: procedure,
+            Resource: resource);
         var payload = new JsonObject
         {
             [VectorPayloadKeys.AgentId] = m.Agent,

@@ -111,6 +111,23 @@ public sealed record WriteMemoryRequest(
     ResourceChunk? Resource = null,
     float[]? Vector = null);
 
+/// <summary>
+/// Writes up to <see cref="MaxEntries"/> entries at once (<c>POST v1/memory/{agent}/entries:batch</c>): every entry is
+/// checked first, and one bad entry writes nothing (the problem names each bad field as <c>entries[i].field</c>); the
+/// texts without a vector are embedded in one batch and the entries stored in one transaction (a fact of a functional
+/// predicate is written after them, on its own, because it may close older facts).
+/// </summary>
+public sealed record WriteMemoryBatchRequest(IReadOnlyList<WriteMemoryRequest> Entries)
+{
+    public const int MaxEntries = 1000;
+}
+
+/// <summary>The batch's result per entry, in request order.</summary>
+public sealed record WriteMemoryBatchResponse(string AgentId, int Written, IReadOnlyList<WrittenEntry> Items);
+
+/// <summary>One written entry of a batch: its position in the request, its id and type, the facts it closed.</summary>
+public sealed record WrittenEntry(int Index, string Id, MemoryType Type, IReadOnlyList<string>? Supersedes = null);
+
 /// <summary>Searches an agent's memory. <see cref="Types"/> null: every searchable type, merged by their rankings.</summary>
 /// <param name="Active">MIRIX active retrieval: derive a topic from the query and search with both, merged.</param>
 /// <param name="Tags">Entries must carry these tags.</param>

@@ -133,6 +133,9 @@ public sealed class ProblemException(int status, string title, string? detail = 
 
     public string? Field { get; } = field;
 
+    /// <summary>Every bad field and what is wrong with it, when there are several (null: only <see cref="Field"/>).</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+
     public static ProblemException Invalid(string field, string message) =>
         new(400, "Invalid request", $"'{field}' {message}", field);
 

@@ -7,7 +7,7 @@ using Maximus.Memory.Mirix;
 namespace Maximus.Memory.Apis;
 
 /// <summary>
-/// MIRIX memory: write, get, forget, search (merged over types with their rankings; <c>asOf</c>/<c>knownAt</c> for
+/// MIRIX memory: write (one entry, or up to 1,000 in a batch), get, forget, search (merged over types with their rankings; <c>asOf</c>/<c>knownAt</c> for
 /// bi-temporal facts), fact invalidation (retraction: the fact stays for "known at" queries), procedure outcomes. A fact
 /// written for a functional predicate lists the facts it closed in <c>fact.supersedes</c>.
 /// </summary>
@@ -20,6 +20,18 @@ public static class AgentMemoryApi
         ServiceOperation.Post<WriteMemoryRequest, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries", async (request, call) =>
             (await call.GetService<HybridRetriever>().IngestAsync(call.Route("agentId"), [new HybridDocument(request)], call.CancellationToken).ConfigureAwait(false))[0],
             successStatus: 201),
+        ServiceOperation.Post<WriteMemoryBatchRequest, WriteMemoryBatchResponse>(AppIds.Memory, "v1/memory/{agentId}/entries:batch", async (request, call) =>
+        {
+            if (request.Entries is not { Count: > 0 and <= WriteMemoryBatchRequest.MaxEntries })
+            {
+                throw ProblemException.Invalid("entries", $"must hold 1 to {WriteMemoryBatchRequest.MaxEntries} entries.");
+            }
+
+            var agentId = call.Route("agentId");
+            var entries = await call.GetService<HybridRetriever>()
+                .IngestAsync(agentId, [.. request.Entries.Select(e => new HybridDocument(e))], call.CancellationToken, "entries").ConfigureAwait(false);
+            return new WriteMemoryBatchResponse(agentId, entries.Count, [.. entries.Select((e, i) => new WrittenEntry(i, e.Id, e.Type, e.Fact?.Supersedes))]);
+        }),
         ServiceOperation.Get(AppIds.Memory, "v1/memory/{agentId}/entries/{id}", call =>
             call.GetService<AgentMemory>().GetAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken)),
         new ServiceOperation(AppIds.Memory, "DELETE", "v1/memory/{agentId}/entries/{id}", null, typeof(Forgotten), async call =>

@@ -39,7 +39,7 @@ public static class HybridApi
                     Tags: t.Session is null ? null : new Dictionary<string, string> { ["session"] = t.Session }),
                 t.Session,
                 t.Sequence)).ToList();
-            var entries = await call.GetService<HybridRetriever>().IngestAsync(call.Route("agentId"), documents, call.CancellationToken).ConfigureAwait(false);
+            var entries = await call.GetService<HybridRetriever>().IngestAsync(call.Route("agentId"), documents, call.CancellationToken, "turns").ConfigureAwait(false);
             return new IngestResponse(entries.Count, [.. entries.Select(e => e.Id)]);
         }, successStatus: 201),
         ServiceOperation.Post<RecallRequest, RecallResponse>(AppIds.Memory, "v1/memory/{agentId}/recall", async (request, call) =>

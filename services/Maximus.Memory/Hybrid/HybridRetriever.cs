@@ -40,13 +40,16 @@ public sealed partial class HybridRetriever(
     /// handler): writes the entries as memories of the agent through <see cref="AgentMemory"/> and indexes the text of
     /// the episodic ones lexically. Facts, procedures and resources are recalled by the dense side only.
     /// </summary>
-    public async Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct)
+    /// <remarks>
+    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync"/>): checked first, embedded in one
+    /// call, stored in one transaction. <paramref name="listField"/> names the request's list in errors
+    /// (<c>turns[3].text</c>); null for a single entry.
+    /// </remarks>
+    public async Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct, string? listField = null)
     {
-        var entries = new List<MemoryEntry>(documents.Count);
-        foreach (var document in documents)
-        {
-            entries.Add(await memory.WriteAsync(agentId, document.Request, ct).ConfigureAwait(false));
-        }
+        ArgumentNullException.ThrowIfNull(documents);
+        var entries = await memory.WriteManyAsync(agentId, [.. documents.Select(d => d.Request)], documents.Count == 1 && listField is null ? null : listField ?? "entries", ct)
+            .ConfigureAwait(false);
 
         var episodic = entries.Select((e, i) => (Entry: e, Document: documents[i])).Where(x => x.Entry.Type == MemoryType.Episodic)
             .Select(x => new LexicalDocument(x.Entry.Id, x.Entry.Text, x.Document.Session, x.Document.Sequence, x.Entry.OccurredAt)).ToList();

@@ -38,13 +38,18 @@ public sealed class AgentMemory(
     public const string RecordedAtKey = "recordedAt";
     public const string InvalidatedAtKey = "invalidatedAt";
 
-    /// <summary>The indexed payload keys: tenant and type, expiry (range), the entities of facts (graph expansion) and their times.</summary>
+    /// <summary>
+    /// The indexed payload keys: tenant and type, expiry (range), the entities of facts (graph expansion), their validity
+    /// and their times. Every key a search filters on is here: a condition on a key without an index is evaluated on
+    /// payloads read from the store, which for a filter that most points pass means reading all of them.
+    /// </summary>
     public static IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes { get; } =
         new Dictionary<string, PayloadIndexKind>(VectorCollectionSpec.DefaultPayloadIndexes, StringComparer.Ordinal)
         {
             [VectorPayloadKeys.ExpiresAt] = PayloadIndexKind.Integer,
             [SubjectKey] = PayloadIndexKind.Keyword,
             [ObjectKey] = PayloadIndexKind.Keyword,
+            [ValidKey] = PayloadIndexKind.Keyword,
             [ValidFromKey] = PayloadIndexKind.Integer,
             [ValidToKey] = PayloadIndexKind.Integer,
             [RecordedAtKey] = PayloadIndexKind.Integer,
@@ -97,17 +102,104 @@ public sealed class AgentMemory(
     /// predicate and another object (see <see cref="SemanticFact"/>); their ids are in the written fact's
     /// <see cref="SemanticFact.Supersedes"/>.
     /// </summary>
-    public async Task<MemoryEntry> WriteAsync(string agentId, WriteMemoryRequest request, CancellationToken ct)
+    public async Task<MemoryEntry> WriteAsync(string agentId, WriteMemoryRequest request, CancellationToken ct) =>
+        (await WriteManyAsync(agentId, [request], null, ct).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Writes several entries as one batch: all are checked first (one bad entry writes nothing; every bad field is named
+    /// <c>{listField}[i].field</c>), the texts without a vector are embedded in one call, and the entries are stored in
+    /// one upsert (one transaction). Facts of functional predicates follow one by one, since each may close older facts.
+    /// <paramref name="listField"/> null: a single entry, whose fields are named as they are.
+    /// </summary>
+    public async Task<IReadOnlyList<MemoryEntry>> WriteManyAsync(
+        string agentId, IReadOnlyList<WriteMemoryRequest> requests, string? listField, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
-        Validate(request);
+        ArgumentNullException.ThrowIfNull(requests);
         var dimension = await EnsureCollectionAsync(ct).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var entries = new MemoryEntry[requests.Count];
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            try
+            {
+                entries[i] = Prepare(agentId, requests[i] ?? throw ProblemException.Invalid("entry", "is required."), dimension, now);
+                if (requests[i].Id is { } id && !ids.TryAdd(id, i))
+                {
+                    throw ProblemException.Invalid("id", $"repeats the id of entry {ids[id]}.");
+                }
+            }
+            catch (ProblemException p) when (listField is not null && p.Field is not null)
+            {
+                errors[$"{listField}[{i}].{p.Field}"] = [p.Detail ?? p.Title];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            var first = errors.First();
+            throw new ProblemException(400, "Invalid request", $"{errors.Count} of {requests.Count} entries are invalid, nothing was written; first: {first.Key}: {first.Value[0]}", first.Key)
+            {
+                Errors = errors,
+            };
+        }
+
+        // One embedding call for every text without a vector (the generator batches it).
+        var vectors = new float[entries.Length][];
+        var toEmbed = Enumerable.Range(0, entries.Length).Where(i => requests[i].Vector is null).ToList();
+        if (toEmbed.Count > 0)
+        {
+            var embedded = await embedder.GenerateAsync(toEmbed.Select(i => EmbeddingText(entries[i])), cancellationToken: ct).ConfigureAwait(false);
+            for (var j = 0; j < toEmbed.Count; j++)
+            {
+                vectors[toEmbed[j]] = embedded[j].Vector.ToArray();
+            }
+        }
+
+        for (var i = 0; i < entries.Length; i++)
+        {
+            vectors[i] ??= requests[i].Vector!;
+        }
+
+        var plain = Enumerable.Range(0, entries.Length).Where(i => !ClosesOthers(entries[i])).ToList();
+        try
+        {
+            if (plain.Count > 0)
+            {
+                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i])))], ct).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (ClosesOthers(entries[i]))
+                {
+                    entries[i] = await WriteFunctionalFactAsync(entries[i], vectors[i], now, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            Touch(agentId);
+        }
+
+        return entries;
+    }
+
+    /// <summary>A fact of a functional predicate: writing it may close the agent's contradicting facts.</summary>
+    private bool ClosesOthers(MemoryEntry entry) =>
+        entry.Type == MemoryType.Semantic && entry.Fact is { } fact && (fact.Functional ?? _options.IsFunctional(fact.Predicate));
+
+    /// <summary>The entry a request writes (checked; times, expiry and the fact's record time set).</summary>
+    private MemoryEntry Prepare(string agentId, WriteMemoryRequest request, int dimension, DateTimeOffset now)
+    {
+        Validate(request);
         if (request.Vector is { } given && given.Length != dimension)
         {
             throw ProblemException.Invalid("vector", $"has {given.Length} dimensions; this memory's embedding model has {dimension}.");
         }
 
-        var now = time.GetUtcNow();
         var ttl = _options.For(request.Type).Ttl;
         var entry = new MemoryEntry(
             request.Id ?? Guid.NewGuid().ToString("N"), agentId, request.Type, request.Text, now,
@@ -123,28 +215,24 @@ public sealed class AgentMemory(
             throw ProblemException.Invalid("expiresAt", "must be in the future.");
         }
 
-        var vector = request.Vector ?? await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        if (entry.Type != MemoryType.Semantic || entry.Fact is not { } fact || !(fact.Functional ?? _options.IsFunctional(fact.Predicate)))
-        {
-            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
-            Touch(agentId);
-            return entry;
-        }
+        return entry;
+    }
 
-        var gate = _factLocks[(int)((uint)StringComparer.Ordinal.GetHashCode($"{agentId}\n{fact.Subject}") % (uint)_factLocks.Length)];
+    private async Task<MemoryEntry> WriteFunctionalFactAsync(MemoryEntry entry, float[] vector, DateTimeOffset now, CancellationToken ct)
+    {
+        var gate = _factLocks[(int)((uint)StringComparer.Ordinal.GetHashCode($"{entry.AgentId}\n{entry.Fact!.Subject}") % (uint)_factLocks.Length)];
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             (entry, var closed) = await ContradictAsync(entry, now, ct).ConfigureAwait(false);
 
             // The new fact is written first: a failure before the old ones are closed leaves both current, never neither.
-            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(agentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+            await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(entry.AgentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
             foreach (var old in closed)
             {
                 await RewriteAsync(old, ct).ConfigureAwait(false);
             }
 
-            Touch(agentId);
             return entry;
         }
         finally
@@ -319,14 +407,30 @@ public sealed class AgentMemory(
         }
 
         var now = time.GetUtcNow();
-        string? topic = null;
-        var hits = await SearchOnceAsync(agentId, request.Vector ?? await EmbedAsync(request.Query, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
-        if (request.Active && TopicOf(request.Query) is { } t && !string.Equals(t, request.Query, StringComparison.OrdinalIgnoreCase))
+        IReadOnlyList<MemoryHit> hits;
+        var topic = request.Active && TopicOf(request.Query) is { } t && !string.Equals(t, request.Query, StringComparison.OrdinalIgnoreCase) ? t : null;
+        if (topic is null)
         {
-            // MIRIX active retrieval: the query's topic searches every type too; both result lists are merged.
-            topic = t;
-            var byTopic = await SearchOnceAsync(agentId, await EmbedAsync(t, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
-            hits = Merge(hits, byTopic, request.K);
+            hits = await SearchOnceAsync(agentId, request.Vector ?? await EmbedAsync(request.Query, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // MIRIX active retrieval: the query's topic searches every type too, and both result lists are merged. Both
+            // texts are embedded in one call, and the two searches run side by side.
+            float[] queryVector, topicVector;
+            if (request.Vector is { } given)
+            {
+                (queryVector, topicVector) = (given, await EmbedAsync(topic, ct).ConfigureAwait(false));
+            }
+            else
+            {
+                var both = await embedder.GenerateAsync([request.Query, topic], cancellationToken: ct).ConfigureAwait(false);
+                (queryVector, topicVector) = (both[0].Vector.ToArray(), both[1].Vector.ToArray());
+            }
+
+            var byQuery = SearchOnceAsync(agentId, queryVector, types, request, now, ct);
+            var byTopic = SearchOnceAsync(agentId, topicVector, types, request, now, ct);
+            hits = Merge(await byQuery.ConfigureAwait(false), await byTopic.ConfigureAwait(false), request.K);
         }
 
         var response = new SearchMemoryResponse(agentId, hits, topic, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -404,16 +508,41 @@ public sealed class AgentMemory(
 
         var limit = Math.Min(VectorSearchRequest.MaxLimit, request.K * Math.Max(1, _options.Oversampling) * (types.Count > 1 ? 2 : 1));
         var raw = await store.SearchAsync(_options.Collection, new VectorSearchRequest(vector, limit, filter), ct).ConfigureAwait(false);
-        var hits = raw.Select(h => (Entry: Entry(h.Payload), h.Score))
-            .Where(h => h.Entry is not null && h.Entry.AgentId == agentId && IsCurrent(h.Entry, asOf, knownAt))
-            .Select(h => new MemoryHit(h.Entry!, Rank(h.Entry!, h.Score, now), h.Score))
-            .ToList();
+
+        // Ranked on the payload fields the ranking needs; only the best are decoded into entries, in rank order, until K
+        // of them are current (an entry the ranking puts lower cannot be in the answer).
+        var ranked = new List<(VectorSearchHit Hit, double Score)>(raw.Count);
+        foreach (var h in raw)
+        {
+            if (RankOf(h.Payload, h.Score, now) is { } score)
+            {
+                ranked.Add((h, score));
+            }
+        }
+
+        ranked.Sort((a, b) => b.Score.CompareTo(a.Score) is var c and not 0 ? c : string.CompareOrdinal(a.Hit.Id, b.Hit.Id));
+        var hits = new List<MemoryHit>(request.K);
+        foreach (var (h, score) in ranked)
+        {
+            if (hits.Count == request.K)
+            {
+                break;
+            }
+
+            if (Entry(h.Payload) is { } entry && entry.AgentId == agentId && IsCurrent(entry, asOf, knownAt))
+            {
+                hits.Add(new MemoryHit(entry, score, h.Score));
+            }
+        }
+
         if (types.Contains(MemoryType.Semantic) && _options.SemanticHops > 0)
         {
-            // Expand from the strongest facts only (within half of the best similarity, at most three).
+            // Expand from the strongest facts only (within half of the best similarity, at most three). A neighbour scores at
+            // most its seed × the hop weight: when the K-th hit already scores more, no neighbour can enter the answer.
             var facts = hits.Where(h => h.Entry.Type == MemoryType.Semantic && h.Entry.Fact is not null).OrderByDescending(h => h.Similarity).ToList();
-            var seeds = facts.TakeWhile(h => h.Similarity >= facts[0].Similarity * 0.5).Take(3).ToList();
-            hits.AddRange(await ExpandAsync(agentId, seeds, asOf, knownAt, now, ct).ConfigureAwait(false));
+            var seeds = facts.TakeWhile(h => h.Similarity >= facts[0].Similarity * 0.5).Take(ExpansionSeeds).ToList();
+            var floor = hits.Count < request.K ? double.NegativeInfinity : hits.Min(h => h.Score);
+            hits.AddRange(await ExpandAsync(agentId, seeds, asOf, knownAt, now, Math.Max(50, request.K * 2), floor, ct).ConfigureAwait(false));
         }
 
         return hits.GroupBy(h => h.Entry.Id).Select(g => g.MaxBy(h => h.Score)!)
@@ -421,51 +550,103 @@ public sealed class AgentMemory(
             .Take(request.K).ToList();
     }
 
-    /// <summary>Facts sharing an entity with the hits: 1 hop, then 2 hops, each hop weighted down.</summary>
+    /// <summary>
+    /// Facts sharing an entity with the hits: 1 hop, then 2 hops, each hop weighted down. Each hop reads the facts whose
+    /// subject or object is an entity of the hop's frontier (two filtered reads, whatever the frontier's size); a fact
+    /// found takes the best score of the frontier facts it shares an entity with; the next hop starts from the best
+    /// <see cref="ExpansionSeeds"/> of them.
+    /// </summary>
     private async Task<List<MemoryHit>> ExpandAsync(
-        string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset asOf, DateTimeOffset knownAt, DateTimeOffset now, CancellationToken ct)
+        string agentId, IReadOnlyList<MemoryHit> seeds, DateTimeOffset asOf, DateTimeOffset knownAt, DateTimeOffset now, int limit, double floor, CancellationToken ct)
     {
         var expanded = new List<MemoryHit>();
         var seen = seeds.Select(s => s.Entry.Id).ToHashSet(StringComparer.Ordinal);
         var frontier = seeds;
-        for (var hop = 1; hop <= Math.Min(2, _options.SemanticHops) && frontier.Count > 0; hop++)
+        var filter = Temporal(VectorFilter.ForAgent(agentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now), asOf, knownAt, now);
+        for (var hop = 1; hop <= Math.Min(2, _options.SemanticHops) && frontier.Count > 0 && frontier.Max(f => f.Score) * _options.HopWeight >= floor; hop++)
         {
-            var next = new List<MemoryHit>();
+            // The best score of a frontier fact per entity, and which fact it was.
+            var best = new Dictionary<string, MemoryHit>(StringComparer.Ordinal);
             foreach (var seed in frontier)
             {
-                var entities = new[] { seed.Entry.Fact!.Subject, seed.Entry.Fact.Object };
-                var filter = Temporal(VectorFilter.ForAgent(agentId).OfTypes(Name(MemoryType.Semantic)).NotExpired(now), asOf, knownAt, now);
-                foreach (var key in new[] { SubjectKey, ObjectKey })
+                foreach (var entity in new[] { seed.Entry.Fact!.Subject, seed.Entry.Fact.Object })
                 {
-                    var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(50, filter.And(VectorCondition.MatchAny(key, entities))), ct).ConfigureAwait(false);
-                    foreach (var record in page.Records)
+                    if (!best.TryGetValue(entity, out var known) || known.Score < seed.Score)
                     {
-                        if (Entry(record.Payload) is { } neighbour && IsCurrent(neighbour, asOf, knownAt) && seen.Add(neighbour.Id))
-                        {
-                            next.Add(new MemoryHit(neighbour, seed.Score * _options.HopWeight, 0, $"{hop} hop(s) from {seed.Entry.Id}"));
-                        }
+                        best[entity] = seed;
                     }
                 }
             }
 
+            var found = new Dictionary<string, MemoryHit>(StringComparer.Ordinal);
+            foreach (var key in new[] { SubjectKey, ObjectKey })
+            {
+                var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(limit, filter.And(VectorCondition.MatchAny(key, best.Keys))), ct).ConfigureAwait(false);
+                foreach (var record in page.Records)
+                {
+                    if (Entry(record.Payload) is not { Fact: { } fact } neighbour || !IsCurrent(neighbour, asOf, knownAt) || seen.Contains(neighbour.Id))
+                    {
+                        continue;
+                    }
+
+                    var parent = new[] { fact.Subject, fact.Object }.Select(e => best.GetValueOrDefault(e)).OfType<MemoryHit>().MaxBy(p => p.Score);
+                    if (parent is not null && (!found.TryGetValue(neighbour.Id, out var already) || already.Score < parent.Score * _options.HopWeight))
+                    {
+                        found[neighbour.Id] = new MemoryHit(neighbour, parent.Score * _options.HopWeight, 0, $"{hop} hop(s) from {parent.Entry.Id}");
+                    }
+                }
+            }
+
+            var next = found.Values.OrderByDescending(h => h.Score).ThenBy(h => h.Entry.Id, StringComparer.Ordinal).ToList();
+            seen.UnionWith(next.Select(h => h.Entry.Id));
             expanded.AddRange(next);
-            frontier = next;
+            frontier = [.. next.Take(ExpansionSeeds)];
         }
 
         return expanded;
     }
 
+    /// <summary>How many facts of the hits (and of each hop) graph expansion starts from.</summary>
+    private const int ExpansionSeeds = 3;
+
     /// <summary>Per-type ranking: episodic similarity × recency, procedural similarity × success rate, others similarity.</summary>
     public double Rank(MemoryEntry entry, double similarity, DateTimeOffset now)
     {
-        var o = _options.For(entry.Type);
-        return entry.Type switch
+        ArgumentNullException.ThrowIfNull(entry);
+        return Rank(entry.Type, entry.OccurredAt ?? entry.CreatedAt, entry.Procedure?.SuccessRate, similarity, now);
+    }
+
+    private double Rank(MemoryType type, DateTimeOffset happened, double? successRate, double similarity, DateTimeOffset now)
+    {
+        var o = _options.For(type);
+        return type switch
         {
             MemoryType.Episodic when o.RecencyHalfLife is { } halfLife && halfLife > TimeSpan.Zero =>
-                similarity * (o.RecencyFloor + ((1 - o.RecencyFloor) * Math.Pow(0.5, Math.Max(0, (now - (entry.OccurredAt ?? entry.CreatedAt)).TotalSeconds) / halfLife.TotalSeconds))),
-            MemoryType.Procedural when entry.Procedure is { } p => similarity * p.SuccessRate,
+                similarity * (o.RecencyFloor + ((1 - o.RecencyFloor) * Math.Pow(0.5, Math.Max(0, (now - happened).TotalSeconds) / halfLife.TotalSeconds))),
+            MemoryType.Procedural when successRate is { } rate => similarity * rate,
             _ => similarity,
         };
+    }
+
+    /// <summary>
+    /// <see cref="Rank(MemoryEntry, double, DateTimeOffset)"/> read off a stored payload without decoding the entry: its
+    /// type, when it happened and a procedure's track record. Null for a payload that holds no entry.
+    /// </summary>
+    private double? RankOf(JsonObject? payload, double similarity, DateTimeOffset now)
+    {
+        if (payload?[EntryKey] is not JsonObject entry || payload[VectorPayloadKeys.Type] is not JsonValue typeValue
+            || !typeValue.TryGetValue<string>(out var typeName) || !Enum.TryParse<MemoryType>(typeName, ignoreCase: true, out var type))
+        {
+            return null;
+        }
+
+        var happened = type == MemoryType.Episodic
+            ? (entry["occurredAt"] ?? entry["createdAt"])?.GetValue<DateTimeOffset>() ?? DateTimeOffset.MinValue
+            : default;
+        double? rate = type == MemoryType.Procedural && entry["procedure"] is JsonObject p
+            ? new Procedure("", [], (int?)p["successes"] ?? 0, (int?)p["failures"] ?? 0).SuccessRate
+            : null;
+        return Rank(type, happened, rate, similarity, now);
     }
 
     /// <summary>

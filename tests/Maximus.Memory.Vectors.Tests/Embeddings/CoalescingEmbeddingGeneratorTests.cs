@@ -1,0 +1,143 @@
+using Maximus.Memory.Vectors.Embeddings;
+using Microsoft.Extensions.AI;
+
+namespace Maximus.Memory.Vectors.Tests.Embeddings;
+
+public sealed class CoalescingEmbeddingGeneratorTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Small_calls_that_arrive_while_the_runs_are_busy_share_the_next_run_and_get_their_own_vectors()
+    {
+        using var inner = new FakeEmbedder();
+        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 1, MaxBatchTexts = 16 });
+
+        inner.Hold();
+        var first = generator.GenerateAsync(["first"], cancellationToken: Ct);
+        await inner.Started.Task.WaitAsync(Ct);
+        var waiting = Enumerable.Range(0, 5).Select(i => generator.GenerateAsync([$"text {i}", $"other {i}"], cancellationToken: Ct)).ToList();
+        inner.Release();
+        var answers = await Task.WhenAll(waiting);
+
+        Assert.Equal(FakeEmbedder.Vector("first"), (await first)[0].Vector.ToArray());
+        Assert.Equal(2, inner.Runs.Count); // "first" alone, then the five calls together
+        Assert.Equal(10, inner.Runs[1].Count);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(FakeEmbedder.Vector($"text {i}"), answers[i][0].Vector.ToArray());
+            Assert.Equal(FakeEmbedder.Vector($"other {i}"), answers[i][1].Vector.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_bulk_call_is_cut_into_chunks_in_order_and_a_small_call_goes_before_its_remaining_chunks()
+    {
+        using var inner = new FakeEmbedder();
+        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 1, MaxBatchTexts = 4 });
+        var texts = Enumerable.Range(0, 10).Select(i => $"bulk {i}").ToList();
+
+        inner.Hold();
+        var bulk = generator.GenerateAsync(texts, cancellationToken: Ct);
+        await inner.Started.Task.WaitAsync(Ct);
+        var query = generator.GenerateAsync(["a query"], cancellationToken: Ct);
+        inner.Release();
+        var vectors = await bulk;
+        await query;
+
+        Assert.Equal(texts.Select(FakeEmbedder.Vector), vectors.Select(v => v.Vector.ToArray()));
+        Assert.Equal([4, 1, 4, 2], inner.Runs.Select(r => r.Count));
+        Assert.Equal(["a query"], inner.Runs[1]);
+        Assert.True(inner.Runs.Max(r => r.Count) <= 4);
+    }
+
+    [Fact]
+    public async Task Runs_never_exceed_the_concurrency_and_a_failed_run_fails_only_its_callers()
+    {
+        using var inner = new FakeEmbedder { FailOn = "poison" };
+        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 2, MaxBatchTexts = 1 });
+
+        var calls = Enumerable.Range(0, 40).Select(i => generator.GenerateAsync([i == 7 ? "poison" : $"t{i}"], cancellationToken: Ct)).ToList();
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => calls[7]);
+        var rest = await Task.WhenAll(calls.Where((_, i) => i != 7));
+
+        Assert.Contains("poison", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(39, rest.Length);
+        Assert.InRange(inner.MaxConcurrent, 1, 2);
+    }
+
+    [Fact]
+    public void Metadata_and_the_inner_generator_are_reachable_through_it()
+    {
+        using var inner = new FakeEmbedder();
+        using var generator = new CoalescingEmbeddingGenerator(inner);
+
+        Assert.Equal(FakeEmbedder.Dimensions, generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelDimensions);
+        Assert.Same(inner, generator.GetService<FakeEmbedder>());
+    }
+
+    /// <summary>A fake model: a text's vector is derived from its characters; runs can be held at a gate and are recorded.</summary>
+    private sealed class FakeEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public const int Dimensions = 4;
+        private readonly EmbeddingGeneratorMetadata _metadata = new("fake", null, "fake-model", Dimensions);
+        private TaskCompletionSource _gate = Completed();
+        private int _concurrent;
+
+        public List<List<string>> Runs { get; } = [];
+
+        public TaskCompletionSource Started { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int MaxConcurrent { get; private set; }
+
+        public string? FailOn { get; init; }
+
+        public static float[] Vector(string text) => [text.Length, text.Sum(c => c) % 101, text[0], text[^1]];
+
+        public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate.TrySetResult();
+
+        public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+            IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var texts = values.ToList();
+            lock (Runs)
+            {
+                Runs.Add(texts);
+                MaxConcurrent = Math.Max(MaxConcurrent, ++_concurrent);
+            }
+
+            try
+            {
+                Started.TrySetResult();
+                await _gate.Task.ConfigureAwait(false);
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                return FailOn is not null && texts.Contains(FailOn)
+                    ? throw new InvalidOperationException($"the model refused '{FailOn}'")
+                    : new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(Vector(t))));
+            }
+            finally
+            {
+                lock (Runs)
+                {
+                    _concurrent--;
+                }
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : serviceType.IsInstanceOfType(this) ? this : null;
+
+        public void Dispose()
+        {
+        }
+
+        private static TaskCompletionSource Completed()
+        {
+            var done = new TaskCompletionSource();
+            done.SetResult();
+            return done;
+        }
+    }
+}
