@@ -118,7 +118,7 @@ public sealed class ChromaDirectoryLayoutTests : IDisposable
     }
 
     [Fact]
-    public async Task A_collection_never_flushed_is_read_from_the_log_alone_and_a_folder_is_not_needed()
+    public async Task A_collection_never_flushed_is_read_from_the_log_alone()
     {
         var history = History("fresh", 4, "l2") with { Persisted = [], DeletedBeforeFlush = [], AlreadyApplied = [], NoSegmentFiles = true };
         var (dir, expected, _) = ChromaLayoutWriter.Write(history);

@@ -25,7 +25,7 @@ internal sealed record LayoutCollection(string Name, int Dimension, string Space
     /// <summary>Write the pickle as Chroma 0.4-0.6 does (a PersistentData object, protocol 5, max_seq_id inside it).</summary>
     public bool PythonPickle { get; init; }
 
-    /// <summary>Leave the segment folder unwritten (as Chroma does before the first flush).</summary>
+    /// <summary>Nothing flushed yet: the folder holds an empty index (header with no elements) and no pickle, as Chroma leaves it.</summary>
     public bool NoSegmentFiles { get; init; }
 }
 
@@ -144,10 +144,7 @@ internal static class ChromaLayoutWriter
 
             var folder = Path.Combine(dir, vectorSegment);
             folders[collection.Name] = folder;
-            if (!collection.NoSegmentFiles)
-            {
-                WriteSegment(folder, collection, flushed);
-            }
+            WriteSegment(folder, collection, flushed);
 
             expected[collection.Name] = served;
         }
@@ -177,7 +174,7 @@ internal static class ChromaLayoutWriter
         var vectorOffset = 4 + (maxM0 * 4);
         var labelOffset = vectorOffset + (dim * 4);
         var stride = labelOffset + 8;
-        var n = collection.Persisted.Count;
+        var n = collection.NoSegmentFiles ? 0 : collection.Persisted.Count;
         var header = new byte[100];
         BinaryPrimitives.WriteInt32LittleEndian(header, 1);
         ulong[] fields = [0, (ulong)capacity, (ulong)n, (ulong)stride, (ulong)labelOffset, (ulong)vectorOffset];
@@ -223,6 +220,10 @@ internal static class ChromaLayoutWriter
         File.WriteAllBytes(Path.Combine(folder, "data_level0.bin"), data);
         File.WriteAllBytes(Path.Combine(folder, "length.bin"), lengths);
         File.WriteAllBytes(Path.Combine(folder, "link_lists.bin"), links);
+        if (collection.NoSegmentFiles)
+        {
+            return;
+        }
 
         var live = collection.Persisted.Select((p, i) => (p.Id, Label: i + 1)).Where(p => !collection.DeletedBeforeFlush.Contains(p.Id)).ToList();
         var pickle = new PickleWriter();

@@ -370,9 +370,10 @@ public sealed class ChromaDirectoryReader : IChromaSource
         var applied = await MaxSeqIdAsync(connection, segmentId, cancellationToken).ConfigureAwait(false);
         if (!Directory.Exists(folder))
         {
-            return applied is > 0
+            // Chroma creates the folder when the segment first takes a write; without it the directory is incomplete.
+            return applied is > 0 || collection.Count > 0
                 ? throw new ChromaSourceException(
-                    $"{folder}: check 'segment folder present': the folder of collection '{collection.Name}''s vector segment is missing, though max_seq_id records that it holds the vectors of writes up to seq {applied}.")
+                    $"{folder}: check 'segment folder present': the vector segment folder of collection '{collection.Name}' is missing, though the collection holds {collection.Count} record(s){(applied is > 0 ? $" and max_seq_id records vectors persisted there up to seq {applied}" : "")}. Chroma creates it at the first write: copy the whole Chroma directory (or migrate from the running server with --from chroma-http:<url>).")
                 : new VectorSource(null, folder, 0, cosine, cosine && !pythonConfig);
         }
 
