@@ -118,6 +118,19 @@ public sealed class ChromaDirectoryLayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resized_index_whose_files_end_at_the_last_element_is_read()
+    {
+        // After a resize hnswlib extends data_level0.bin and length.bin element by element, not to the new capacity.
+        var (dir, expected, folders) = ChromaLayoutWriter.Write(History("grown", 6, "cosine"));
+        var header = File.ReadAllBytes(Path.Combine(folders["grown"], "header.bin"));
+        var elements = (long)BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(20));
+        Truncate(Path.Combine(folders["grown"], "data_level0.bin"), elements * (long)BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(28)));
+        Truncate(Path.Combine(folders["grown"], "length.bin"), elements * 4);
+
+        AssertServed(expected["grown"], await ReadAllAsync(dir, "grown"));
+    }
+
+    [Fact]
     public async Task A_collection_never_flushed_is_read_from_the_log_alone()
     {
         var history = History("fresh", 4, "l2") with { Persisted = [], DeletedBeforeFlush = [], AlreadyApplied = [], NoSegmentFiles = true };

@@ -183,10 +183,11 @@ internal sealed class HnswSegment : IDisposable
     private static void CheckSize(string path, long actual, ulong capacity, ulong elements, ulong stride)
     {
         // The file is written for the whole capacity when the index is created; after a resize it grows element by
-        // element, so it then ends with the last element. Anything else is a truncated (or padded) file.
+        // element, so it then ends with the last element (a capacity lowered on reload leaves it longer). Shorter than
+        // the capacity yet not ending at the last element, or not whole elements, is a truncated file.
         var full = (long)(capacity * stride);
         var used = (long)(elements * stride);
-        if (actual != full && actual != used)
+        if (actual != full && actual != used && !(actual > full && actual % (long)stride == 0))
         {
             throw Refuse(path, Invariant(
                 $"check 'file length vs element count': {actual} bytes, expected {full} (capacity {capacity} × {stride} bytes per element) or {used} ({elements} element(s) × {stride}) — the file is truncated or not this index's."));
