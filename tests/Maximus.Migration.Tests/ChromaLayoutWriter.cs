@@ -48,6 +48,7 @@ internal static class ChromaLayoutWriter
         var folders = new Dictionary<string, string>();
         using var db = new SqliteConnection($"Data Source={Path.Combine(dir, "chroma.sqlite3")};Pooling=False;Foreign Keys=False");
         db.Open();
+        Execute(db, "BEGIN");
         Execute(db, Ddl);
         Execute(db, "INSERT INTO tenants (id) VALUES ('default_tenant')");
         Execute(db, "INSERT INTO databases (id, name, tenant_id) VALUES ('00000000-0000-0000-0000-000000000000', 'default_database', 'default_tenant')");
@@ -149,6 +150,7 @@ internal static class ChromaLayoutWriter
             expected[collection.Name] = served;
         }
 
+        Execute(db, "COMMIT");
         return (dir, expected, folders);
     }
 
