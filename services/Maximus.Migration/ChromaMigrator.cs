@@ -42,7 +42,7 @@ public sealed record MigrationOptions
     public Action<MigrationProgress>? Progress { get; init; }
 }
 
-/// <summary>Progress of a phase: records done of total, throughput and the estimated time left.</summary>
+/// <summary>Progress of a phase in one collection: records of <see cref="Collection"/> done of its total, throughput and the estimated time left.</summary>
 public sealed record MigrationProgress(string Phase, string Collection, long Done, long Total, double RecordsPerSecond, TimeSpan? Eta);
 
 public sealed record CollectionReport(
@@ -134,11 +134,10 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
 
         var selected = options.Collections.Count == 0 ? all : [.. options.Collections.Distinct().Select(n => byName[n])];
         var plans = new List<CollectionPlan>();
-        var total = selected.Sum(c => c.Count);
-        var done = 0L;
-        var clock = Stopwatch.StartNew();
         foreach (var collection in selected)
         {
+            var done = 0L;
+            var clock = Stopwatch.StartNew();
             var records = new List<PlannedRecord>((int)Math.Min(collection.Count, 1_000_000));
             var dimension = collection.Dimension;
             var target = options.TargetCollection ?? DefaultTarget(collection.Name);
@@ -162,7 +161,7 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
                 }
 
                 done += batch.Count;
-                Report("read", collection.Name, done, Math.Max(total, done), clock);
+                Report("read", collection.Name, done, Math.Max(collection.Count, done), clock);
             }
 
             plans.Add(new CollectionPlan(collection, target, dimension, options.TypeMap.GetValueOrDefault(collection.Name) ?? DefaultType, records));
@@ -206,10 +205,9 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
         string? snapshot = null;
         var firstWrite = true;
         var reports = new List<CollectionReport>();
-        var total = plan.Records;
-        var progressed = 0L;
         foreach (var collection in plan.Collections)
         {
+            var collectionClock = Stopwatch.StartNew();
             long written = 0, skipped = 0, resumed = 0;
             if (collection.Records.Count == 0)
             {
@@ -283,14 +281,14 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
                     written += changed.Count;
                 }
 
-                progressed += batch.Count;
                 if (!options.DryRun)
                 {
                     checkpoint.Done[collection.Source.Name] = index;
                     checkpoint.Save();
                 }
 
-                Report(options.DryRun ? "compare" : "write", collection.Source.Name, progressed, total, clock);
+                // Progress of this collection (records of it done / its records), named after it.
+                Report(options.DryRun ? "compare" : "write", collection.Source.Name, index, collection.Records.Count, collectionClock);
             }
 
             reports.Add(new CollectionReport(collection.Source.Name, collection.Target, collection.Dimension, collection.Type, collection.Records.Count, written, skipped, resumed, 0, []));

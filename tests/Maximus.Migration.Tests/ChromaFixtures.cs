@@ -23,6 +23,21 @@ internal static class ChromaFixtures
         return null;
     }
 
+    /// <summary>The folder ../shared/fixtures/&lt;name&gt; next to the repository, or null when absent.</summary>
+    public static string? SharedFixture(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Maximus.sln")))
+            {
+                var path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", name));
+                return Directory.Exists(path) ? path : null;
+            }
+        }
+
+        return null;
+    }
+
     public static string TempDirectory()
     {
         var path = Path.Combine(Path.GetTempPath(), "maximus-migration-tests", Guid.NewGuid().ToString("n"));
@@ -86,6 +101,9 @@ internal static class ChromaFixtures
 
         Execute(target, "INSERT INTO max_seq_id (segment_id, seq_id) VALUES ($s, $n)", ("$s", metadataSegment), ("$n", count));
         Execute(target, "COMMIT");
+
+        // The vector segment's folder exists from the first write on; nothing flushed to it yet.
+        Directory.CreateDirectory(Path.Combine(dir, "aaaaaaaa-0000-0000-0000-000000000002"));
         return dir;
     }
 

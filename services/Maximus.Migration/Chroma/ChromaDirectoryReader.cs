@@ -8,13 +8,23 @@ using Microsoft.Data.Sqlite;
 namespace Maximus.Migration.Chroma;
 
 /// <summary>
-/// Reads a Chroma persistent directory (the folder holding <c>chroma.sqlite3</c>) read-only, Chroma 0.4.x to 1.5.x.
-/// The record set, documents and metadata come from the collection's METADATA segment (tables <c>embeddings</c>,
-/// <c>embedding_metadata</c>, and <c>embedding_metadata_array</c> when present); vectors come from the write-ahead log
-/// <c>embeddings_queue</c> (replayed per id: add, update, upsert, delete). Chroma purges that log once its HNSW segment
-/// has persisted the vectors (<c>data_level0.bin</c> plus a pickled id-to-label map): such a collection is refused with
-/// an error naming it, since the label map is a Python pickle this reader does not decode — read it through a running
-/// Chroma server instead (<c>chroma-http:</c>).
+/// Reads a Chroma persistent directory (the folder holding <c>chroma.sqlite3</c>) read-only: the layouts of the Python
+/// server (0.4.x to 0.6.x) and of the Rust server (1.x). What it returns equals what a Chroma server serves from the same
+/// directory:
+/// <list type="bullet">
+/// <item>The record set, documents and metadata come from the collection's METADATA segment (tables <c>embeddings</c>,
+/// <c>embedding_metadata</c>, and <c>embedding_metadata_array</c> when present), refused when the write-ahead log holds
+/// writes it has not applied.</item>
+/// <item>Vectors come from the VECTOR segment's folder (<see cref="HnswSegment"/>: hnswlib files plus the pickled id map,
+/// validated), then the write-ahead log <c>embeddings_queue</c> is replayed after the segment's <c>max_seq_id</c> (the
+/// <c>max_seq_id</c> table, or the pickle's own before Chroma 1.x) in seq order: add (ignored when the id exists), update
+/// (ignored when it does not), upsert, delete.</item>
+/// <item>Cosine collections: hnswlib stores the normalised vector and its norm; the server serves their float32 product,
+/// and so does this reader. A vector replayed from the log is what the Rust server serves after its own replay into the
+/// index: normalised the way its hnswlib build does (<see cref="HnswCosine"/>) and multiplied back. For the Python server
+/// (pickle written by Python, or a Python-era collection configuration) the logged vector is returned as logged, which is
+/// what that server serves while it holds the vector in its brute-force buffer.</item>
+/// </list>
 /// </summary>
 public sealed class ChromaDirectoryReader : IChromaSource
 {
@@ -90,6 +100,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
         }
 
         await CheckQueueAppliedAsync(connection, collection, metadataSegment, cancellationToken).ConfigureAwait(false);
+        using var source = await OpenVectorSourceAsync(connection, collection, cancellationToken).ConfigureAwait(false);
         long lastRowId = long.MinValue;
         while (true)
         {
@@ -114,13 +125,13 @@ public sealed class ChromaDirectoryReader : IChromaSource
 
             lastRowId = rows[^1].RowId;
             var metadata = await ReadMetadataAsync(connection, schema, rows.Select(r => r.RowId).ToList(), cancellationToken).ConfigureAwait(false);
-            var vectors = await ReadVectorsAsync(connection, collection, rows.Select(r => r.Id).ToList(), cancellationToken).ConfigureAwait(false);
+            var vectors = await ReadVectorsAsync(connection, collection, source, rows.Select(r => r.Id).ToList(), cancellationToken).ConfigureAwait(false);
             var batch = new List<ChromaRecord>(rows.Count);
             foreach (var (rowId, id, createdAt) in rows)
             {
                 if (!vectors.TryGetValue(id, out var vector))
                 {
-                    throw MissingVector(collection, id);
+                    throw MissingVector(collection, source, id);
                 }
 
                 var values = metadata.GetValueOrDefault(rowId) ?? [];
@@ -210,6 +221,9 @@ public sealed class ChromaDirectoryReader : IChromaSource
             HasArrays: tables.ContainsKey("embedding_metadata_array"),
             ArraysHaveBool: tables.TryGetValue("embedding_metadata_array", out var arrayColumns) && arrayColumns.Contains("bool_value"),
             HasQueue: tables.ContainsKey("embeddings_queue"),
+            CollectionsHaveConfig: tables["collections"].Contains("config_json_str"),
+            CollectionsHaveSchema: tables["collections"].Contains("schema"),
+            HasCollectionMetadata: tables.TryGetValue("collection_metadata", out var collectionMetadata) && collectionMetadata.Contains("str_value"),
             HasMaxSeqId: tables.ContainsKey("max_seq_id"));
         return _schema;
     }
@@ -222,13 +236,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
             return;
         }
 
-        var applied = await Sql.ScalarAsync(connection, "SELECT seq_id FROM max_seq_id WHERE segment_id = $s", cancellationToken, ("$s", metadataSegment)).ConfigureAwait(false);
-        var appliedSeq = applied switch
-        {
-            long l => l,
-            byte[] { Length: 8 } bytes => (long)BinaryPrimitives.ReadUInt64BigEndian(bytes),
-            _ => long.MinValue,
-        };
+        var appliedSeq = await MaxSeqIdAsync(connection, metadataSegment, cancellationToken).ConfigureAwait(false) ?? long.MinValue;
         var pending = await Sql.ScalarAsync(connection,
             "SELECT COUNT(*) FROM embeddings_queue WHERE topic LIKE '%' || $c AND seq_id > $seq", cancellationToken,
             ("$c", collection.Id), ("$seq", appliedSeq)).ConfigureAwait(false);
@@ -292,33 +300,187 @@ public sealed class ChromaDirectoryReader : IChromaSource
             : null;
     }
 
-    private async Task<Dictionary<string, float[]>> ReadVectorsAsync(SqliteConnection connection, ChromaCollectionInfo collection, List<string> ids, CancellationToken cancellationToken)
+    /// <summary>The segment's applied <c>max_seq_id</c> (an integer, or an 8-byte big-endian blob before Chroma 0.5), or null.</summary>
+    private async Task<long?> MaxSeqIdAsync(SqliteConnection connection, string segment, CancellationToken cancellationToken)
     {
-        var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        if (!_schema!.HasQueue)
+        if (!_schema!.HasMaxSeqId)
         {
-            return vectors;
+            return null;
         }
 
+        object? value = null;
+        await Guard(async () => value = await Sql.ScalarAsync(connection, "SELECT seq_id FROM max_seq_id WHERE segment_id = $s", cancellationToken, ("$s", segment)).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        return value switch
+        {
+            long l => l,
+            byte[] { Length: 8 } bytes => (long)BinaryPrimitives.ReadUInt64BigEndian(bytes),
+            _ => null,
+        };
+    }
+
+    /// <summary>The collection's vector segment: its validated folder (when it has persisted vectors) and where the log replay starts.</summary>
+    private async Task<VectorSource> OpenVectorSourceAsync(SqliteConnection connection, ChromaCollectionInfo collection, CancellationToken cancellationToken)
+    {
+        var schema = _schema!;
+        string? segmentId = null;
+        string? config = null;
+        string? collectionSchema = null;
+        string? legacySpace = null;
         await Guard(async () =>
         {
-            using var command = Sql.Command(connection, string.Empty, ("$c", collection.Id));
-            command.CommandText = $"SELECT id, operation, vector, encoding FROM embeddings_queue WHERE topic LIKE '%' || $c AND id IN ({Sql.BindList(command, "$i", ids)}) ORDER BY seq_id";
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            segmentId = await Sql.ScalarAsync(connection, "SELECT id FROM segments WHERE collection = $c AND scope = 'VECTOR' LIMIT 1", cancellationToken, ("$c", collection.Id))
+                .ConfigureAwait(false) as string;
+            if (schema.CollectionsHaveConfig)
             {
-                var id = reader.GetString(0);
-                var operation = reader.GetInt64(1);
-                if (operation == 3)
-                {
-                    vectors.Remove(id);
-                }
-                else if (!reader.IsDBNull(2))
-                {
-                    vectors[id] = Decode(collection, id, (byte[])reader.GetValue(2), reader.IsDBNull(3) ? "FLOAT32" : reader.GetString(3));
-                }
+                config = await Sql.ScalarAsync(connection, "SELECT config_json_str FROM collections WHERE id = $c", cancellationToken, ("$c", collection.Id)).ConfigureAwait(false) as string;
+            }
+
+            if (schema.CollectionsHaveSchema)
+            {
+                collectionSchema = await Sql.ScalarAsync(connection, "SELECT schema FROM collections WHERE id = $c", cancellationToken, ("$c", collection.Id)).ConfigureAwait(false) as string;
+            }
+
+            if (schema.HasCollectionMetadata)
+            {
+                legacySpace = await Sql.ScalarAsync(connection, "SELECT str_value FROM collection_metadata WHERE collection_id = $c AND key = 'hnsw:space'", cancellationToken, ("$c", collection.Id))
+                    .ConfigureAwait(false) as string;
             }
         }).ConfigureAwait(false);
+        var space = (SpaceFromJson(collectionSchema, ["keys", "#embedding", "float_list", "vector_index", "config", "space"])
+            ?? SpaceFromJson(collectionSchema, ["defaults", "float_list", "vector_index", "config", "space"])
+            ?? SpaceFromJson(config, ["vector_index", "hnsw", "space"])
+            ?? SpaceFromJson(config, ["vector_index", "spann", "space"])
+            ?? SpaceFromJson(config, ["hnsw_configuration", "space"])
+            ?? legacySpace
+            ?? "l2").Trim().ToLowerInvariant();
+        if (space is not ("l2" or "ip" or "cosine"))
+        {
+            throw new ChromaSourceException($"Collection '{collection.Name}': unknown hnsw space '{space}' (known: l2, ip, cosine).");
+        }
+
+        var cosine = space == "cosine";
+        var pythonConfig = config?.Contains("\"hnsw_configuration\"", StringComparison.Ordinal) == true;
+        if (segmentId is null)
+        {
+            return new VectorSource(null, null, 0, cosine, cosine && !pythonConfig);
+        }
+
+        var folder = Path.Combine(_directory, segmentId);
+        var applied = await MaxSeqIdAsync(connection, segmentId, cancellationToken).ConfigureAwait(false);
+        if (!Directory.Exists(folder))
+        {
+            // Chroma creates the folder when the segment first takes a write; without it the directory is incomplete.
+            return applied is > 0 || collection.Count > 0
+                ? throw new ChromaSourceException(
+                    $"{folder}: check 'segment folder present': the vector segment folder of collection '{collection.Name}' is missing, though the collection holds {collection.Count} record(s){(applied is > 0 ? $" and max_seq_id records vectors persisted there up to seq {applied}" : "")}. Chroma creates it at the first write: copy the whole Chroma directory (or migrate from the running server with --from chroma-http:<url>).")
+                : new VectorSource(null, folder, 0, cosine, cosine && !pythonConfig);
+        }
+
+        HnswSegment? segment;
+        try
+        {
+            segment = HnswSegment.Open(folder, collection.Dimension, cosine);
+        }
+        catch (IOException ex)
+        {
+            throw new ChromaSourceException($"{folder}: cannot read the vector segment: {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ChromaSourceException($"{folder}: cannot read the vector segment: {ex.Message}", ex);
+        }
+
+        if (segment is null && applied is > 0)
+        {
+            throw new ChromaSourceException(
+                $"{Path.Combine(folder, HnswSegment.PickleFile)}: check 'id map present': max_seq_id records vectors persisted up to seq {applied}, but the folder holds no index_metadata.pickle.");
+        }
+
+        var python = segment?.WrittenByPython ?? pythonConfig;
+        return new VectorSource(segment, folder, applied ?? segment?.PickleMaxSeqId ?? 0, cosine, cosine && !python);
+    }
+
+    private static string? SpaceFromJson(string? json, string[] path)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            var node = JsonNode.Parse(json);
+            foreach (var key in path)
+            {
+                node = node is JsonObject o ? o[key] : null;
+            }
+
+            return node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The vectors of <paramref name="ids"/> as the server serves them: the persisted segment's, then the write-ahead log
+    /// after the segment's max_seq_id replayed in seq order (add, update, upsert, delete) on top.
+    /// </summary>
+    private async Task<Dictionary<string, float[]>> ReadVectorsAsync(
+        SqliteConnection connection, ChromaCollectionInfo collection, VectorSource source, List<string> ids, CancellationToken cancellationToken)
+    {
+        var present = ids.ToDictionary(id => id, id => source.Segment?.Contains(id) == true, StringComparer.Ordinal);
+        var logged = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        if (_schema!.HasQueue)
+        {
+            await Guard(async () =>
+            {
+                using var command = Sql.Command(connection, string.Empty, ("$c", collection.Id), ("$applied", source.AppliedSeqId));
+                command.CommandText = $"SELECT id, operation, vector, encoding FROM embeddings_queue WHERE topic LIKE '%' || $c AND seq_id > $applied AND id IN ({Sql.BindList(command, "$i", ids)}) ORDER BY seq_id";
+                using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var id = reader.GetString(0);
+                    var vector = reader.IsDBNull(2) ? null : Decode(collection, id, (byte[])reader.GetValue(2), reader.IsDBNull(3) ? "FLOAT32" : reader.GetString(3));
+                    var exists = present[id];
+                    switch (reader.GetInt64(1))
+                    {
+                        case 0 when !exists && vector is not null: // add; an add of an existing id is ignored
+                        case 2 when vector is not null: // upsert
+                            present[id] = true;
+                            logged[id] = vector;
+                            break;
+                        case 1 when exists && vector is not null: // update; of a missing id, ignored
+                            logged[id] = vector;
+                            break;
+                        case 3: // delete
+                            present[id] = false;
+                            logged.Remove(id);
+                            break;
+                        case 0 or 1 or 2:
+                            break;
+                        case var op:
+                            throw new ChromaSourceException($"{_databasePath}: embeddings_queue holds operation {op} for record '{id}' of collection '{collection.Name}' (known: 0 add, 1 update, 2 upsert, 3 delete).");
+                    }
+                }
+            }).ConfigureAwait(false);
+        }
+
+        var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var (id, exists) in present)
+        {
+            if (!exists)
+            {
+                continue;
+            }
+
+            vectors[id] = logged.TryGetValue(id, out var vector)
+                ? (source.NormalizeReplayed ? HnswCosine.AsServedAfterInsert(vector) : vector)
+                : source.Segment!.Read(id);
+        }
+
         return vectors;
     }
 
@@ -343,38 +505,12 @@ public sealed class ChromaDirectoryReader : IChromaSource
         return vector;
     }
 
-    private ChromaSourceException MissingVector(ChromaCollectionInfo collection, string id)
-    {
-        var persisted = HnswElementCount(collection);
-        return persisted > 0
-            ? new ChromaSourceException(
-                $"Collection '{collection.Name}' keeps its vectors only in HNSW segment files ({persisted} element(s) in data_level0.bin; record '{id}' is not in the embeddings queue). " +
-                "Reading HNSW segments (hnswlib binary + pickled id map) is not supported: migrate this collection from a running Chroma server with --from chroma-http:<url>.")
-            : new ChromaSourceException($"Collection '{collection.Name}', record '{id}': no vector found in the embeddings queue or an HNSW segment.");
-    }
-
-    /// <summary>cur_element_count from the collection's hnswlib header.bin (chroma-hnswlib layout: int version, then size_t fields), or 0.</summary>
-    private long HnswElementCount(ChromaCollectionInfo collection)
-    {
-        try
-        {
-            using var connection = Open();
-            var segment = Sql.ScalarAsync(connection, "SELECT id FROM segments WHERE collection = $c AND scope = 'VECTOR' LIMIT 1", CancellationToken.None, ("$c", collection.Id))
-                .GetAwaiter().GetResult() as string;
-            var header = segment is null ? null : Path.Combine(_directory, segment, "header.bin");
-            if (header is null || !File.Exists(header))
-            {
-                return 0;
-            }
-
-            var bytes = File.ReadAllBytes(header);
-            return bytes.Length >= 28 ? (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(20)) : 0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    private ChromaSourceException MissingVector(ChromaCollectionInfo collection, VectorSource source, string id) => new(
+        source.Segment is not null
+            ? $"{Path.Combine(source.Segment.Folder, HnswSegment.PickleFile)}: check 'every record has a vector': record '{id}' of collection '{collection.Name}' is in the metadata segment, but neither the id map ({source.Segment.Count} id(s)) nor the embeddings queue after seq {source.AppliedSeqId} holds its vector."
+            : source.Folder is not null && !Directory.Exists(source.Folder)
+                ? $"{source.Folder}: check 'segment folder present': the vector segment folder of collection '{collection.Name}' is missing and the embeddings queue in {_databasePath} holds no vector for record '{id}'."
+                : $"{_databasePath}: check 'every record has a vector': record '{id}' of collection '{collection.Name}' has no vector in the embeddings queue and its vector segment has persisted none.");
 
     private static DateTimeOffset? ParseTimestamp(object value) => value switch
     {
@@ -397,5 +533,11 @@ public sealed class ChromaDirectoryReader : IChromaSource
 
     private sealed record Schema(
         bool HasDatabases, bool CollectionsHaveDimension, bool EmbeddingsHaveCreatedAt, bool MetadataHasBool,
-        bool HasArrays, bool ArraysHaveBool, bool HasQueue, bool HasMaxSeqId);
+        bool HasArrays, bool ArraysHaveBool, bool HasQueue, bool CollectionsHaveConfig, bool CollectionsHaveSchema, bool HasCollectionMetadata, bool HasMaxSeqId);
+
+    /// <summary>Where a collection's vectors come from: the persisted segment (or none) and the log after <see cref="AppliedSeqId"/>.</summary>
+    private sealed record VectorSource(HnswSegment? Segment, string? Folder, long AppliedSeqId, bool Cosine, bool NormalizeReplayed) : IDisposable
+    {
+        public void Dispose() => Segment?.Dispose();
+    }
 }
