@@ -60,7 +60,12 @@ internal static class MigrateCommands
                         provider = TargetServices(context.DataDirectory);
                         var embedded = provider.GetRequiredService<IOptions<EmbeddedVectorStoreOptions>>().Value;
                         existedBefore = !VectorStoreServiceCollectionExtensions.UsesQdrant(provider) && File.Exists(embedded.ResolveDatabasePath());
-                        return provider.GetRequiredService<IVectorStore>();
+                        var store = provider.GetRequiredService<IVectorStore>();
+                        return provider.GetRequiredService<IConfiguration>()[KillAfterRecordsVectorStore.Setting] is { Length: > 0 } kill
+                            ? new KillAfterRecordsVectorStore(store, long.TryParse(kill, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
+                                ? n
+                                : throw new ArgumentException($"{KillAfterRecordsVectorStore.Setting} must be a positive number of records, not '{kill}'."))
+                            : store;
                     },
                     Console.Out,
                     Console.Error,
