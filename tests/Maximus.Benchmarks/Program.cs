@@ -45,6 +45,7 @@ planning.SetAction(async result =>
 root.Subcommands.Add(planning);
 root.Subcommands.Add(ColdStartBenchmark.CreateCommand(json));
 root.Subcommands.Add(MemoryBenchmark.CreateCommand(json));
+root.Subcommands.Add(MigrateBenchmark.CreateCommand(json));
 root.Subcommands.Add(MemoryApiLoadBenchmark.CreateCommand(json));
 root.Subcommands.Add(LocomoBenchmark.CreateCommand(json));
 root.Subcommands.Add(LearningBenchmark.CreateCommand(json));

@@ -3,6 +3,7 @@ using System.Globalization;
 using Maximus.Contracts.Ports;
 using Maximus.Memory.Vectors;
 using Maximus.Memory.Vectors.Embedded;
+using Maximus.Memory.Vectors.Qdrant;
 using Maximus.Migration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,11 +71,7 @@ internal static class MigrateCommands
                     Console.Out,
                     Console.Error,
                     Progress(),
-                    _ => Task.FromResult(existedBefore && provider is not null
-                        ? EmbeddedSnapshot.Create(
-                            provider.GetRequiredService<IOptions<EmbeddedVectorStoreOptions>>().Value.ResolveDatabasePath(),
-                            Path.Combine(context.DataDirectory, "snapshots", "vectors"))
-                        : null),
+                    token => provider is null ? Task.FromResult<string?>(null) : SnapshotTargetAsync(provider, existedBefore, context.DataDirectory, token),
                     cancellationToken: ct).ConfigureAwait(false);
             }
             finally
@@ -86,6 +83,26 @@ internal static class MigrateCommands
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The target before the first write: Qdrant snapshots every collection on the server (its snapshot API; the names go to
+    /// the report), the embedded store copies its database into <c>snapshots/vectors/&lt;time&gt;</c> of the data directory.
+    /// Null when there is nothing yet to protect.
+    /// </summary>
+    private static async Task<string?> SnapshotTargetAsync(ServiceProvider provider, bool embeddedExisted, string dataDirectory, CancellationToken ct)
+    {
+        if (VectorStoreServiceCollectionExtensions.UsesQdrant(provider))
+        {
+            var snapshots = await provider.GetRequiredService<QdrantVectorStore>().SnapshotAllAsync(ct).ConfigureAwait(false);
+            return snapshots.Count == 0 ? null : $"qdrant snapshots {string.Join(", ", snapshots)}";
+        }
+
+        return embeddedExisted
+            ? EmbeddedSnapshot.Create(
+                provider.GetRequiredService<IOptions<EmbeddedVectorStoreOptions>>().Value.ResolveDatabasePath(),
+                Path.Combine(dataDirectory, "snapshots", "vectors"))
+            : null;
     }
 
     /// <summary>The memory service's vector store: Qdrant when Maximus:Memory:Qdrant:Url or QDRANT_URL is set, else the embedded store in the data directory.</summary>

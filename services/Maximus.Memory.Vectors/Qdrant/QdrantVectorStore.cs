@@ -297,6 +297,24 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         return (long)count;
     }
 
+    /// <summary>
+    /// Snapshots every collection the server holds with Qdrant's own snapshot API (the snapshot files live on the
+    /// server, under its snapshots path); returns "collection=snapshot" per collection, empty when there is none.
+    /// Restore with Qdrant's snapshot recovery (<c>PUT /collections/{name}/snapshots/recover</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SnapshotAllAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await _client.ListCollectionsAsync(cancellationToken).ConfigureAwait(false);
+        var snapshots = new List<string>(names.Count);
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            var snapshot = await _client.CreateSnapshotAsync(name, cancellationToken).ConfigureAwait(false);
+            snapshots.Add($"{name}={snapshot.Name}");
+        }
+
+        return snapshots;
+    }
+
     /// <summary>True when the server answers its health check.</summary>
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
     {
