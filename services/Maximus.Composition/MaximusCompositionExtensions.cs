@@ -7,6 +7,7 @@ using Maximus.Llm;
 using Maximus.Memory;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors;
+using Maximus.Memory.Vectors.Embeddings;
 using Maximus.Migration;
 using Maximus.Missions;
 using Maximus.Planning;
@@ -18,6 +19,7 @@ using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace Maximus.Composition;
@@ -58,6 +60,12 @@ public static class MaximusCompositionExtensions
             else
             {
                 services.AddMiniLmEmbeddings();
+
+                // Ready means ready: the local model loads beside start-up and readiness waits for it.
+                services.AddSingleton<EmbeddingWarmup>();
+                services.AddHostedService(sp => sp.GetRequiredService<EmbeddingWarmup>());
+                services.AddHealthChecks().Add(new HealthCheckRegistration(
+                    "embedding-model", sp => sp.GetRequiredService<EmbeddingWarmup>(), failureStatus: null, tags: [Extensions.ReadyTag]));
             }
 
             // Refuses at start-up a collection made with another embedding model (dimension mismatch); the model itself loads on first use.

@@ -12,15 +12,22 @@ namespace Maximus.Benchmarks;
 /// <summary>
 /// Cold start of the published <c>Maximus.Host</c>: for each role, <c>--runs</c> fresh processes
 /// (<c>--runtime embedded</c>, a free loopback port, an empty data folder), each timed from process start to the first
-/// 200 from <c>/health/ready</c>. The host is published first (Release, ReadyToRun for this machine's RID; when that
+/// successful real request of the role (a memory search with a query text, a plan, a reflection, a mission accepted, an
+/// environment created; every one of them for <c>all</c>), sent as soon as <c>/health/ready</c> answers 200. A real request
+/// that fails right after the host said ready is retried and counted in <c>notServedWhenReady</c>: ready must mean ready. The host is published first (Release, ReadyToRun for this machine's RID; when that
 /// cannot be restored, framework-dependent IL), or taken from <c>--host-dir</c>.
 /// </summary>
 public static class ColdStartBenchmark
 {
     public const double TargetMs = 1000;
 
+    /// <summary>
+    /// One role: <see cref="P50"/>/<see cref="P95"/>/<see cref="P99"/> are process start → first successful real request
+    /// (<see cref="FirstRequest"/>); <see cref="ReadyP50"/>/<see cref="ReadyP95"/> process start → /health/ready 200.
+    /// </summary>
     public sealed record RoleResult(
-        string Role, int Runs, int Failures, double P50, double P95, double P99, double Mean, double Min, double Max, IReadOnlyList<double> SamplesMs);
+        string Role, int Runs, int Failures, double P50, double P95, double P99, double Mean, double Min, double Max, IReadOnlyList<double> SamplesMs,
+        double ReadyP50, double ReadyP95, string FirstRequest, int NotServedWhenReady);
 
     public sealed record Result(
         string Benchmark,
@@ -45,7 +52,7 @@ public static class ColdStartBenchmark
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured starts per role before the measured ones.", DefaultValueFactory = _ => 0 };
         var hostDir = new Option<string?>("--host-dir") { Description = "A published Maximus.Host folder to use instead of publishing." };
         var timeout = new Option<int>("--timeout-seconds") { Description = "Give up on a start after this long.", DefaultValueFactory = _ => 60 };
-        var command = new Command("coldstart", "Process start to /health/ready 200 of the published host, per role (p50/p95 ms).") { role, runs, warmup, hostDir, timeout };
+        var command = new Command("coldstart", "Process start to the first successful real request of the published host, per role (p50/p95 ms; /health/ready too).") { role, runs, warmup, hostDir, timeout };
         command.SetAction(async (result, cancellationToken) =>
         {
             IReadOnlyList<string> roles;
@@ -108,13 +115,17 @@ public static class ColdStartBenchmark
             }
 
             var samples = new List<double>();
+            var ready = new List<double>();
             var failures = 0;
+            var notServed = 0;
             for (var i = 0; i < runs; i++)
             {
-                var ms = await StartOnceAsync(publish.HostPath, role, http, timeout, cancellationToken).ConfigureAwait(false);
-                if (ms is { } value)
+                var start = await StartOnceAsync(publish.HostPath, role, http, timeout, cancellationToken).ConfigureAwait(false);
+                if (start is { } value)
                 {
-                    samples.Add(value);
+                    samples.Add(value.FirstRequestMs);
+                    ready.Add(value.ReadyMs);
+                    notServed += value.NotServedWhenReady ? 1 : 0;
                 }
                 else
                 {
@@ -123,10 +134,12 @@ public static class ColdStartBenchmark
             }
 
             var p = Percentiles.Of(samples);
+            var r = Percentiles.Of(ready);
             var roleResult = new RoleResult(role, runs, failures, Round(p.P50), Round(p.P95), Round(p.P99), Round(p.Mean),
-                samples.Count == 0 ? 0 : Round(samples.Min()), Round(p.Max), [.. samples.Select(Round)]);
+                samples.Count == 0 ? 0 : Round(samples.Min()), Round(p.Max), [.. samples.Select(Round)], Round(r.P50), Round(r.P95),
+                FirstRequests.Describe(role), notServed);
             results.Add(roleResult);
-            progress.WriteLine($"  {role,-12} p50 {roleResult.P50,7:F1} ms   p95 {roleResult.P95,7:F1} ms   max {roleResult.Max,7:F1} ms{(failures > 0 ? $"   {failures} failed" : "")}");
+            progress.WriteLine($"  {role,-12} first request p50 {roleResult.P50,7:F1} ms   p95 {roleResult.P95,7:F1} ms   (ready p50 {roleResult.ReadyP50,7:F1} ms){(failures > 0 ? $"   {failures} failed" : "")}{(notServed > 0 ? $"   {notServed} not served when ready" : "")}");
         }
 
         var all = Percentiles.Of([.. results.SelectMany(r => r.SamplesMs)]);
@@ -135,12 +148,13 @@ public static class ColdStartBenchmark
             Environment.ProcessorCount, RuntimeInformation.OSDescription);
     }
 
-    /// <summary>One start: milliseconds from <see cref="Process.Start()"/> to the first 200 of /health/ready, or null.</summary>
-    private static async Task<double?> StartOnceAsync(string hostPath, string role, HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>One start: milliseconds from <see cref="Process.Start()"/> to the first 200 of /health/ready and to the first successful real request, or null.</summary>
+    private static async Task<(double ReadyMs, double FirstRequestMs, bool NotServedWhenReady)?> StartOnceAsync(
+        string hostPath, string role, HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var port = PublishedHost.FreePort();
         var dataDir = Directory.CreateTempSubdirectory("maximus-coldstart-").FullName;
-        var ready = new Uri($"http://127.0.0.1:{port}/health/ready");
+        var baseUri = new Uri($"http://127.0.0.1:{port}/");
         var start = PublishedHost.StartInfo(hostPath, ["--role", role, "--runtime", "embedded", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir]);
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, _) => { };
@@ -151,6 +165,8 @@ public static class ColdStartBenchmark
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
+            double? readyMs = null;
+            var notServed = false;
             while (clock.Elapsed < timeout)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -161,10 +177,23 @@ public static class ColdStartBenchmark
 
                 try
                 {
-                    using var response = await http.GetAsync(ready, cancellationToken).ConfigureAwait(false);
-                    if (response.StatusCode == HttpStatusCode.OK)
+                    if (readyMs is null)
                     {
-                        return clock.Elapsed.TotalMilliseconds;
+                        using var response = await http.GetAsync(new Uri(baseUri, "health/ready"), cancellationToken).ConfigureAwait(false);
+                        if (response.StatusCode == HttpStatusCode.OK)
+                        {
+                            readyMs = clock.Elapsed.TotalMilliseconds;
+                        }
+                    }
+
+                    if (readyMs is not null)
+                    {
+                        if (await FirstRequests.SendAsync(role, http, baseUri, cancellationToken).ConfigureAwait(false))
+                        {
+                            return (readyMs.Value, clock.Elapsed.TotalMilliseconds, notServed);
+                        }
+
+                        notServed = true;
                     }
                 }
                 catch (HttpRequestException)

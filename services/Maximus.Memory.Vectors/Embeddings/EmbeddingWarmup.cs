@@ -1,0 +1,32 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace Maximus.Memory.Vectors.Embeddings;
+
+/// <summary>
+/// Loads the local embedding model while the host starts (one embedding on a pool thread, beside the rest of start-up),
+/// so that the first search does not pay for it; the health check <c>embedding-model</c> reports ready only once it has
+/// run: a memory role that says ready answers its first search at full speed.
+/// </summary>
+public sealed class EmbeddingWarmup(IEmbeddingGenerator<string, Embedding<float>> embeddings) : IHostedService, IHealthCheck
+{
+    private Task? _warmup;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _warmup = Task.Run(() => embeddings.GenerateAsync(["warm-up"], cancellationToken: CancellationToken.None), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_warmup switch
+        {
+            null => HealthCheckResult.Unhealthy("The host has not started the embedding model yet."),
+            { IsCompletedSuccessfully: true } => HealthCheckResult.Healthy("The embedding model is loaded."),
+            { IsFaulted: true } w => HealthCheckResult.Unhealthy($"The embedding model could not be loaded: {w.Exception!.GetBaseException().Message}", w.Exception),
+            _ => HealthCheckResult.Unhealthy("Loading the embedding model."),
+        });
+}
