@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Maximus.Contracts.Memory;
+using Maximus.Memory.Vectors.Embeddings;
 using Maximus.ServiceDefaults;
 
 namespace Maximus.Benchmarks;
@@ -25,6 +26,9 @@ public static class MemoryApiLoadBenchmark
 {
     public sealed record Ingest(string Path, int Entries, int Requests, int Concurrency, double Seconds, double EntriesPerSecond, Percentiles RequestMs, int Errors);
 
+    /// <summary>The embedding model alone in this process, as the host runs it (same generator stack), on the texts the server embeds.</summary>
+    public sealed record ModelCeiling(int Texts, double Seconds, double TextsPerSecond, string Setup);
+
     public sealed record Search(int Concurrency, int Queries, Percentiles Ms, double QueriesPerSecond, double MeanHits, int Errors);
 
     public sealed record Result(
@@ -33,6 +37,7 @@ public static class MemoryApiLoadBenchmark
         string Host,
         string Role,
         IReadOnlyList<Ingest> Ingest,
+        ModelCeiling EmbeddingModelAlone,
         IReadOnlyList<Search> Search,
         double RecallAt10,
         int RecallQueries,
@@ -49,6 +54,12 @@ public static class MemoryApiLoadBenchmark
         var memories = new Option<int>("--memories") { Description = "Entries written through the API (core memories of the corpus are left out: they have their own API).", DefaultValueFactory = _ => 100_000 };
         var queries = new Option<int>("--queries") { Description = "Measured searches per concurrency level.", DefaultValueFactory = _ => 2000 };
         var singles = new Option<int>("--single-writes") { Description = "Entries written one by one (the rest in batches).", DefaultValueFactory = _ => 5000 };
+        var preEmbedded = new Option<int>("--pre-embedded") { Description = "Entries written in batches with their vector (computed by the client; the server embeds nothing).", DefaultValueFactory = _ => 20_000 };
+        var cache = new Option<string>("--embedding-cache")
+        {
+            Description = "File of cached embeddings for the pre-embedded entries (keyed by text hash), or 'none'.",
+            DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "minilm-l6-v2-512.bin"),
+        };
         var batchSize = new Option<int>("--batch-size") { Description = "Entries per entries:batch request (at most 1000).", DefaultValueFactory = _ => 500 };
         var writers = new Option<int>("--write-concurrency") { Description = "Concurrent writing clients.", DefaultValueFactory = _ => 8 };
         var levels = new Option<string>("--search-concurrency") { Description = "Comma-separated concurrency levels of the search phase.", DefaultValueFactory = _ => "1,16" };
@@ -59,7 +70,7 @@ public static class MemoryApiLoadBenchmark
         var hostDir = new Option<string?>("--host-dir") { Description = "A published Maximus.Host folder to use instead of publishing." };
         var command = new Command("memory-api", "Memory through its HTTP API on the host as a child process: ingest/s (batch, single), /search p50/p95/p99 per concurrency, recall@10 against exact search, peak RSS.")
         {
-            memories, queries, singles, batchSize, writers, levels, warmup, agents, seed, role, hostDir,
+            memories, queries, singles, preEmbedded, cache, batchSize, writers, levels, warmup, agents, seed, role, hostDir,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -67,7 +78,7 @@ public static class MemoryApiLoadBenchmark
             try
             {
                 concurrency = [.. result.GetValue(levels)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)];
-                if (result.GetValue(memories) < 100 || result.GetValue(queries) < 10 || result.GetValue(singles) < 0 || result.GetValue(singles) > result.GetValue(memories)
+                if (result.GetValue(memories) < 100 || result.GetValue(queries) < 10 || result.GetValue(singles) < 0 || result.GetValue(preEmbedded) < 0 || result.GetValue(singles) + result.GetValue(preEmbedded) > result.GetValue(memories)
                     || result.GetValue(batchSize) is < 1 or > WriteMemoryBatchRequest.MaxEntries || result.GetValue(writers) < 1 || result.GetValue(warmup) < 0
                     || result.GetValue(agents) < 1 || concurrency.Length == 0 || concurrency.Any(c => c < 1))
                 {
@@ -76,12 +87,13 @@ public static class MemoryApiLoadBenchmark
             }
             catch (FormatException)
             {
-                await Console.Error.WriteLineAsync("error: --memories ≥ 100, --queries ≥ 10, 0 ≤ --single-writes ≤ --memories, --batch-size 1..1000, --write-concurrency ≥ 1, --warmup ≥ 0, --agents ≥ 1, --search-concurrency like 1,16.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("error: --memories ≥ 100, --queries ≥ 10, --single-writes and --pre-embedded ≥ 0 and together ≤ --memories, --batch-size 1..1000, --write-concurrency ≥ 1, --warmup ≥ 0, --agents ≥ 1, --search-concurrency like 1,16.").ConfigureAwait(false);
                 return 2;
             }
 
             var r = await RunAsync(
-                result.GetValue(memories), result.GetValue(queries), result.GetValue(singles), result.GetValue(batchSize), result.GetValue(writers),
+                result.GetValue(memories), result.GetValue(queries), result.GetValue(singles), result.GetValue(preEmbedded),
+                result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache), result.GetValue(batchSize), result.GetValue(writers),
                 concurrency, result.GetValue(warmup), result.GetValue(agents), result.GetValue(seed), result.GetValue(role)!, result.GetValue(hostDir),
                 Console.Error, ct).ConfigureAwait(false);
             Console.Out.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !result.GetValue(json) }));
@@ -91,7 +103,7 @@ public static class MemoryApiLoadBenchmark
     }
 
     public static async Task<Result> RunAsync(
-        int count, int queriesPerLevel, int singleWrites, int batchSize, int writers, int[] levels, int warmup, int agents, int seed, string role, string? hostDir,
+        int count, int queriesPerLevel, int singleWrites, int preEmbedded, string? cachePath, int batchSize, int writers, int[] levels, int warmup, int agents, int seed, string role, string? hostDir,
         TextWriter progress, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
@@ -102,6 +114,19 @@ public static class MemoryApiLoadBenchmark
         // The corpus: the first `count` non-core memories (core blocks are never embedded; they have their own API).
         var corpus = new MemoryCorpus(seed, agents);
         var entries = Enumerable.Range(0, int.MaxValue).Select(corpus.Memory).Where(m => m.Type != "core").Take(count).ToArray();
+        var writeTime = DateTimeOffset.UtcNow;
+        var requests = entries.Select(m => Request(m, writeTime)).ToArray();
+        var embedded = requests[..(count - singleWrites - preEmbedded)];
+        var withVectors = requests[(count - singleWrites - preEmbedded)..(count - singleWrites)];
+
+        // The model's own ceiling on these 2 cores: the host's generator stack on the texts the server will embed.
+        var ceiling = MeasureModel([.. embedded.Take(Math.Min(embedded.Length, 8000)).Select(r => EmbeddingText(r))], batchSize, writers, progress);
+        progress.WriteLine($"memory-api: the embedding model alone: {ceiling.TextsPerSecond:0} texts/s ({ceiling.Setup})");
+
+        // Vectors of the pre-embedded entries, computed here (cached on disk across runs) as a client would.
+        var (cached, _, _) = CachedEmbeddings.Embed(
+            [.. withVectors.Select(r => EmbeddingText(r)).Distinct(StringComparer.Ordinal)], cachePath, Environment.ProcessorCount, 64, "pre-embedded entry texts", progress, ct);
+        withVectors = [.. withVectors.Select(r => r with { Vector = cached[EmbeddingText(r)] })];
         var dataDir = Directory.CreateTempSubdirectory("maximus-bench-memory-api-").FullName;
         try
         {
@@ -120,31 +145,39 @@ public static class MemoryApiLoadBenchmark
             object index;
             await using (var host = await HostProcess.StartAsync(publish.HostPath, role, dataDir, http, new Dictionary<string, string>(), progress, ct).ConfigureAwait(false))
             {
-                var writeTime = DateTimeOffset.UtcNow;
-                var batched = entries[..(count - singleWrites)];
-                var single = entries[(count - singleWrites)..];
-                progress.WriteLine($"memory-api: writing {batched.Length} entries in batches of {batchSize} ({writers} clients) ...");
+                var agentOf = entries.ToDictionary(m => m.Id, m => m.Agent, StringComparer.Ordinal);
+                foreach (var (label, part) in new[] { ("server-embedded", embedded), ("pre-embedded", withVectors) })
+                {
+                    if (part.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    progress.WriteLine($"memory-api: writing {part.Length} {label} entries in batches of {batchSize} ({writers} clients) ...");
+                    ingest.Add(await WriteAsync(
+                        $"POST v1/memory/{{agent}}/entries:batch ({label})",
+                        [.. part.GroupBy(r => agentOf[r.Id!]).SelectMany(g => g.Chunk(batchSize)).Select(chunk => (Agent: agentOf[chunk[0].Id!], Items: chunk))],
+                        writers,
+                        async (work, token) =>
+                        {
+                            using var content = Json(new WriteMemoryBatchRequest(work.Items));
+                            using var response = await http.PostAsync(host.Url($"v1/memory/{work.Agent}/entries:batch"), content, token).ConfigureAwait(false);
+                            return await Ok(response, token).ConfigureAwait(false);
+                        },
+                        work => work.Items.Length,
+                        progress,
+                        ct).ConfigureAwait(false));
+                }
+
+                var single = requests[(count - singleWrites)..];
+                progress.WriteLine($"memory-api: writing {single.Length} server-embedded entries one by one ({writers} clients) ...");
                 ingest.Add(await WriteAsync(
-                    "POST v1/memory/{agent}/entries:batch",
-                    [.. batched.GroupBy(m => m.Agent).SelectMany(g => g.Chunk(batchSize)).Select(chunk => (Agent: chunk[0].Agent, Items: chunk))],
+                    "POST v1/memory/{agent}/entries (server-embedded)",
+                    [.. single.Select(r => (Agent: agentOf[r.Id!], Item: r))],
                     writers,
                     async (work, token) =>
                     {
-                        using var content = Json(new WriteMemoryBatchRequest([.. work.Items.Select(m => Request(m, writeTime))]));
-                        using var response = await http.PostAsync(host.Url($"v1/memory/{work.Agent}/entries:batch"), content, token).ConfigureAwait(false);
-                        return await Ok(response, token).ConfigureAwait(false);
-                    },
-                    work => work.Items.Length,
-                    progress,
-                    ct).ConfigureAwait(false));
-                progress.WriteLine($"memory-api: writing {single.Length} entries one by one ({writers} clients) ...");
-                ingest.Add(await WriteAsync(
-                    "POST v1/memory/{agent}/entries",
-                    [.. single.Select(m => (Agent: m.Agent, Items: new[] { m }))],
-                    writers,
-                    async (work, token) =>
-                    {
-                        using var content = Json(Request(work.Items[0], writeTime));
+                        using var content = Json(work.Item);
                         using var response = await http.PostAsync(host.Url($"v1/memory/{work.Agent}/entries"), content, token).ConfigureAwait(false);
                         return await Ok(response, token).ConfigureAwait(false);
                     },
@@ -212,6 +245,7 @@ public static class MemoryApiLoadBenchmark
                 $"{publish.Mode} Maximus.Host as a child process, --runtime embedded, product defaults, Kestrel on 127.0.0.1, one client process (HttpClient, kept-alive connections)",
                 role,
                 ingest,
+                ceiling,
                 searches,
                 recall,
                 measured.Count,
@@ -230,7 +264,8 @@ public static class MemoryApiLoadBenchmark
                 },
                 new Dictionary<string, string>
                 {
-                    ["ingest"] = "wall time from the first request to the last answer of the phase; the server embeds every text (MiniLM) and stores it; per-request latency in requestMs",
+                    ["ingest"] = "wall time from the first request to the last answer of the phase; server-embedded: the server embeds every text (MiniLM) and stores it; pre-embedded: the request carries each entry's vector (computed by the client), the server checks and stores it; per-request latency in requestMs",
+                    ["embeddingModelAlone"] = "the host's embedding stack (MiniLM, 1 intra-op thread per run, CoalescingEmbeddingGenerator with one run per core) in the benchmark process before the host starts, on the texts the server embeds (the same EmbeddingText), called like the batch phase (batches of --batch-size from --write-concurrency tasks): the ceiling of any server-embedded ingest on this machine",
                     ["search"] = "per query: from sending POST v1/memory/{agent}/search {query, k 10, types?} to the last byte of the answer (query embedding, one filtered vector search, ranking, semantic graph expansion, JSON); each query distinct; concurrency = clients with one request in flight each",
                     ["recallAt10"] = "strict share of the exact run's top-10 ids (per query) that the indexed run returned",
                     ["peakRssBytes"] = "VmHWM of the host process after the search phase (Linux /proc; 0 elsewhere)",
@@ -243,6 +278,31 @@ public static class MemoryApiLoadBenchmark
         {
             PublishedHost.DeleteQuietly(dataDir);
         }
+    }
+
+    private static string EmbeddingText(WriteMemoryRequest r) =>
+        Maximus.Memory.Mirix.AgentMemory.EmbeddingText(new MemoryEntry(r.Id!, "a", r.Type, r.Text, DateTimeOffset.UnixEpoch, Fact: r.Fact, Procedure: r.Procedure, Resource: r.Resource));
+
+    private static ModelCeiling MeasureModel(string[] texts, int batchSize, int writers, TextWriter progress)
+    {
+        progress.WriteLine($"memory-api: measuring the embedding model alone on {texts.Length} texts ...");
+        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions());
+        using var generator = new CoalescingEmbeddingGenerator(model);
+        generator.GenerateAsync(["warm-up"]).GetAwaiter().GetResult();
+        var batches = texts.Chunk(batchSize).ToArray();
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches.Length)
+            {
+                await generator.GenerateAsync(batches[i]).ConfigureAwait(false);
+            }
+        }))).GetAwaiter().GetResult();
+        clock.Stop();
+        return new ModelCeiling(texts.Length, Math.Round(clock.Elapsed.TotalSeconds, 2), Math.Round(texts.Length / clock.Elapsed.TotalSeconds, 1),
+            $"MiniLM defaults (1 intra-op thread, batches of 32) behind CoalescingEmbeddingGenerator ({Environment.ProcessorCount} runs at a time), {writers} callers of {batchSize} texts");
     }
 
     /// <summary>A corpus memory as a client writes it: its type's parts, times moved so that the corpus's 'now' is the write time.</summary>

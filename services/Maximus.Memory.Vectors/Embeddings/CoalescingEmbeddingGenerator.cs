@@ -8,7 +8,7 @@ namespace Maximus.Memory.Vectors.Embeddings;
 /// thread). A small call (up to <see cref="CoalescingEmbeddingOptions.MaxBatchTexts"/> texts, such as a search's query or a
 /// single write) that arrives while every run is busy waits and joins the next run with the other small calls that arrived
 /// meanwhile; on an idle generator it runs at once, so a lone query pays nothing (the coalescing window is the run in
-/// progress). A larger call is cut into chunks of that size that queue behind the small calls: a bulk write never makes
+/// progress). A larger call is cut into chunks of that size (texts of similar length together) that queue behind the small calls: a bulk write never makes
 /// a search wait for more than the runs in progress, and never runs more models at once than there are cores.
 /// </summary>
 public sealed class CoalescingEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
@@ -50,9 +50,13 @@ public sealed class CoalescingEmbeddingGenerator : DelegatingEmbeddingGenerator<
             return await base.GenerateAsync(texts, options, cancellationToken).ConfigureAwait(false);
         }
 
+        // A bulk call's chunks hold texts of similar length (shortest first): less padding in each run.
+        var order = texts.Count <= _options.MaxBatchTexts
+            ? [.. Enumerable.Range(0, texts.Count)]
+            : Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ToArray();
         var parts = texts.Count <= _options.MaxBatchTexts
             ? [new Pending(texts, small: true)]
-            : texts.Chunk(_options.MaxBatchTexts).Select(chunk => new Pending([.. chunk], small: false)).ToArray();
+            : order.Chunk(_options.MaxBatchTexts).Select(chunk => new Pending([.. chunk.Select(i => texts[i])], small: false)).ToArray();
         lock (_gate)
         {
             foreach (var part in parts)
@@ -74,10 +78,14 @@ public sealed class CoalescingEmbeddingGenerator : DelegatingEmbeddingGenerator<
                 part.Completion.TrySetCanceled(cancellationToken);
             }
         });
-        var vectors = new List<ReadOnlyMemory<float>>(texts.Count);
+        var vectors = new ReadOnlyMemory<float>[texts.Count];
+        var next = 0;
         foreach (var part in parts)
         {
-            vectors.AddRange(await part.Completion.Task.ConfigureAwait(false));
+            foreach (var vector in await part.Completion.Task.ConfigureAwait(false))
+            {
+                vectors[order[next++]] = vector;
+            }
         }
 
         var created = DateTimeOffset.UtcNow;

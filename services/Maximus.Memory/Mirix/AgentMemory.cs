@@ -761,7 +761,7 @@ public sealed class AgentMemory(
         tags is null ? "" : string.Join('&', tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
 
     /// <summary>What is embedded: the text, and for a fact or a procedure their structured parts too.</summary>
-    private static string EmbeddingText(MemoryEntry e) => e switch
+    public static string EmbeddingText(MemoryEntry e) => e switch
     {
         { Fact: { } f } => $"{f.Subject} {f.Predicate} {f.Object}. {e.Text}",
         { Procedure: { } p } => $"{p.GoalPattern}: {e.Text}",
