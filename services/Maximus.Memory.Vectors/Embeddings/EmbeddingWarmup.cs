@@ -19,7 +19,14 @@ public sealed class EmbeddingWarmup(IEmbeddingGenerator<string, Embedding<float>
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Waits for a warm-up still running: the model must not be disposed in the middle of its first run.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_warmup is { IsCompleted: false } running)
+        {
+            await Task.WhenAny(running, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        }
+    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_warmup switch
