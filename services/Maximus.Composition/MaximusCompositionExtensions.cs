@@ -10,6 +10,8 @@ using Maximus.Memory.Vectors;
 using Maximus.Migration;
 using Maximus.Missions;
 using Maximus.Planning;
+using Maximus.Plugins.Mcp;
+using Maximus.Plugins.Mcp.Service;
 using Maximus.Plugins.Pddl.Service;
 using Maximus.Reflection;
 using Maximus.Reflection.Client;
@@ -17,6 +19,7 @@ using Maximus.Runtime.Dapr;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -89,6 +92,13 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.PddlPlugin))
         {
             services.AddPddlPlugin();
+        }
+
+        if (settings.Hosts(AppIds.McpBridge))
+        {
+            // The user's MCP servers (written by `maximus plugins add-mcp`) live in the data folder's maximus.json.
+            builder.Configuration.AddJsonFile(McpUserConfig.PathIn(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory()), optional: true, reloadOnChange: false);
+            services.AddMcpBridge();
         }
 
         // The roles that use a model; without a configured provider this registers no IChatClient.
