@@ -11,6 +11,8 @@ using Maximus.Memory.Vectors.Embeddings;
 using Maximus.Migration;
 using Maximus.Missions;
 using Maximus.Planning;
+using Maximus.Plugins.Mcp;
+using Maximus.Plugins.Mcp.Service;
 using Maximus.Plugins.Pddl.Service;
 using Maximus.Reflection;
 using Maximus.Reflection.Client;
@@ -18,6 +20,7 @@ using Maximus.Runtime.Dapr;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -97,6 +100,13 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.PddlPlugin))
         {
             services.AddPddlPlugin();
+        }
+
+        if (settings.Hosts(AppIds.McpBridge))
+        {
+            // The user's MCP servers (written by `maximus plugins add-mcp`) live in the data folder's maximus.json.
+            builder.Configuration.AddJsonFile(McpUserConfig.PathIn(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory()), optional: true, reloadOnChange: false);
+            services.AddMcpBridge();
         }
 
         // The roles that use a model; without a configured provider this registers no IChatClient.

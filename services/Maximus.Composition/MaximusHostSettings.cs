@@ -17,8 +17,8 @@ public sealed record MaximusHostSettings(IReadOnlyList<string> Roles, RuntimeKin
 {
     public const string AllRoles = "all";
 
-    /// <summary>Every app a process can host: the five services and the example PDDL plugin.</summary>
-    public static IReadOnlyList<string> KnownRoles { get; } = [.. AppIds.Services, AppIds.PddlPlugin];
+    /// <summary>Every app a process can host: the five services, the example PDDL plugin and the MCP bridge plugin.</summary>
+    public static IReadOnlyList<string> KnownRoles { get; } = [.. AppIds.Services, AppIds.PddlPlugin, AppIds.McpBridge];
 
     public bool Hosts(string appId) => Roles.Contains(appId, StringComparer.Ordinal);
 

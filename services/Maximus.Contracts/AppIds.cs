@@ -16,5 +16,8 @@ public static class AppIds
     /// <summary>The example PDDL environment plugin (Blocksworld, Logistics, any STRIPS domain).</summary>
     public const string PddlPlugin = "pddl-env";
 
+    /// <summary>The MCP bridge plugin: every configured MCP server (<c>Maximus:Plugins:Mcp:&lt;name&gt;</c>) as contract v1, the context naming the server.</summary>
+    public const string McpBridge = "mcp-bridge";
+
     public static IReadOnlyList<string> Services { get; } = [Reflector, Memory, Planner, Executor, Orchestrator];
 }

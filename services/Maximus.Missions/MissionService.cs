@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Maximus.Contracts.Missions;
+using Maximus.Contracts.Planning;
 using Maximus.Contracts.Ports;
 using Maximus.Missions.Workflows;
 using Maximus.ServiceDefaults;
@@ -132,6 +133,33 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
         if (request.MissionId is { } id && !AgentIdPattern().IsMatch(id))
         {
             throw ProblemException.Invalid("missionId", "must be 1 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (request.Steps is { } steps)
+        {
+            ValidateSteps(steps);
+        }
+    }
+
+    /// <summary>An explicit plan: 1 to 1000 steps, each naming an action, every argument named.</summary>
+    private static void ValidateSteps(IReadOnlyList<PlanStep> steps)
+    {
+        if (steps.Count is < 1 or > 1000)
+        {
+            throw ProblemException.Invalid("steps", "must hold 1 to 1000 steps when given.");
+        }
+
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is null || string.IsNullOrWhiteSpace(steps[i].Action))
+            {
+                throw ProblemException.Invalid($"steps[{i}].action", "is required (the plugin action to run).");
+            }
+
+            if ((steps[i].Arguments ?? []).Any(a => a is null || string.IsNullOrWhiteSpace(a.Name) || a.Value is null))
+            {
+                throw ProblemException.Invalid($"steps[{i}].arguments", "must each have a name and a value.");
+            }
         }
     }
 

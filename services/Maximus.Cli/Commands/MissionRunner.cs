@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Maximus.Contracts;
 using Maximus.Contracts.Missions;
+using Maximus.Contracts.Planning;
 using Maximus.Contracts.Ports;
 using Maximus.Plugins.Pddl;
 using Maximus.Plugins.Pddl.Service;
@@ -64,6 +65,25 @@ internal static class MissionRunner
             new MissionRequest(AppIds.PddlPlugin, environment.EnvironmentId, agentId, Description: $"{environment.DomainName}/{environment.ProblemName}"),
             cancellationToken).ConfigureAwait(false);
         return await FollowAsync(runtime, accepted.MissionId, environment.EnvironmentId, json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The app and context of <c>--plugin</c>: a plugin app id (<c>pddl-env</c>, <c>mcp-bridge</c>) with <c>--context</c>, else
+    /// the name of an MCP server served by the <c>mcp-bridge</c> app.
+    /// </summary>
+    public static (string AppId, string? Context) ResolvePlugin(string name, string? context) =>
+        name is AppIds.PddlPlugin or AppIds.McpBridge ? (name, context) : (AppIds.McpBridge, name);
+
+    /// <summary>Runs a given plan on a plugin: simulated, approved where risky, executed, reflected on and remembered.</summary>
+    public static async Task<int> RunStepsAsync(
+        CliRuntime runtime, string appId, string? context, IReadOnlyList<PlanStep> steps, string agentId, bool json, CancellationToken cancellationToken)
+    {
+        var invoker = runtime.Services.GetRequiredService<IServiceInvoker>();
+        var accepted = await invoker.InvokeAsync<MissionRequest, MissionAccepted>(
+            AppIds.Orchestrator, "v1/missions",
+            new MissionRequest(appId, context, agentId, Description: $"{context ?? appId}: {string.Join(" ", steps.Select(s => s.Action))}", Steps: steps),
+            cancellationToken).ConfigureAwait(false);
+        return await FollowAsync(runtime, accepted.MissionId, context, json, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Follows a mission to its end, showing its phase, and prints the result.</summary>

@@ -8,17 +8,45 @@ internal static class RunCommands
 {
     public static Command Run(Option<string> dataDir, Option<string> runtime, Option<bool> verbose)
     {
-        var domain = new Option<FileInfo>("--domain") { Description = "The PDDL domain file.", Required = true };
-        var problem = new Option<FileInfo>("--problem") { Description = "The PDDL problem file.", Required = true };
+        var domain = new Option<FileInfo>("--domain") { Description = "The PDDL domain file." };
+        var problem = new Option<FileInfo>("--problem") { Description = "The PDDL problem file." };
+        var plugin = new Option<string>("--plugin") { Description = "Instead of PDDL: an MCP server added with 'maximus plugins add-mcp', or a plugin app id (with --context)." };
+        var context = new Option<string>("--context") { Description = "With --plugin <app id>: the plugin's context." };
+        var steps = new Option<FileInfo>("--steps") { Description = "With --plugin: the plan to run, a JSON array of {\"action\", \"arguments\"}." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a report." };
         var agent = new Option<string>("--agent") { Description = "The agent whose memory the mission uses.", DefaultValueFactory = _ => "default" };
-        var command = new Command("run", "Run a PDDL mission: plan, simulate, execute through the PDDL plugin, reflect, remember.")
+        var command = new Command(
+            "run",
+            "Run a PDDL mission (--domain, --problem: plan, simulate, execute, reflect, remember), or a given plan on a plugin (--plugin, --steps: simulate, execute, reflect, remember).")
         {
-            domain, problem, json, agent,
+            domain, problem, plugin, context, steps, json, agent,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var ctx = CommandContext.From(result, dataDir, runtime, verbose);
+            if (result.GetValue(plugin) is { } pluginName)
+            {
+                if (result.GetValue(steps) is not { } stepsFile)
+                {
+                    return CliOutput.Error("--plugin needs --steps plan.json (the plan to run).");
+                }
+
+                if (PlanFile.Read(stepsFile.FullName, out var planError) is not { } plan)
+                {
+                    return CliOutput.Error(planError!);
+                }
+
+                var (appId, pluginContext) = MissionRunner.ResolvePlugin(pluginName, result.GetValue(context));
+                return await ctx.WithRuntimeAsync(
+                    rt => MissionRunner.RunStepsAsync(rt, appId, pluginContext, plan, result.GetValue(agent)!, result.GetValue(json), cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            if (result.GetValue(domain) is null || result.GetValue(problem) is null)
+            {
+                return CliOutput.Error("give --domain and --problem (a PDDL mission), or --plugin and --steps (a given plan).");
+            }
+
             var domainFile = result.GetValue(domain)!.FullName;
             var problemFile = result.GetValue(problem)!.FullName;
             if (MissionRunner.ReadPddl(domainFile, problemFile, out var error) is not { } texts)

@@ -1,3 +1,4 @@
+using Maximus.Contracts.Planning;
 using Maximus.Contracts.Plugins;
 
 namespace Maximus.Contracts.Missions;
@@ -12,6 +13,11 @@ namespace Maximus.Contracts.Missions;
 /// When the LLM planner has no model, or its answers are rejected or it fails, the symbolic planner answers instead (the
 /// default). Off: such a round has no candidate, so a run measured as "llm" is never answered by another planner.
 /// </param>
+/// <param name="Steps">
+/// An explicit plan: the planner is not asked; the steps are simulated (a plan the world model finds invalid is not run),
+/// approved where risky, executed, reflected on and remembered like a planned one. Without a goal, the mission succeeds
+/// when every step succeeds; a failed step ends it (there is no planner to replan).
+/// </param>
 public sealed record MissionRequest(
     string PluginAppId,
     string? Context = null,
@@ -24,7 +30,8 @@ public sealed record MissionRequest(
     bool Simulate = true,
     int ApprovalTimeoutSeconds = 300,
     string? Planner = "auto",
-    bool PlannerFallback = true);
+    bool PlannerFallback = true,
+    IReadOnlyList<PlanStep>? Steps = null);
 
 /// <summary>A human's decision on a risky step (raised as the workflow event <c>approval</c>).</summary>
 public sealed record StepApproval(bool Approved, string? By = null, string? Comment = null);

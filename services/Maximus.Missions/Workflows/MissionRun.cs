@@ -94,6 +94,9 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
 
     public int Surprises { get; set; }
 
+    /// <summary>The request gave the plan (<see cref="MissionRequest.Steps"/>): it is simulated and run, never replanned.</summary>
+    public bool FollowsGivenPlan => Input.Steps is { Count: > 0 };
+
     /// <summary>The mission goes on while nothing stopped it and the goal is not reached.</summary>
     public bool Open => Reason is null && !GoalReached;
 

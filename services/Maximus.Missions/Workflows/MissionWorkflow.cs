@@ -33,6 +33,9 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     /// <summary>The planner name of steps that come from a recalled procedure.</summary>
     public const string MemoryPlanner = "memory";
 
+    /// <summary>The planner name of steps the mission request gave (<see cref="MissionRequest.Steps"/>).</summary>
+    public const string GivenPlanner = "given";
+
     public override async Task<MissionResult> RunAsync(WorkflowContext context, MissionRequest input)
     {
         var run = new MissionRun(context, input);
@@ -42,8 +45,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         var chosen = await OfferRecalledProcedureAsync(run, belief);
         while (run.Open)
         {
-            // Plan and simulate until the critic accepts a candidate (or the mission cannot go on).
-            chosen ??= await PlanUntilAcceptedAsync(run, belief);
+            // Plan and simulate until the critic accepts a candidate (or the mission cannot go on); a given plan is only simulated.
+            chosen ??= run.FollowsGivenPlan ? await CheckGivenPlanAsync(run, belief) : await PlanUntilAcceptedAsync(run, belief);
             if (chosen is null)
             {
                 break;
@@ -71,12 +74,40 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         run.Observe(belief.State);
         run.PlanFrom = belief.State;
         run.Goal = run.Input.Goal is { Count: > 0 } goal ? goal : belief.State.Goal ?? [];
-        if (run.Goal.Count == 0)
+        if (run.Goal.Count == 0 && !run.FollowsGivenPlan)
         {
             run.Reason = "No goal: the mission request gives none and the plugin's state declares none.";
         }
 
         return belief;
+    }
+
+    /// <summary>
+    /// The plan the request gave, simulated once from the real state: it runs unless the world model finds it invalid (an
+    /// unknown action, a bad argument, a declared precondition that does not hold) or, with a goal, not reaching it. A low
+    /// success probability alone does not stop it: the caller chose these steps. Null when it is not run.
+    /// </summary>
+    private static async Task<ChosenPlan?> CheckGivenPlanAsync(MissionRun run, BeliefState belief)
+    {
+        var plan = new CandidatePlan(run.Input.Steps!, GivenPlanner);
+        var planners = Enumerable.Repeat(GivenPlanner, plan.Steps.Count).ToList();
+        if (!run.Input.Simulate)
+        {
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], 0, "chosen"));
+            return new ChosenPlan(plan, null, planners);
+        }
+
+        var simulated = (await SimulateAsync(run, belief.Manifest, [plan])).Results[0];
+        if (simulated.Valid && (run.Goal.Count == 0 || simulated.GoalReached))
+        {
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], 0, "chosen"));
+            return new ChosenPlan(plan, simulated, planners);
+        }
+
+        var why = simulated.Reason ?? "goal not reached";
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], null, "rejected", why));
+        run.Reason = $"The given plan was rejected by simulation: {why}";
+        return null;
     }
 
     /// <summary>Planning rounds until a candidate is chosen; null when the mission cannot go on (<see cref="MissionRun.Reason"/> says why).</summary>
@@ -198,7 +229,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     /// </summary>
     private static async Task<ChosenPlan?> OfferRecalledProcedureAsync(MissionRun run, BeliefState belief)
     {
-        if (!run.Open || !run.Input.Simulate)
+        if (!run.Open || !run.Input.Simulate || run.FollowsGivenPlan)
         {
             return null;
         }
@@ -295,13 +326,35 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         }
 
         run.PlanFrom = run.State;
-        if (surprise && !run.GoalReached && !run.TryReplan())
+        if (run.FollowsGivenPlan)
+        {
+            EndGivenPlan(run, surprise);
+        }
+        else if (surprise && !run.GoalReached && !run.TryReplan())
         {
             run.Reason = $"Execution kept diverging from the plan after {run.Replans} replans: {string.Join("; ", run.Feedback.TakeLast(3))}";
         }
         else if (!surprise && !run.GoalReached)
         {
             run.Reason = "The plan ran to its end but the plugin reports the goal as not reached.";
+        }
+    }
+
+    /// <summary>
+    /// A given plan is run once (there is no planner to replan with): without a goal it succeeds when every step did; a
+    /// failed step ends the mission with the plugin's message.
+    /// </summary>
+    private static void EndGivenPlan(MissionRun run, bool surprise)
+    {
+        if (!surprise && run.Goal.Count == 0)
+        {
+            run.GoalReached = true;
+        }
+        else if (!run.GoalReached)
+        {
+            run.Reason = surprise
+                ? $"The given plan stopped: {run.Feedback.LastOrDefault()}"
+                : "The given plan ran to its end but the plugin reports the goal as not reached.";
         }
     }
 
