@@ -20,9 +20,16 @@ internal static class ToolErrors
             {
                 return await next(context, cancellationToken).ConfigureAwait(false);
             }
+            catch (McpException ex) when (ex is not McpProtocolException)
+            {
+                // The tool refused its input or a service said no: an answer for the model, not a server fault to log.
+                return Error(ex.Message);
+            }
             catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException && !cancellationToken.IsCancellationRequested)
             {
-                return Error($"{context.Params?.Name}: the arguments do not fit the tool's input schema: {ex.Message}");
+                var schema = (context.MatchedPrimitive as McpServerTool)?.ProtocolTool.InputSchema;
+                var why = schema is { } s && context.Params?.Arguments is { } args ? Mismatch(s, args) : null;
+                return Error($"{context.Params?.Name}: the arguments do not fit the tool's input schema: {why ?? ex.Message}");
             }
         };
 
@@ -40,6 +47,56 @@ internal static class ToolErrors
 
     /// <summary>A tool refusing its input: the message reaches the model as an error result.</summary>
     public static McpException Invalid(string argument, string why) => new($"'{argument}' {why}");
+
+    /// <summary>Names the first argument whose JSON type or value the schema does not allow (the binder's message names none).</summary>
+    internal static string? Mismatch(JsonElement schema, IDictionary<string, JsonElement> arguments)
+    {
+        if (!schema.TryGetProperty("properties", out var properties))
+        {
+            return null;
+        }
+
+        foreach (var (name, value) in arguments)
+        {
+            if (!properties.TryGetProperty(name, out var property))
+            {
+                continue;
+            }
+
+            if (property.TryGetProperty("type", out var type))
+            {
+                var allowed = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()).ToList() : [type.GetString()];
+                if (!allowed.Any(t => Fits(t, value)))
+                {
+                    return $"'{name}' must be {string.Join(" or ", allowed)}, not {value.GetRawText()}.";
+                }
+            }
+
+            var items = property.TryGetProperty("items", out var i) ? i : property;
+            if (items.TryGetProperty("enum", out var options))
+            {
+                var values = value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray()] : new[] { value };
+                foreach (var v in values.Where(v => v.ValueKind != JsonValueKind.Null && !options.EnumerateArray().Any(o => o.GetRawText() == v.GetRawText())))
+                {
+                    return $"'{name}' must be one of {string.Join(", ", options.EnumerateArray().Select(o => o.GetRawText()))}, not {v.GetRawText()}.";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Fits(string? type, JsonElement value) => type switch
+    {
+        "string" => value.ValueKind == JsonValueKind.String,
+        "integer" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
+        "number" => value.ValueKind == JsonValueKind.Number,
+        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        "array" => value.ValueKind == JsonValueKind.Array,
+        "object" => value.ValueKind == JsonValueKind.Object,
+        "null" => value.ValueKind == JsonValueKind.Null,
+        _ => true,
+    };
 
     private static CallToolResult Error(string message) => new()
     {
