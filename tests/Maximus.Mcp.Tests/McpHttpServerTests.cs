@@ -75,6 +75,35 @@ public sealed class McpHttpServerTests(SharedMcpHost shared) : IClassFixture<Sha
     }
 
     [Fact]
+    public async Task Cancelling_mission_start_stops_the_waiting_and_the_mission_runs_to_its_end()
+    {
+        await using var client = await shared.Host.ConnectAsync();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Progress(p =>
+        {
+            if (p.Message is { } m && m.EndsWith(": started", StringComparison.Ordinal))
+            {
+                started.TrySetResult(m["mission ".Length..m.IndexOf(':', StringComparison.Ordinal)]);
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CallToolAsync("mission_start", Results.BlocksworldArguments(), progress, cancellationToken: cancel.Token).AsTask());
+
+        var missionId = await started.Task.WaitAsync(Ct);
+        JsonElement status;
+        do
+        {
+            await Task.Delay(50, Ct);
+            status = (await client.CallToolAsync("mission_status", new Dictionary<string, object?> { ["missionId"] = missionId }, cancellationToken: Ct)).Structured();
+        }
+        while (status.GetProperty("status").GetString() is not ("Succeeded" or "Failed"));
+
+        Assert.True(status.GetProperty("result").GetProperty("goalReached").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_mission_resource_holds_its_result_and_its_journal()
     {
         await using var client = await shared.Host.ConnectAsync();
@@ -197,6 +226,11 @@ public sealed class McpHttpServerTests(SharedMcpHost shared) : IClassFixture<Sha
         Assert.True(result.IsError, result.Text());
         Assert.True(result.Text().Contains(named, StringComparison.Ordinal), result.Text());
         Assert.Equal(8, (await client.ListToolsAsync(cancellationToken: Ct)).Count);
+    }
+
+    private sealed class Progress(Action<ProgressNotificationValue> report) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value) => report(value);
     }
 
     private sealed class Collecting(ConcurrentQueue<ProgressNotificationValue> into) : IProgress<ProgressNotificationValue>
