@@ -26,7 +26,9 @@ internal sealed class CliRuntime : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<CliRuntime> StartAsync(RuntimeKind kind, string dataDirectory, bool verbose, CancellationToken cancellationToken)
+    /// <param name="configure">Adds to the host before it is built (e.g. <c>mcp serve</c>'s stdio transport).</param>
+    public static async Task<CliRuntime> StartAsync(
+        RuntimeKind kind, string dataDirectory, bool verbose, CancellationToken cancellationToken, Action<IHostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -46,6 +48,7 @@ internal sealed class CliRuntime : IAsyncDisposable
             ? MaximusHostSettings.All(dataDirectory)
             : new MaximusHostSettings([], RuntimeKind.Dapr, null);
         builder.AddMaximus(settings);
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return new CliRuntime(host, kind);

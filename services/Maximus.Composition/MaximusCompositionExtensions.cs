@@ -4,6 +4,7 @@ using Maximus.Contracts.Ports;
 using Maximus.Edge.Planning;
 using Maximus.Execution;
 using Maximus.Llm;
+using Maximus.Mcp.Server;
 using Maximus.Memory;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors;
@@ -130,6 +131,12 @@ public static class MaximusCompositionExtensions
             services.AddDaprRuntime();
         }
 
+        // Maximus as an MCP server (Streamable HTTP, stateless) on the roles whose APIs its tools front.
+        if (settings.Hosts(AppIds.Orchestrator) || settings.Hosts(AppIds.Memory))
+        {
+            services.AddMaximusMcpHttpServer(MaximusHostSettings.KnownRoles.Where(r => !AppIds.Services.Contains(r)));
+        }
+
         // Registered after the runtime, so that it stops first and flushes into a still-running event bus.
         if (settings.Hosts(AppIds.Executor) || settings.Hosts(AppIds.Orchestrator))
         {
@@ -165,6 +172,11 @@ public static class MaximusCompositionExtensions
             {
                 app.MapServiceOperations(group, "/" + group.Key);
             }
+        }
+
+        if (settings.Hosts(AppIds.Orchestrator) || settings.Hosts(AppIds.Memory))
+        {
+            app.MapMaximusMcp();
         }
 
         if (settings.Runtime == RuntimeKind.Dapr)
