@@ -140,6 +140,24 @@ public sealed class EmbeddedApiTests(EmbeddedAllRolesHost host) : IClassFixture<
         var problem = await ReadProblemAsync(response, HttpStatusCode.NotFound);
         Assert.Contains("m-does-not-exist", problem.Text("detail"), StringComparison.Ordinal);
     }
+
+    /// <summary>/health/ready, asked until it answers 200 (the embedding model loads beside start-up) or a minute has passed.</summary>
+    internal static async Task<HttpResponseMessage> WaitReadyAsync(HttpClient client)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var ready = await client.GetAsync("/health/ready", Ct);
+            if (ready.StatusCode == HttpStatusCode.OK || clock.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                return ready;
+            }
+
+            ready.Dispose();
+            await Task.Delay(50, Ct);
+        }
+    }
+
 }
 
 /// <summary>Limits and the API token of Maximus.Host, each on a host configured for the test.</summary>
@@ -177,7 +195,7 @@ public sealed class EmbeddedHostLimitsTests
         using var wrong = await client.SendAsync(WithToken(HttpMethod.Get, "/v1/missions", "guess"), Ct);
         using var right = await client.SendAsync(WithToken(HttpMethod.Get, "/v1/missions", "s3cret"), Ct);
         using var live = await client.GetAsync("/health/live", Ct);
-        using var ready = await WaitReadyAsync(client);
+        using var ready = await EmbeddedApiTests.WaitReadyAsync(client);
 
         var problem = await ReadProblemAsync(missing, HttpStatusCode.Unauthorized);
         Assert.Contains("dapr-api-token", problem.Text("detail"), StringComparison.Ordinal);
@@ -185,23 +203,6 @@ public sealed class EmbeddedHostLimitsTests
         Assert.IsType<JsonArray>(await ReadJsonAsync(right, HttpStatusCode.OK));
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-    }
-
-    /// <summary>/health/ready, asked until it answers 200 (the embedding model loads beside start-up) or a minute has passed.</summary>
-    private static async Task<HttpResponseMessage> WaitReadyAsync(HttpClient client)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var ready = await client.GetAsync("/health/ready", Ct);
-            if (ready.StatusCode == HttpStatusCode.OK || clock.Elapsed > TimeSpan.FromMinutes(1))
-            {
-                return ready;
-            }
-
-            ready.Dispose();
-            await Task.Delay(50, Ct);
-        }
     }
 
     private static HttpRequestMessage WithToken(HttpMethod method, string path, string token)
