@@ -10,7 +10,7 @@ namespace Maximus.Memory.Vectors.Lexical;
 /// combining marks dropped), Porter-stemmed. A word with an apostrophe suffix ("caroline's", "don't") also yields one joined term
 /// ("carolin_s", "don_t"): a document keeps the stem and the joined term (so its length in terms is that of the two
 /// words), a query asks for the joined term only, which is what a phrase query on the two words would find. Documents
-/// keep every term (their length counts in BM25); queries drop very common function words and repeated terms. Query text
+/// keep every term (their length counts in BM25); queries drop very common function words and repeated words. Query text
 /// is never parsed as syntax (quotes, operators and brackets are separators).
 /// </summary>
 public static partial class LexicalText
@@ -35,20 +35,22 @@ public static partial class LexicalText
         return terms;
     }
 
-    /// <summary>The distinct terms of a query, stop words left out; empty when nothing can match.</summary>
+    /// <summary>
+    /// The terms of a query, one per distinct word (stop words left out), in order; empty when nothing can match. Two
+    /// distinct words with one stem ("paint", "painting") give the term twice: it weighs twice in the BM25 sum.
+    /// </summary>
     public static List<string> QueryTerms(string? text)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<(string, string?)>();
         var terms = new List<string>();
         foreach (var (word, suffix) in Words(text))
         {
-            var term = suffix is not null ? Joined(PorterStemmer.Stem(word), suffix)
-                : StopWords.Contains(word) ? null
-                : PorterStemmer.Stem(word);
-            if (term is not null && seen.Add(term))
+            if (!seen.Add((word, suffix)) || (suffix is null && StopWords.Contains(word)))
             {
-                terms.Add(term);
+                continue;
             }
+
+            terms.Add(suffix is not null ? Joined(PorterStemmer.Stem(word), suffix) : PorterStemmer.Stem(word));
         }
 
         return terms;
@@ -121,6 +123,6 @@ public static partial class LexicalText
 
     private static string Joined(string stem, string suffix) => $"{stem}_{PorterStemmer.Stem(suffix)}";
 
-    [GeneratedRegex(@"([\p{L}\p{N}]+)(?:'(\p{L}+))?", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"([\p{L}\p{N}]+)(?:['\u2019\u02BC](\p{L}+))?", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 }

@@ -174,7 +174,8 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         var weights = new SortedDictionary<uint, float>();
         foreach (var term in terms)
         {
-            weights[TermIndex(term)] = 1f;
+            // A stem asked for by two distinct words weighs twice, as the embedded store's OR of both words does.
+            weights[TermIndex(term)] = weights.GetValueOrDefault(TermIndex(term)) + 1f;
         }
 
         var points = await Call(collection, () => _client.QueryAsync(

@@ -74,9 +74,15 @@ public sealed class LexicalTextTests
     }
 
     [Fact]
+    public void Two_words_with_one_stem_ask_for_it_twice_a_repeated_word_once()
+    {
+        Assert.Equal(["paint", "paint", "lake"], LexicalText.QueryTerms("paint painting Paint lake lake"));
+    }
+
+    [Fact]
     public void Queries_drop_stop_words_repeats_and_every_piece_of_syntax()
     {
-        Assert.Equal(["pelican", "near", "harbour"], LexicalText.QueryTerms("\"Pelicans\" OR the pelican* NEAR(harbour) AND -harbour:^"));
+        Assert.Equal(["pelican", "pelican", "near", "harbour"], LexicalText.QueryTerms("\"Pelicans\" OR the pelican* NEAR(harbour) AND -harbour:^"));
         Assert.Empty(LexicalText.QueryTerms("what was it, and when?"));
         Assert.Empty(LexicalText.QueryTerms("  \"*()^:  "));
     }
