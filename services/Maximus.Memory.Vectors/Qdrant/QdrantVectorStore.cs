@@ -111,9 +111,20 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             var changed = !string.Equals(existing.TextField, textField, StringComparison.Ordinal);
             if (changed)
             {
-                // A collection made before keyword search (or with another text field): add the sparse vector and record the field.
-                await _client.UpdateCollectionAsync(
-                    spec.Name, metadata: TextFieldMetadata(textField), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                // A collection made before keyword search (or with another text field): add the sparse vector (Qdrant 1.18
+                // and later add a named vector to an existing collection) and record the field.
+                try
+                {
+                    await _client.UpdateCollectionAsync(
+                        spec.Name, metadata: TextFieldMetadata(textField), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.Unimplemented)
+                {
+                    throw new InvalidOperationException(
+                        $"Qdrant collection '{spec.Name}' has no sparse vector '{TextVectorName}' for keyword search and the server would not add one " +
+                        $"({ex.Status.Detail}). Use Qdrant 1.18 or later, or copy the collection into a new one made by this version (maximus migrate).", ex);
+                }
+
                 _textFields[spec.Name] = textField;
             }
 
