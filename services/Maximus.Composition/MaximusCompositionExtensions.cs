@@ -52,8 +52,6 @@ public static class MaximusCompositionExtensions
             services.AddVectorStore(embedded => embedded.DataDirectory ??= vectorDirectory);
             services.AddHealthChecks().AddVectorStoreHealthCheck(Extensions.ReadyTag);
 
-            services.AddSingleton(_ => new Maximus.Memory.Hybrid.LexicalIndex(Path.Combine(vectorDirectory, "lexical.db")));
-
             // Dual-write period of a migration from ChromaDB (Maximus:Memory:DualWrite); nothing when it is off.
             services.AddDualWriteVectorStore(builder.Configuration);
             if (string.Equals(builder.Configuration["Maximus:Memory:Embeddings:Provider"], "gemini", StringComparison.OrdinalIgnoreCase))
@@ -73,7 +71,7 @@ public static class MaximusCompositionExtensions
             }
 
             // Refuses at start-up a collection made with another embedding model (dimension mismatch); the model itself loads on first use.
-            services.AddVectorCollection(VectorCollections.Memories, AgentMemory.PayloadIndexes);
+            services.AddVectorCollection(VectorCollections.Memories, AgentMemory.PayloadIndexes, AgentMemory.TextField);
             services.AddServiceOperations(VectorIndexApi.Operations);
         }
 

@@ -141,18 +141,22 @@ public static class VectorStoreServiceCollectionExtensions
     /// with another dimension (another embedding model) stops the host with an <see cref="ArgumentException"/> naming both.
     /// </summary>
     public static IServiceCollection AddVectorCollection(
-        this IServiceCollection services, string name, IReadOnlyDictionary<string, PayloadIndexKind>? payloadIndexes = null)
+        this IServiceCollection services, string name, IReadOnlyDictionary<string, PayloadIndexKind>? payloadIndexes = null, string? textField = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         VectorValidation.CollectionName(name);
-        services.AddSingleton(new VectorCollectionRegistration(name, payloadIndexes ?? VectorCollectionSpec.DefaultPayloadIndexes));
+        services.AddSingleton(new VectorCollectionRegistration(name, payloadIndexes ?? VectorCollectionSpec.DefaultPayloadIndexes) { TextField = textField });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VectorCollectionInitializer>());
         return services;
     }
 }
 
 /// <summary>A collection to ensure at start-up (see <see cref="VectorStoreServiceCollectionExtensions.AddVectorCollection"/>).</summary>
-public sealed record VectorCollectionRegistration(string Name, IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes);
+public sealed record VectorCollectionRegistration(string Name, IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes)
+{
+    /// <summary>The payload key indexed for keyword search (see <see cref="VectorCollectionSpec.TextField"/>), or null.</summary>
+    public string? TextField { get; init; }
+}
 
 /// <summary>Ensures the registered collections when the host starts, with the embedding generator's dimension.</summary>
 public sealed class VectorCollectionInitializer(
@@ -168,7 +172,7 @@ public sealed class VectorCollectionInitializer(
         foreach (var registration in registrations)
         {
             await store.EnsureCollectionAsync(
-                new VectorCollectionSpec(registration.Name, dimension) { PayloadIndexes = registration.PayloadIndexes },
+                new VectorCollectionSpec(registration.Name, dimension) { PayloadIndexes = registration.PayloadIndexes, TextField = registration.TextField },
                 cancellationToken).ConfigureAwait(false);
         }
     }

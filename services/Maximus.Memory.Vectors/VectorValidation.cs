@@ -51,6 +51,29 @@ public static partial class VectorValidation
                 throw new ArgumentException($"Unknown payload index kind '{kind}' for key '{key}'.", nameof(spec));
             }
         }
+
+        if (spec.TextField is { } textField)
+        {
+            Key(textField, nameof(spec));
+        }
+    }
+
+    public static void TextSearchRequest(VectorTextSearchRequest request, string? textField, string collection)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Text, nameof(request));
+        if (request.Limit is < 1 or > VectorSearchRequest.MaxLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Limit, $"Limit must be from 1 to {VectorSearchRequest.MaxLimit}.");
+        }
+
+        if (textField is null)
+        {
+            throw new ArgumentException(
+                $"Vector collection '{collection}' has no text field for keyword search (ensure it with VectorCollectionSpec.TextField).", nameof(request));
+        }
+
+        Filter(request.Filter, nameof(request));
     }
 
     /// <summary>Refuses a collection that exists with another dimension or distance (an embedding model mismatch).</summary>

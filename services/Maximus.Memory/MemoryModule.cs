@@ -29,7 +29,7 @@ public static class MemoryModule
         services.AddServiceOperations(AgentMemoryApi.Operations);
         services.AddHostedService<MemoryPurgeService>();
 
-        // Hybrid recall (lexical + dense); the lexical index's file comes from the composition root.
+        // Hybrid recall (BM25 + dense), both through the vector store port.
         services.AddOptions<HybridRetrievalOptions>().BindConfiguration(HybridRetrievalOptions.Section);
         services.AddSingleton<HybridRetriever>();
         services.AddServiceOperations(HybridApi.Operations);

@@ -118,6 +118,22 @@ public sealed class DualWriteVectorStore(IVectorStore newStore, IVectorStore old
         return _readFromNew ? newCount : oldCount;
     }
 
+    /// <summary>
+    /// Keyword search on the primary; while both stores receive every write, an old store without keyword search (Chroma)
+    /// is answered by the new one, so hybrid recall keeps its lexical half during the migration.
+    /// </summary>
+    public async Task<IReadOnlyList<VectorSearchHit>> SearchTextAsync(string collection, VectorTextSearchRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Primary.SearchTextAsync(collection, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotSupportedException) when (!_readFromNew && DualWriting)
+        {
+            return await newStore.SearchTextAsync(collection, request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public Task<VectorScrollPage> ScrollAsync(string collection, VectorScrollRequest request, CancellationToken cancellationToken = default) =>
         Primary.ScrollAsync(collection, request, cancellationToken);
 

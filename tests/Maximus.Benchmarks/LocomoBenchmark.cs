@@ -11,6 +11,7 @@ using Maximus.Memory.Hybrid;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors.Embedded;
 using Maximus.Memory.Vectors.Embeddings;
+using Maximus.Memory.Vectors.Lexical;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -165,11 +166,10 @@ public static partial class LocomoBenchmark
         try
         {
             using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
-            using var lexical = new LexicalIndex(Path.Combine(directory, "lexical.db"));
             using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions());
             var memoryOptions = Options.Create(new MemoryOptions());
             var memory = new AgentMemory(store, generator, memoryOptions, TimeProvider.System);
-            var retriever = new HybridRetriever(memory, store, lexical, generator, memoryOptions, Options.Create(options));
+            var retriever = new HybridRetriever(memory, store, generator, memoryOptions, Options.Create(options));
             var collection = memoryOptions.Value.Collection;
             var maxK = cutoffs[^1];
 
@@ -201,7 +201,7 @@ public static partial class LocomoBenchmark
             foreach (var q in first.Questions.Take(20))
             {
                 await retriever.SearchAsync(AgentId(first), q.Text, maxK, ct).ConfigureAwait(false);
-                lexical.Search(collection, AgentId(first), q.Text, maxK);
+                await Bm25Async(store, collection, AgentId(first), q.Text, maxK, ct).ConfigureAwait(false);
             }
 
             var hybridSamples = new List<(int Category, double[] Recall)>();
@@ -218,10 +218,10 @@ public static partial class LocomoBenchmark
                     var hits = await retriever.SearchAsync(agent, q.Text, maxK, ct).ConfigureAwait(false);
                     queryMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     started = Stopwatch.GetTimestamp();
-                    var bm25 = lexical.Search(collection, agent, q.Text, maxK);
+                    var bm25 = await Bm25Async(store, collection, agent, q.Text, maxK, ct).ConfigureAwait(false);
                     bm25Ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     hybridSamples.Add((q.Category, Recall([.. hits.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)], q.Evidence, cutoffs)));
-                    bm25Samples.Add((q.Category, Recall([.. bm25.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)], q.Evidence, cutoffs)));
+                    bm25Samples.Add((q.Category, Recall([.. bm25.Select(id => byEntry.GetValueOrDefault(id) ?? id)], q.Evidence, cutoffs)));
                 }
             }
 
@@ -248,7 +248,7 @@ public static partial class LocomoBenchmark
                 Percentiles.Of(bm25Ms),
                 embeddedNow,
                 fromCache,
-                lexical.Tokenizer ?? "?",
+                LexicalText.Description,
                 options);
             progress.WriteLine($"  hybrid recall {string.Join(", ", hybrid.Recall.Select(p => $"@{p.Key} {p.Value}"))}; bm25 {string.Join(", ", lexicalOnly.Recall.Select(p => $"@{p.Key} {p.Value}"))}; query p99 {result.QueryMs.P99} ms");
             return result;
@@ -270,6 +270,14 @@ public static partial class LocomoBenchmark
         JsonSerializer.Serialize(a, MaximusJson.Options) == JsonSerializer.Serialize(b, MaximusJson.Options);
 
     private static string AgentId(Conversation conversation) => $"locomo-{conversation.Id}";
+
+    /// <summary>BM25 alone, through the port (the keyword half of hybrid recall): the agent's episodic entries, by entry id.</summary>
+    private static async Task<List<string>> Bm25Async(IVectorStore store, string collection, string agent, string query, int k, CancellationToken ct)
+    {
+        var hits = await store.SearchTextAsync(
+            collection, new VectorTextSearchRequest(query, k, VectorFilter.ForAgent(agent).OfTypes("episodic")), ct).ConfigureAwait(false);
+        return [.. hits.Select(h => h.Payload?[AgentMemory.EntryKey]?["id"]?.GetValue<string>() ?? h.Id)];
+    }
 
     private static double[] Recall(IReadOnlyList<string> ranked, IReadOnlyList<string> evidence, int[] cutoffs) =>
         [.. cutoffs.Select(k => evidence.Count(e => ranked.Take(k).Contains(e, StringComparer.Ordinal)) / (double)evidence.Count)];

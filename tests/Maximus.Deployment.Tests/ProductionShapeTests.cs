@@ -51,15 +51,9 @@ public sealed class ProductionShapeTests
     {
         var rendered = Clone(Kustomize.Render("k8s/overlays/k3s"));
         var memory = Pods.Template(rendered.Single(m => m.Kind == "Deployment" && m.Name == AppIds.Memory))!;
-        foreach (var volume in ((JsonArray)memory["spec"]!["volumes"]!).OfType<JsonObject>())
-        {
-            volume["name"] = volume["name"].AsText() == "lexical-cache" ? "data" : volume["name"]!.DeepClone();
-        }
-
-        foreach (var mount in ((JsonArray)((JsonObject)((JsonArray)memory["spec"]!["containers"]!)[0]!)["volumeMounts"]!).OfType<JsonObject>())
-        {
-            mount["name"] = mount["name"].AsText() == "lexical-cache" ? "data" : mount["name"]!.DeepClone();
-        }
+        ((JsonArray)memory["spec"]!["volumes"]!).Add(new JsonObject { ["name"] = "data", ["emptyDir"] = new JsonObject() });
+        var container = (JsonObject)((JsonArray)memory["spec"]!["containers"]!)[0]!;
+        ((JsonArray)container["volumeMounts"]!).Add(new JsonObject { ["name"] = "data", ["mountPath"] = "/home/app/.maximus" });
 
         Assert.Empty(ProductionShape.Problems(rendered));
         var hpa = rendered.Single(m => m.Kind == "HorizontalPodAutoscaler" && m.Name == AppIds.Memory);

@@ -7,29 +7,27 @@ using Microsoft.Extensions.Options;
 
 namespace Maximus.Memory.Tests;
 
-/// <summary>Forgetting and expiry leave through one path: the vector store, the lexical index and the search cache.</summary>
+/// <summary>Forgetting and expiry leave through one path: the vector store (vector, payload and keyword terms) and the search cache.</summary>
 public sealed partial class AgentMemoryTests
 {
     [Fact]
-    public async Task Forget_and_the_expiry_purge_remove_the_entry_from_the_lexical_index_too()
+    public async Task Forget_and_the_expiry_purge_remove_the_entry_from_keyword_search_too()
     {
-        using var lexical = new LexicalIndex(Path.Combine(Directory.CreateTempSubdirectory("maximus-forget-").FullName, "lexical.db"));
-        var memory = new AgentMemory(_store, new HashingEmbedder(), Options.Create(new MemoryOptions()), _clock, lexical);
-        var retriever = new HybridRetriever(
-            memory, _store, lexical, new HashingEmbedder(), Options.Create(new MemoryOptions()), Options.Create(new HybridRetrievalOptions()));
+        var retriever = Retriever();
         await retriever.IngestAsync("a", [
             new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "the pelican carried a brass key", "forgotten")),
             new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "the pelican dropped a brass key", "expiring", ExpiresAt: _clock.GetUtcNow() + TimeSpan.FromHours(1))),
             new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "the pelican kept a brass key", "kept")),
         ], Ct);
 
-        Assert.True(await memory.ForgetAsync("a", "forgotten", Ct));
+        Assert.True(await _memory.ForgetAsync("a", "forgotten", Ct));
         _clock.Advance(TimeSpan.FromHours(2));
-        var purged = await memory.PurgeExpiredAsync(Ct);
+        var purged = await _memory.PurgeExpiredAsync(Ct);
 
         Assert.Equal(1, purged);
-        Assert.Equal(new[] { "kept" }, lexical.Search(VectorCollections.Memories, "a", "pelican brass key", 10).Select(h => h.Id).ToArray());
-        Assert.False(await memory.ForgetAsync("a", "forgotten", Ct));
+        var keyword = await _store.SearchTextAsync(VectorCollections.Memories, new VectorTextSearchRequest("pelican brass key", 10), Ct);
+        Assert.Equal(["a:kept"], keyword.Select(h => h.Id));
+        Assert.False(await _memory.ForgetAsync("a", "forgotten", Ct));
     }
 
     [Fact]
@@ -58,27 +56,28 @@ public sealed partial class AgentMemoryTests
     }
 
     [Fact]
-    public void A_deleted_lexical_document_leaves_neither_its_text_nor_its_terms_in_any_file()
+    public async Task A_forgotten_entry_leaves_neither_its_text_nor_its_keyword_terms_in_any_file()
     {
-        var directory = Directory.CreateTempSubdirectory("maximus-lexical-").FullName;
-        using (var lexical = new LexicalIndex(Path.Combine(directory, "lexical.db")))
-        {
-            lexical.Upsert(VectorCollections.Memories, "a", [
-                .. Enumerable.Range(0, 50).Select(i => new LexicalDocument($"d{i}", $"filler line {i} about the harbour")),
-                new LexicalDocument("secret", "the vault phrase is zebra-quartz-7731"),
-            ]);
+        var retriever = Retriever();
+        await retriever.IngestAsync("a", [
+            .. Enumerable.Range(0, 50).Select(i => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, $"filler line {i} about the harbour", $"d{i}"))),
+            new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "the vault phrase is zebra-quartz-7731", "secret")),
+        ], Ct);
 
-            Assert.Equal(1, lexical.Delete(VectorCollections.Memories, "a", ["secret"]));
-            Assert.Empty(lexical.Search(VectorCollections.Memories, "a", "vault phrase zebra quartz 7731", 10));
-            Assert.Equal(10, lexical.Search(VectorCollections.Memories, "a", "harbour", 10).Count);
-            foreach (var file in Directory.EnumerateFiles(directory))
-            {
-                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var bytes = new MemoryStream();
-                stream.CopyTo(bytes);
-                Assert.True(bytes.ToArray().AsSpan().IndexOf("zebra-quartz-7731"u8) < 0, $"{file} holds the text");
-                Assert.True(bytes.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes("quartz")) < 0, $"{file} holds the term");
-            }
+        Assert.True(await _memory.ForgetAsync("a", "secret", Ct));
+
+        Assert.Empty(await _store.SearchTextAsync(VectorCollections.Memories, new VectorTextSearchRequest("vault phrase zebra quartz 7731", 10), Ct));
+        Assert.Equal(10, (await _store.SearchTextAsync(VectorCollections.Memories, new VectorTextSearchRequest("harbour", 10), Ct)).Count);
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(_store.DatabasePath)!))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var bytes = new MemoryStream();
+            stream.CopyTo(bytes);
+            Assert.True(bytes.ToArray().AsSpan().IndexOf("zebra-quartz-7731"u8) < 0, $"{file} holds the text");
+            Assert.True(bytes.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes("quartz")) < 0, $"{file} holds the term");
         }
     }
+
+    private HybridRetriever Retriever() =>
+        new(_memory, _store, new HashingEmbedder(), Options.Create(new MemoryOptions()), Options.Create(new HybridRetrievalOptions()));
 }

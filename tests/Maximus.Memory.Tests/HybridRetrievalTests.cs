@@ -1,4 +1,5 @@
 using Maximus.Contracts.Memory;
+using Maximus.Contracts.Ports;
 using Maximus.Memory.Hybrid;
 using Maximus.Memory.Mirix;
 using Maximus.Memory.Vectors.Embedded;
@@ -11,9 +12,25 @@ public sealed class HybridRetrievalTests : IDisposable
 {
     private const string Collection = "memories";
     private readonly string _directory = Directory.CreateTempSubdirectory("maximus-hybrid-").FullName;
-    private readonly LexicalIndex _lexical;
+    private readonly EmbeddedVectorStore _store;
+    private readonly AgentMemory _memory;
+    private readonly HybridRetriever _retriever;
 
-    public HybridRetrievalTests() => _lexical = new LexicalIndex(Path.Combine(_directory, "lexical.db"));
+    public HybridRetrievalTests()
+    {
+        _store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = _directory });
+        var memoryOptions = Options.Create(new MemoryOptions());
+        var embedder = new BagOfWordsEmbedder();
+        _memory = new AgentMemory(_store, embedder, memoryOptions, TimeProvider.System);
+        _retriever = new HybridRetriever(_memory, _store, embedder, memoryOptions, Options.Create(new HybridRetrievalOptions()));
+    }
+
+    private Task Ingest(string agent, params (string Id, string Text)[] turns) =>
+        _retriever.IngestAsync(agent, [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t.Text, t.Id), "1", i + 1))], CancellationToken.None);
+
+    private async Task<string[]> Keyword(string agent, string query) =>
+        [.. (await _store.SearchTextAsync(Collection, new VectorTextSearchRequest(query, 10, VectorFilter.ForAgent(agent)), CancellationToken.None))
+            .Select(h => h.Payload![AgentMemory.EntryKey]!["id"]!.GetValue<string>())];
 
     [Theory]
     [InlineData(FusionMethod.ReciprocalRank)]
@@ -45,59 +62,64 @@ public sealed class HybridRetrievalTests : IDisposable
     [InlineData("\"unbalanced quote")]
     [InlineData("NEAR(piano guitar) AND NOT drums OR")]
     [InlineData("text: piano* ^guitar -drums (\"x\" + y)")]
-    [InlineData("'; DROP TABLE lex_memories_doc; --")]
+    [InlineData("'; DROP TABLE vector_point; --")]
     [InlineData("Melanie's piano?")]
-    public void User_text_with_quotes_and_operators_is_searched_as_plain_words(string query)
+    public async Task User_text_with_quotes_and_operators_is_searched_as_plain_words(string query)
     {
-        _lexical.Upsert(Collection, "agent-a", [new LexicalDocument("t1", "Melanie: I play the piano and the guitar", "1", 1)]);
-        var match = LexicalIndex.BuildMatchQuery(query);
-        Assert.All(match.Split(" OR "), term => Assert.Matches("^\"[^\"]+\"$", term));
-        var hits = _lexical.Search(Collection, "agent-a", query, 10);
-        Assert.True(hits.Count <= 1);
-        Assert.Single(_lexical.Search(Collection, "agent-a", "piano", 10));
+        await Ingest("agent-a", ("t1", "Melanie: I play the piano and the guitar"));
+
+        Assert.True((await Keyword("agent-a", query)).Length <= 1);
+        Assert.True((await _retriever.SearchAsync("agent-a", query, 5, CancellationToken.None)).Count <= 1);
+        Assert.Equal(["t1"], await Keyword("agent-a", "piano"));
     }
 
     [Fact]
-    public void Text_without_words_matches_nothing()
+    public async Task Text_without_words_matches_nothing()
     {
-        _lexical.Upsert(Collection, "agent-a", [new LexicalDocument("t1", "anything at all")]);
-        Assert.Equal(string.Empty, LexicalIndex.BuildMatchQuery("\"\" * ( ) ^ -"));
-        Assert.Empty(_lexical.Search(Collection, "agent-a", "\"\" * ( ) ^ -", 10));
+        await Ingest("agent-a", ("t1", "anything at all"));
+        Assert.Empty(await Keyword("agent-a", "\"\" * ( ) ^ -"));
     }
 
     [Fact]
-    public void Lexical_index_keeps_agents_apart()
+    public async Task Keyword_search_keeps_agents_apart()
     {
-        _lexical.Upsert(Collection, "agent-a", [new LexicalDocument("same-id", "secret launch codes for the rocket", "1", 1)]);
-        _lexical.Upsert(Collection, "agent-b", [new LexicalDocument("same-id", "grocery list: apples and pears", "1", 1)]);
+        await Ingest("agent-a", ("same-id", "secret launch codes for the rocket"));
+        await Ingest("agent-b", ("same-id", "grocery list: apples and pears"));
 
-        Assert.Single(_lexical.Search(Collection, "agent-a", "rocket launch", 10));
-        Assert.Empty(_lexical.Search(Collection, "agent-b", "rocket launch", 10));
-        Assert.Empty(_lexical.Search(Collection, "agent-c", "rocket launch", 10));
-        Assert.Empty(_lexical.Place(Collection, "agent-c", ["same-id"]));
-        Assert.Empty(_lexical.At(Collection, "agent-c", [("1", 1)]));
+        Assert.Single(await Keyword("agent-a", "rocket launch"));
+        Assert.Empty(await Keyword("agent-b", "rocket launch"));
+        Assert.Empty(await Keyword("agent-c", "rocket launch"));
+        Assert.Empty(await _retriever.SearchAsync("agent-c", "rocket launch", 5, CancellationToken.None));
 
-        Assert.Equal(1, _lexical.Delete(Collection, "agent-b", ["same-id"]));
-        Assert.Single(_lexical.Search(Collection, "agent-a", "rocket", 10));
+        Assert.True(await _memory.ForgetAsync("agent-b", "same-id", CancellationToken.None));
+        Assert.Single(await Keyword("agent-a", "rocket"));
     }
 
     [Fact]
-    public void Upsert_replaces_a_document_by_id()
+    public async Task Rewriting_an_entry_replaces_its_keyword_text()
     {
-        _lexical.Upsert(Collection, "agent-a", [new LexicalDocument("t1", "the old text about violins")]);
-        _lexical.Upsert(Collection, "agent-a", [new LexicalDocument("t1", "the new text about trumpets")]);
-        Assert.Empty(_lexical.Search(Collection, "agent-a", "violins", 10));
-        Assert.Single(_lexical.Search(Collection, "agent-a", "trumpets", 10));
+        await Ingest("agent-a", ("t1", "the old text about violins"));
+        await Ingest("agent-a", ("t1", "the new text about trumpets"));
+        Assert.Empty(await Keyword("agent-a", "violins"));
+        Assert.Equal(["t1"], await Keyword("agent-a", "trumpets"));
+    }
+
+    [Fact]
+    public async Task A_turn_keeps_its_place_in_the_payload_and_neighbours_are_found_by_it()
+    {
+        await Ingest("agent-a", ("t1", "Caroline: guess where I went"), ("t2", "Melanie: where?"), ("t3", "Caroline: the pottery studio downtown"));
+
+        var hits = await _retriever.SearchAsync("agent-a", "pottery studio", 3, CancellationToken.None);
+
+        Assert.Equal("t3", hits[0].Id);
+        Assert.Equal(("1", 3), (hits[0].Session, hits[0].Sequence));
+        Assert.Contains(hits, h => h.Id == "t2" && h.LexicalRank is null);
     }
 
     [Fact]
     public async Task Hybrid_search_fuses_lists_adds_neighbours_and_keeps_agents_apart()
     {
-        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = _directory });
-        var memoryOptions = Options.Create(new MemoryOptions());
-        var embedder = new BagOfWordsEmbedder();
-        var memory = new AgentMemory(store, embedder, memoryOptions, TimeProvider.System);
-        var retriever = new HybridRetriever(memory, store, _lexical, embedder, memoryOptions, Options.Create(new HybridRetrievalOptions()));
+        var retriever = _retriever;
         string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: How did it go?", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
         await retriever.IngestAsync("agent-a", [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t, $"D1_{i + 1}"), "1", i + 1))], CancellationToken.None);
         await retriever.IngestAsync("agent-b", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Bob: support group on Monday", "D1_1"), "1", 1)], CancellationToken.None);
@@ -115,7 +137,7 @@ public sealed class HybridRetrievalTests : IDisposable
 
     public void Dispose()
     {
-        _lexical.Dispose();
+        _store.Dispose();
         try
         {
             Directory.Delete(_directory, recursive: true);

@@ -21,6 +21,15 @@ namespace Maximus.Contracts.Ports;
 /// <para><b>Scores.</b> Higher is more similar. <see cref="VectorDistance.Cosine"/> stores vectors L2-normalised (a
 /// read returns the normalised vector) and scores with the cosine similarity; <see cref="VectorDistance.Dot"/> stores
 /// vectors as given and scores with the dot product.</para>
+/// <para><b>Lexical search (BM25).</b> A collection whose spec names a <see cref="VectorCollectionSpec.TextField"/> also
+/// indexes that payload string for keyword search (<see cref="SearchTextAsync"/>): the text is tokenized on the client
+/// (letters and digits, lower-cased, diacritics removed, Porter-stemmed; one tokenizer for every adapter) and written with
+/// the point, so an upsert replaces it and a delete removes it together with the vector and payload. The embedded store
+/// keeps it in an SQLite FTS5 table of the same file (same transaction), ranked by FTS5's <c>bm25()</c>; Qdrant keeps it
+/// as a named sparse vector of BM25 term weights with the <c>idf</c> modifier (the server computes IDF). Dense and
+/// lexical lists are returned separately; callers fuse them. Scores of the two adapters differ in scale (FTS5 uses the
+/// collection's average length, Qdrant a configured one), rankings agree on the conformance data. Ensuring a collection
+/// with a text field it lacked indexes the stored payloads (backfill), so no separate lexical file is ever needed.</para>
 /// <para><b>Errors.</b> A vector whose length differs from the collection's dimension, a non-finite component, an empty
 /// id or a bad filter key throws <see cref="ArgumentException"/> naming the problem, and nothing of the call is written.
 /// An unknown collection throws <see cref="VectorCollectionNotFoundException"/>.</para>
@@ -63,6 +72,17 @@ public interface IVectorStore
 
     /// <summary>The number of points that pass the filter (all points without one).</summary>
     Task<long> CountAsync(string collection, VectorFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keyword (BM25) search over the collection's <see cref="VectorCollectionSpec.TextField"/>: the
+    /// <see cref="VectorTextSearchRequest.Limit"/> best points that pass the filter and share a term with the query, best
+    /// first (higher score is better; ties by id). Free user text is safe: it is tokenized, never parsed as query syntax;
+    /// a query with no indexable term (only stop words or punctuation) finds nothing. A collection without a text field
+    /// throws <see cref="ArgumentException"/>. Adapters without a lexical index (and decorators that do not forward it)
+    /// throw <see cref="NotSupportedException"/>: the member is additive, so older implementations still compile.
+    /// </summary>
+    Task<IReadOnlyList<VectorSearchHit>> SearchTextAsync(string collection, VectorTextSearchRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} has no lexical (BM25) search.");
 }
 
 /// <summary>Well-known collection names.</summary>
@@ -126,6 +146,13 @@ public sealed record VectorCollectionSpec(string Name, int Dimension, VectorDist
 
     /// <summary>Keys to index. Filters on other keys work too, but scan payloads (slower at scale on both adapters).</summary>
     public IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes { get; init; } = DefaultPayloadIndexes;
+
+    /// <summary>
+    /// A top-level payload key whose string value is indexed for BM25 search (<see cref="IVectorStore.SearchTextAsync"/>);
+    /// null: no lexical index. Points without the key (or with a non-string value) are not in the lexical index. Ensuring
+    /// an existing collection with a new or different text field (re)indexes its stored payloads.
+    /// </summary>
+    public string? TextField { get; init; }
 }
 
 public sealed record VectorCollectionInfo(
@@ -133,7 +160,11 @@ public sealed record VectorCollectionInfo(
     int Dimension,
     VectorDistance Distance,
     long Count,
-    IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes);
+    IReadOnlyDictionary<string, PayloadIndexKind> PayloadIndexes)
+{
+    /// <summary>The payload key indexed for BM25 search, or null.</summary>
+    public string? TextField { get; init; }
+}
 
 /// <summary>
 /// A point. <paramref name="Payload"/> is a JSON object (strings, numbers, booleans, arrays, nested objects); it is
@@ -165,6 +196,15 @@ public sealed record VectorSearchRequest(ReadOnlyMemory<float> Vector, int Limit
 
     /// <summary>Leave out hits whose score is below this.</summary>
     public float? ScoreThreshold { get; init; }
+}
+
+/// <summary>
+/// A keyword search: free user text, how many hits (1 to <see cref="VectorSearchRequest.MaxLimit"/>) and an optional
+/// filter (the same filters as a similarity search; filter on indexed keys).
+/// </summary>
+public sealed record VectorTextSearchRequest(string Text, int Limit = 10, VectorFilter? Filter = null)
+{
+    public bool WithPayload { get; init; } = true;
 }
 
 /// <summary>A search hit; <see cref="Payload"/> is null when not requested, <see cref="Vector"/> empty when not requested.</summary>

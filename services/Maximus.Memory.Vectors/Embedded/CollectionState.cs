@@ -43,6 +43,9 @@ internal sealed class CollectionState : IDisposable
 
     public Dictionary<string, PayloadIndexKind> Indexes { get; }
 
+    /// <summary>The payload key indexed for keyword search (its FTS5 table is in the same file), or null.</summary>
+    public string? TextField { get; set; }
+
     public ReaderWriterLockSlim Lock { get; } = new(LockRecursionPolicy.NoRecursion);
 
     /// <summary>Incremented (in SQLite and here) by every committed change.</summary>

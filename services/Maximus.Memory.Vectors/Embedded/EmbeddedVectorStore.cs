@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
+using Maximus.Memory.Vectors.Lexical;
 using Maximus.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -73,6 +74,11 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             AddPayloadIndexes(state, missing);
         }
 
+        if (spec.TextField is { } textField && !string.Equals(state.TextField, textField, StringComparison.Ordinal))
+        {
+            SetTextField(state, textField);
+        }
+
         return Task.FromResult(Info(state));
     }
 
@@ -109,6 +115,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 {
                     Sql.Execute(transaction, "DELETE FROM vector_point WHERE collection = $c", ("$c", collection));
                     Sql.Execute(transaction, "DELETE FROM vector_collection WHERE name = $c", ("$c", collection));
+                    TextIndex.Drop(transaction, collection);
                     transaction.Commit();
                 }
 
@@ -193,6 +200,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 var slot = command.Parameters.Add("$slot", SqliteType.Integer);
                 var vector = command.Parameters.Add("$vector", SqliteType.Blob);
                 var payload = command.Parameters.Add("$payload", SqliteType.Text);
+                using var text = state.TextField is null ? null : new TextIndex.Writer(transaction, collection);
                 for (var i = 0; i < items.Length; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -201,6 +209,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                     vector.Value = VectorDatabase.ToBlob(items[i].Value.Vector);
                     payload.Value = items[i].Value.Json;
                     command.ExecuteNonQuery();
+                    text?.Write(slots[i], TextIndex.Terms(items[i].Value.Payload, state.TextField!));
                 }
 
                 BumpVersion(transaction, collection);
@@ -265,6 +274,44 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
 
             return Task.FromResult<IReadOnlyList<VectorSearchHit>>(hits);
+        }
+        finally
+        {
+            state.Lock.ExitReadLock();
+        }
+    }
+
+    public Task<IReadOnlyList<VectorSearchHit>> SearchTextAsync(string collection, VectorTextSearchRequest request, CancellationToken cancellationToken = default)
+    {
+        var state = State(collection);
+        VectorValidation.TextSearchRequest(request, state.TextField, collection);
+        var terms = LexicalText.QueryTerms(request.Text);
+        if (terms.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<VectorSearchHit>>([]);
+        }
+
+        state.Lock.EnterReadLock();
+        try
+        {
+            ThrowIfDeleted(state);
+            List<(int Slot, double Score)> matches;
+            using (var lease = _database.Rent())
+            {
+                matches = TextIndex.Search(lease.Connection, collection, terms);
+            }
+
+            var plan = state.Compile(request.Filter);
+            HashSet<int>? allowed = plan.Everything ? null : [.. Matching(state, plan)];
+            var ranked = matches.Where(m => state.IsLive(m.Slot) && (allowed is null || allowed.Contains(m.Slot)))
+                .OrderByDescending(m => m.Score).ThenBy(m => state.IdOf(m.Slot), StringComparer.Ordinal)
+                .Take(request.Limit).ToList();
+            var payloads = request.WithPayload ? Payloads(state, ranked.Select(r => r.Slot).ToList()) : null;
+            return Task.FromResult<IReadOnlyList<VectorSearchHit>>([.. ranked.Select(r => new VectorSearchHit(
+                state.IdOf(r.Slot),
+                (float)r.Score,
+                payloads?.GetValueOrDefault(r.Slot) ?? (request.WithPayload ? [] : null),
+                ReadOnlyMemory<float>.Empty))]);
         }
         finally
         {
@@ -533,7 +580,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     }
 
     private static VectorCollectionInfo Info(CollectionState state) =>
-        new(state.Name, state.Dimension, state.Distance, state.Count, new Dictionary<string, PayloadIndexKind>(state.Indexes, StringComparer.Ordinal));
+        new(state.Name, state.Dimension, state.Distance, state.Count, new Dictionary<string, PayloadIndexKind>(state.Indexes, StringComparer.Ordinal))
+        {
+            TextField = state.TextField,
+        };
 
     private static string IndexesJson(IReadOnlyDictionary<string, PayloadIndexKind> indexes) =>
         JsonSerializer.Serialize(indexes.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal));
@@ -597,19 +647,28 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             using var command = Sql.Command(
                 lease.Connection,
                 """
-                INSERT INTO vector_collection(name, dimension, distance, payload_indexes, version, created_at)
-                VALUES ($name, $dimension, $distance, $indexes, 0, $now)
+                INSERT INTO vector_collection(name, dimension, distance, payload_indexes, version, created_at, text_field)
+                VALUES ($name, $dimension, $distance, $indexes, 0, $now, $text)
                 """,
+                ("$text", (object?)spec.TextField ?? DBNull.Value),
                 ("$name", spec.Name),
                 ("$dimension", spec.Dimension),
                 ("$distance", spec.Distance.ToString()),
                 ("$indexes", IndexesJson(spec.PayloadIndexes)),
                 ("$now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
             command.ExecuteNonQuery();
+            using var transaction = lease.Connection.BeginTransaction();
+            TextIndex.Drop(transaction, spec.Name);
+            if (spec.TextField is not null)
+            {
+                TextIndex.Create(transaction, spec.Name);
+            }
+
+            transaction.Commit();
         }
 
         DeleteIndexFiles(spec.Name);
-        var state = new CollectionState(spec.Name, spec.Dimension, spec.Distance, spec.PayloadIndexes);
+        var state = new CollectionState(spec.Name, spec.Dimension, spec.Distance, spec.PayloadIndexes) { TextField = spec.TextField };
         _loaded[spec.Name] = state;
         return state;
     }
@@ -621,7 +680,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         CollectionState state;
         using (var command = Sql.Command(
             lease.Connection,
-            "SELECT dimension, distance, payload_indexes, version, index_version FROM vector_collection WHERE name = $c",
+            "SELECT dimension, distance, payload_indexes, version, index_version, text_field FROM vector_collection WHERE name = $c",
             ("$c", collection)))
         using (var reader = command.ExecuteReader())
         {
@@ -636,6 +695,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             {
                 Version = reader.GetInt64(3),
                 IndexVersion = reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                TextField = reader.IsDBNull(5) ? null : reader.GetString(5),
             };
         }
 
@@ -676,6 +736,31 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             {
                 state.AddPayloadIndex(key, kind, payloads);
             }
+        }
+        finally
+        {
+            state.Lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Indexes the collection's stored payloads under a new text field, in one transaction: how a collection created
+    /// before keyword search (or one whose text field changes) gets its FTS5 table, from the text already in its payloads.
+    /// </summary>
+    private void SetTextField(CollectionState state, string field)
+    {
+        state.Lock.EnterWriteLock();
+        try
+        {
+            ThrowIfDeleted(state);
+            using var lease = _database.Rent();
+            using var transaction = lease.Connection.BeginTransaction();
+            TextIndex.Create(transaction, state.Name);
+            var indexed = TextIndex.Rebuild(transaction, state.Name, field);
+            Sql.Execute(transaction, "UPDATE vector_collection SET text_field = $f WHERE name = $c", ("$f", field), ("$c", state.Name));
+            transaction.Commit();
+            state.TextField = field;
+            LogTextIndexed(state.Name, field, indexed);
         }
         finally
         {
@@ -787,10 +872,12 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         {
             using var command = Sql.Command(transaction, "DELETE FROM vector_point WHERE collection = $c AND id = $id", ("$c", state.Name));
             var id = command.Parameters.Add("$id", SqliteType.Text);
+            using var text = state.TextField is null ? null : new TextIndex.Writer(transaction, state.Name);
             foreach (var slot in slots)
             {
                 id.Value = state.IdOf(slot);
                 command.ExecuteNonQuery();
+                text?.Remove(slot);
             }
 
             BumpVersion(transaction, state.Name);
@@ -1245,6 +1332,9 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Vector collection {Collection}: keyword index of payload field {Field} built from {Points} stored payloads")]
+    private partial void LogTextIndexed(string collection, string field, int points);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vector collection {Collection}: {Points} points loaded from SQLite in {Milliseconds:0} ms")]
     private partial void LogLoaded(string collection, int points, double milliseconds);

@@ -21,7 +21,8 @@ internal sealed class VectorDatabase : IDisposable
             payload_indexes TEXT NOT NULL,
             version INTEGER NOT NULL DEFAULT 0,
             index_version INTEGER,
-            created_at TEXT NOT NULL);
+            created_at TEXT NOT NULL,
+            text_field TEXT);
         CREATE TABLE IF NOT EXISTS vector_point (
             collection TEXT NOT NULL,
             id TEXT NOT NULL,
@@ -45,6 +46,13 @@ internal sealed class VectorDatabase : IDisposable
             ConnectionPragmas = SqliteFileOptions.DefaultConnectionPragmas + " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;",
             Schema = Schema,
         });
+
+        // Files written before keyword search lack the text-field column of their collections.
+        using var lease = Rent();
+        if (Convert.ToInt64(Sql.Scalar(lease.Connection, "SELECT COUNT(*) FROM pragma_table_info('vector_collection') WHERE name = 'text_field'"), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            Sql.Execute(lease.Connection, "ALTER TABLE vector_collection ADD COLUMN text_field TEXT");
+        }
     }
 
     public string Path => _file.Path;

@@ -188,6 +188,9 @@ internal static class QdrantMapping
         _ => null,
     };
 
+    /// <summary>The dense vector of a point: the single unnamed one, or the unnamed entry beside named (sparse) ones.</summary>
     public static float[]? ReadVector(VectorsOutput? vectors) =>
-        vectors?.Vector?.Dense?.Data is { Count: > 0 } data ? [.. data] : null;
+        (vectors?.Vector ?? (vectors?.Vectors is { } named && named.Vectors.TryGetValue(string.Empty, out var unnamed) ? unnamed : null))?.Dense?.Data is { Count: > 0 } data
+            ? [.. data]
+            : null;
 }

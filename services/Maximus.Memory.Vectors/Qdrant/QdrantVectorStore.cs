@@ -13,14 +13,24 @@ namespace Maximus.Memory.Vectors.Qdrant;
 /// payload indexes are created for the spec's keys, the agent id as a tenant index. Point ids are UUIDs: a canonical UUID
 /// id is used as is, any other string id maps to a name-based UUID, and the original id is kept in the payload under
 /// <c>_id</c>. Dimensions are checked on the client, so a mismatch is the same <see cref="ArgumentException"/> as on the
-/// embedded store, and nothing is sent.
+/// embedded store, and nothing is sent. A collection with a text field (keyword search) has a named sparse vector
+/// <see cref="TextVectorName"/> beside the unnamed dense one, holding the BM25 term weights of the field's text
+/// (<see cref="Lexical.LexicalText"/> terms, hashed to 32-bit indices; IDF by the server through the <c>idf</c> modifier);
+/// the field's name is kept in the collection's metadata under <see cref="TextFieldMetadataKey"/>.
 /// </summary>
 public sealed class QdrantVectorStore : IVectorStore, IDisposable
 {
+    /// <summary>The sparse vector of BM25 term weights.</summary>
+    public const string TextVectorName = "bm25";
+
+    /// <summary>The collection-metadata key naming the payload field indexed for keyword search.</summary>
+    public const string TextFieldMetadataKey = "maximus_text_field";
+
     private readonly QdrantClient _client;
     private readonly QdrantVectorStoreOptions _options;
     private readonly bool _ownsClient;
     private readonly ConcurrentDictionary<string, (int Dimension, VectorDistance Distance)> _shapes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string?> _textFields = new(StringComparer.Ordinal);
 
     public QdrantVectorStore(IOptions<QdrantVectorStoreOptions> options)
         : this(options.Value)
@@ -63,6 +73,8 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 await _client.CreateCollectionAsync(
                     spec.Name,
                     new VectorParams { Size = (ulong)spec.Dimension, Distance = QdrantMapping.ToQdrant(spec.Distance) },
+                    metadata: spec.TextField is { } field ? TextFieldMetadata(field) : [],
+                    sparseVectorsConfig: spec.TextField is null ? null : TextVectorConfig(),
                     onDiskPayload: _options.OnDiskPayload,
                     hnswConfig: HnswConfig(),
                     quantizationConfig: _options.Int8Quantization
@@ -94,8 +106,149 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             }
         }
 
+        if (spec.TextField is { } textField)
+        {
+            var changed = !string.Equals(existing.TextField, textField, StringComparison.Ordinal);
+            if (changed)
+            {
+                // A collection made before keyword search (or with another text field): add the sparse vector (Qdrant 1.18
+                // and later add a named vector to an existing collection) and record the field.
+                try
+                {
+                    await _client.UpdateCollectionAsync(
+                        spec.Name, metadata: TextFieldMetadata(textField), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.Unimplemented)
+                {
+                    throw new InvalidOperationException(
+                        $"Qdrant collection '{spec.Name}' has no sparse vector '{TextVectorName}' for keyword search and the server would not add one " +
+                        $"({ex.Status.Detail}). Use Qdrant 1.18 or later, or copy the collection into a new one made by this version (maximus migrate).", ex);
+                }
+
+                _textFields[spec.Name] = textField;
+            }
+
+            await BackfillTextAsync(spec.Name, textField, everything: changed, cancellationToken).ConfigureAwait(false);
+        }
+
         return await GetCollectionAsync(spec.Name, cancellationToken).ConfigureAwait(false) ?? existing;
     }
+
+    /// <summary>
+    /// Writes the sparse vector of points that lack it (all points when <paramref name="everything"/>), computed from the
+    /// text in their payloads: the upgrade path from a per-pod lexical file, and the repair after a writer that did not
+    /// know the text field.
+    /// </summary>
+    private async Task BackfillTextAsync(string collection, string field, bool everything, CancellationToken cancellationToken)
+    {
+        var filter = new Filter { MustNot = { Conditions.IsEmpty(field) } };
+        if (!everything)
+        {
+            filter.MustNot.Add(Conditions.HasVector(TextVectorName));
+        }
+
+        PointId? offset = null;
+        do
+        {
+            var page = await Call(collection, () => _client.ScrollAsync(
+                collection, filter, (uint)Math.Max(1, _options.UpsertBatchSize), offset, true, false, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var updates = new List<PointVectors>();
+            foreach (var point in page.Result)
+            {
+                var payload = QdrantMapping.ReadPayload(point.Payload);
+                if (TextVector(payload, field) is { } sparse)
+                {
+                    updates.Add(new PointVectors { Id = point.Id, Vectors = new Dictionary<string, Vector> { [TextVectorName] = sparse } });
+                }
+            }
+
+            if (updates.Count > 0)
+            {
+                await Call(collection, () => _client.UpdateVectorsAsync(collection, updates, wait: true, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            offset = page.NextPageOffset;
+        }
+        while (offset is not null);
+    }
+
+    public async Task<IReadOnlyList<VectorSearchHit>> SearchTextAsync(string collection, VectorTextSearchRequest request, CancellationToken cancellationToken = default)
+    {
+        await ShapeAsync(collection, cancellationToken).ConfigureAwait(false);
+        VectorValidation.TextSearchRequest(request, _textFields.GetValueOrDefault(collection), collection);
+        var terms = Lexical.LexicalText.QueryTerms(request.Text);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        var weights = new SortedDictionary<uint, float>();
+        foreach (var term in terms)
+        {
+            // A stem asked for by two distinct words weighs twice, as the embedded store's OR of both words does.
+            weights[TermIndex(term)] = weights.GetValueOrDefault(TermIndex(term)) + 1f;
+        }
+
+        var points = await Call(collection, () => _client.QueryAsync(
+            collection,
+            query: ([.. weights.Values], [.. weights.Keys]),
+            usingVector: TextVectorName,
+            filter: QdrantMapping.ToQdrant(request.Filter),
+            limit: (ulong)request.Limit,
+            payloadSelector: PayloadSelector(request.WithPayload),
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. points
+            .Select(p => new VectorSearchHit(
+                QdrantMapping.ReadId(p.Payload, p.Id), p.Score, request.WithPayload ? QdrantMapping.ReadPayload(p.Payload) : null, ReadOnlyMemory<float>.Empty))
+            .OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The BM25 document weights of a payload's text field (term frequency saturated by k1, length-normalised by b
+    /// against <see cref="QdrantVectorStoreOptions.Bm25AverageLength"/>), or null when it has no terms.
+    /// </summary>
+    private Vector? TextVector(System.Text.Json.Nodes.JsonObject payload, string field)
+    {
+        if (payload[field] is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue<string>(out var text))
+        {
+            return null;
+        }
+
+        var terms = Lexical.LexicalText.DocumentTerms(text);
+        if (terms.Count == 0)
+        {
+            return null;
+        }
+
+        double k1 = _options.Bm25K1, b = _options.Bm25B;
+        var norm = k1 * (1 - b + (b * terms.Count / Math.Max(1, _options.Bm25AverageLength)));
+        var weights = new SortedDictionary<uint, float>();
+        foreach (var group in terms.GroupBy(t => t, StringComparer.Ordinal))
+        {
+            var tf = group.Count();
+            var index = TermIndex(group.Key);
+            weights[index] = weights.GetValueOrDefault(index) + (float)(tf * (k1 + 1) / (tf + norm));
+        }
+
+        return ([.. weights.Values], [.. weights.Keys]);
+    }
+
+    /// <summary>A term's sparse index: FNV-1a (32 bits) of its UTF-8 bytes.</summary>
+    internal static uint TermIndex(string term)
+    {
+        var hash = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(term))
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return hash;
+    }
+
+    private static Dictionary<string, Value> TextFieldMetadata(string field) => new() { [TextFieldMetadataKey] = new Value { StringValue = field } };
+
+    private static SparseVectorConfig TextVectorConfig() =>
+        new Dictionary<string, SparseVectorParams> { [TextVectorName] = new SparseVectorParams { Modifier = Modifier.Idf } };
 
     public async Task<VectorCollectionInfo?> GetCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
@@ -131,14 +284,20 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             }
         }
 
+        var textField = info.Config.Params.SparseVectorsConfig?.Map.ContainsKey(TextVectorName) == true
+            && info.Config.Metadata.TryGetValue(TextFieldMetadataKey, out var fieldValue) && fieldValue.KindCase == Value.KindOneofCase.StringValue
+            ? fieldValue.StringValue
+            : null;
+        _textFields[collection] = textField;
         var count = await _client.CountAsync(collection, exact: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new VectorCollectionInfo(collection, shape.Item1, shape.Item2, (long)count, indexes);
+        return new VectorCollectionInfo(collection, shape.Item1, shape.Item2, (long)count, indexes) { TextField = textField };
     }
 
     public async Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default)
     {
         VectorValidation.CollectionName(collection);
         _shapes.TryRemove(collection, out _);
+        _textFields.TryRemove(collection, out _);
         if (!await _client.CollectionExistsAsync(collection, cancellationToken).ConfigureAwait(false))
         {
             return false;
@@ -152,6 +311,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(records);
         var (dimension, distance) = await ShapeAsync(collection, cancellationToken).ConfigureAwait(false);
+        var textField = _textFields.GetValueOrDefault(collection);
         var points = new Dictionary<string, PointStruct>(StringComparer.Ordinal);
         foreach (var record in records)
         {
@@ -163,10 +323,13 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             VectorValidation.Id(record.Id, nameof(records));
             VectorValidation.Vector(record.Vector.Span, dimension, collection, $"vector of point '{record.Id}'", nameof(records));
             VectorValidation.Payload(record.Payload, record.Id, nameof(records));
+            var dense = VectorValidation.Prepare(record.Vector.Span, distance, $"vector of point '{record.Id}'", nameof(records));
             var point = new PointStruct
             {
                 Id = QdrantMapping.PointId(record.Id),
-                Vectors = VectorValidation.Prepare(record.Vector.Span, distance, $"vector of point '{record.Id}'", nameof(records)),
+                Vectors = textField is not null && TextVector(record.Payload, textField) is { } sparse
+                    ? new Dictionary<string, Vector> { [string.Empty] = dense, [TextVectorName] = sparse }
+                    : dense,
             };
             QdrantMapping.WritePayload(point.Payload, record.Id, record.Payload);
             points[record.Id] = point;

@@ -43,6 +43,18 @@ public sealed class QdrantVectorStoreOptions
     /// <summary>Keep payloads on disk (memory-mapped) instead of in RAM.</summary>
     public bool OnDiskPayload { get; set; }
 
+    /// <summary>BM25 k1 (term-frequency saturation) of the keyword sparse vector.</summary>
+    public double Bm25K1 { get; set; } = 1.2;
+
+    /// <summary>BM25 b (length normalisation) of the keyword sparse vector.</summary>
+    public double Bm25B { get; set; } = 0.75;
+
+    /// <summary>
+    /// The document length (in terms) that BM25 normalises against. Qdrant computes IDF but not the average length, so it
+    /// is fixed here; 20 suits conversation turns and short memories (the embedded store uses the collection's own).
+    /// </summary>
+    public double Bm25AverageLength { get; set; } = 20;
+
     /// <summary>Points per upsert request.</summary>
     public int UpsertBatchSize { get; set; } = 256;
 }

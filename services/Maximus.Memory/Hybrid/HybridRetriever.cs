@@ -15,50 +15,53 @@ public sealed record HybridDocument(WriteMemoryRequest Request, string? Session 
 /// <summary>A hybrid hit: entry id, fused score, and the ranks it had in each list (null: not in that list).</summary>
 public sealed record HybridHit(string Id, double Score, int? LexicalRank, int? DenseRank, string? Session, int Sequence);
 
+/// <summary>Where an entry sits in its conversation (from its payload), and whether its text mentions a time.</summary>
+public sealed record TurnPlacement(string Id, string? Session, int Sequence, bool Temporal);
+
 /// <summary>
-/// Hybrid retrieval over an agent's memory: BM25 (SQLite FTS5, <see cref="LexicalIndex"/>) and dense similarity (the
-/// vector store, filtered by agent) fused by rank or by normalised score; adjacent turns of a session lend each other a
-/// share of their score (and the best candidates pull in their neighbours); "when" questions favour entries that
-/// mention a time. Entries are written as MIRIX memories through <see cref="AgentMemory"/> and indexed lexically; every
-/// hit is checked against the store before it is returned (<see cref="AgentMemory.CurrentAsync"/>): a forgotten, expired
-/// or invalidated entry never comes back, whichever list found it.
+/// Hybrid retrieval over an agent's memory, through the vector store port only: BM25 keyword search
+/// (<see cref="IVectorStore.SearchTextAsync"/> over the entries' text) and dense similarity (<see cref="IVectorStore.SearchAsync"/>),
+/// both filtered by agent, fused by rank or by normalised score; adjacent turns of a session lend each other a share of
+/// their score (and the best candidates pull in their neighbours, fetched by the indexed <see cref="AgentMemory.PlaceKey"/>);
+/// "when" questions favour entries that mention a time. Entries are written as MIRIX memories through
+/// <see cref="AgentMemory"/>, their place in the conversation in their payload; every hit is checked against the store
+/// before it is returned (<see cref="AgentMemory.CurrentAsync"/>): a forgotten, expired or invalidated entry never comes
+/// back, whichever list found it. Nothing is kept outside the vector store, so every replica answers alike.
 /// </summary>
 public sealed partial class HybridRetriever(
     AgentMemory memory,
     IVectorStore store,
-    LexicalIndex lexical,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     IOptions<MemoryOptions> memoryOptions,
     IOptions<HybridRetrievalOptions> options)
 {
+    private static readonly string Episodic = MemoryType.Episodic.ToString().ToLowerInvariant();
+
     private readonly string _collection = memoryOptions.Value.Collection;
 
     public HybridRetrievalOptions Options { get; } = options.Value;
 
     /// <summary>
     /// The one write path of memory (used by <c>/entries</c>, <c>/episodic</c>, <c>/conversations</c> and the lessons
-    /// handler): writes the entries as memories of the agent through <see cref="AgentMemory"/> and indexes the text of
-    /// the episodic ones lexically. Facts, procedures and resources are recalled by the dense side only.
+    /// handler): writes the entries as memories of the agent through <see cref="AgentMemory"/>, the place of episodic
+    /// ones in their conversation in the payload. The vector store indexes every entry's text for keyword search in the
+    /// same write; recall's keyword side searches the episodic ones (facts, procedures and resources are recalled by the
+    /// dense side only).
     /// </summary>
     /// <remarks>
-    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync"/>): checked first, embedded in one
-    /// call, stored in one transaction. <paramref name="listField"/> names the request's list in errors
-    /// (<c>turns[3].text</c>); null for a single entry.
+    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, IReadOnlyList{ValueTuple{string, int}}, string, CancellationToken)"/>):
+    /// checked first, embedded in one call, stored in one transaction. <paramref name="listField"/> names the request's
+    /// list in errors (<c>turns[3].text</c>); null for a single entry.
     /// </remarks>
-    public async Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct, string? listField = null)
+    public Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct, string? listField = null)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        var entries = await memory.WriteManyAsync(agentId, [.. documents.Select(d => d.Request)], documents.Count == 1 && listField is null ? null : listField ?? "entries", ct)
-            .ConfigureAwait(false);
-
-        var episodic = entries.Select((e, i) => (Entry: e, Document: documents[i])).Where(x => x.Entry.Type == MemoryType.Episodic)
-            .Select(x => new LexicalDocument(x.Entry.Id, x.Entry.Text, x.Document.Session, x.Document.Sequence, x.Entry.OccurredAt)).ToList();
-        if (episodic.Count > 0)
-        {
-            lexical.Upsert(_collection, agentId, episodic);
-        }
-
-        return entries;
+        return memory.WriteManyAsync(
+            agentId,
+            [.. documents.Select(d => d.Request)],
+            [.. documents.Select(d => (d.Session, d.Sequence))],
+            documents.Count == 1 && listField is null ? null : listField ?? "entries",
+            ct);
     }
 
     /// <summary>The <paramref name="k"/> best entries of the agent for the query, best first.</summary>
@@ -79,17 +82,18 @@ public sealed partial class HybridRetriever(
         var o = Options;
         var vector = queryVector ?? (await embedder.GenerateAsync([query], cancellationToken: ct).ConfigureAwait(false))[0].Vector.ToArray();
         var filter = VectorFilter.ForAgent(agentId).NotExpired(DateTimeOffset.UtcNow).AndNot(VectorCondition.Match(AgentMemory.ValidKey, "false"));
-        var denseHits = await store.SearchAsync(
-            _collection, new VectorSearchRequest(vector, Math.Clamp(o.DenseCandidates, 1, VectorSearchRequest.MaxLimit), filter), ct).ConfigureAwait(false);
-        var dense = denseHits.Select(h => (Id: EntryId(h.Payload), (double)h.Score)).Where(h => h.Id is not null).Select(h => (h.Id!, h.Item2)).ToList();
-        var lexicalHits = lexical.Search(_collection, agentId, query, Math.Max(1, o.LexicalCandidates));
+        var denseSearch = store.SearchAsync(
+            _collection, new VectorSearchRequest(vector, Math.Clamp(o.DenseCandidates, 1, VectorSearchRequest.MaxLimit), filter), ct);
+        var lexicalSearch = store.SearchTextAsync(
+            _collection, new VectorTextSearchRequest(query, Math.Clamp(o.LexicalCandidates, 1, VectorSearchRequest.MaxLimit), filter.OfTypes(Episodic)), ct);
+        var dense = Entries(await denseSearch.ConfigureAwait(false));
+        var lexicalHits = Entries(await lexicalSearch.ConfigureAwait(false));
 
-        var fused = Fuse(lexicalHits.Select(h => (h.Id, h.Score)).ToList(), dense, o);
-        var placements = lexicalHits.ToDictionary(h => h.Id, h => new LexicalPlacement(h.Id, h.Session, h.Sequence, h.Temporal), StringComparer.Ordinal);
-        var unplaced = fused.Keys.Where(id => !placements.ContainsKey(id)).ToList();
-        foreach (var (id, place) in lexical.Place(_collection, agentId, unplaced))
+        var fused = Fuse([.. lexicalHits.Select(h => (h.Id, h.Score))], [.. dense.Select(h => (h.Id, h.Score))], o);
+        var placements = new Dictionary<string, TurnPlacement>(StringComparer.Ordinal);
+        foreach (var hit in lexicalHits.Concat(dense))
         {
-            placements[id] = place;
+            placements.TryAdd(hit.Id, hit.Place);
         }
 
         // Time-aware ranking: "when" questions favour entries that mention a time.
@@ -110,10 +114,10 @@ public sealed partial class HybridRetriever(
             if (o.ExpandNeighbours && o.NeighbourSeeds > 0)
             {
                 var seeds = fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(o.NeighbourSeeds)
-                    .Select(p => placements.GetValueOrDefault(p.Key)).OfType<LexicalPlacement>().Where(p => p.Session is not null)
-                    .SelectMany(p => new[] { (p.Session!, p.Sequence - 1), (p.Session!, p.Sequence + 1) })
-                    .Distinct().ToList();
-                foreach (var place in lexical.At(_collection, agentId, seeds))
+                    .Select(p => placements.GetValueOrDefault(p.Key)).OfType<TurnPlacement>().Where(p => p.Session is not null)
+                    .SelectMany(p => new[] { AgentMemory.Place(p.Session!, p.Sequence - 1), AgentMemory.Place(p.Session!, p.Sequence + 1) })
+                    .Distinct(StringComparer.Ordinal).ToList();
+                foreach (var place in await AtAsync(agentId, seeds, ct).ConfigureAwait(false))
                 {
                     if (!placements.ContainsKey(place.Id))
                     {
@@ -123,8 +127,12 @@ public sealed partial class HybridRetriever(
                 }
             }
 
-            var bySlot = placements.Values.Where(p => p.Session is not null && fused.ContainsKey(p.Id))
-                .ToDictionary(p => (p.Session!, p.Sequence), p => fused[p.Id]);
+            var bySlot = new Dictionary<(string, int), double>();
+            foreach (var p in placements.Values.Where(p => p.Session is not null && fused.ContainsKey(p.Id)))
+            {
+                bySlot[(p.Session!, p.Sequence)] = fused[p.Id];
+            }
+
             foreach (var id in final.Keys.ToList())
             {
                 if (placements.TryGetValue(id, out var p) && p.Session is not null)
@@ -134,13 +142,8 @@ public sealed partial class HybridRetriever(
             }
         }
 
-        var lexicalRank = lexicalHits.Select((h, i) => (h.Id, i)).ToDictionary(p => p.Id, p => p.i + 1, StringComparer.Ordinal);
-        var denseRank = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < dense.Count; i++)
-        {
-            denseRank.TryAdd(dense[i].Item1, i + 1);
-        }
-
+        var lexicalRank = Ranks(lexicalHits);
+        var denseRank = Ranks(dense);
         var ranked = final.Where(p => p.Value > 0)
             .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToList();
         var kept = await CurrentAsync(agentId, ranked, k, ct).ConfigureAwait(false);
@@ -154,6 +157,51 @@ public sealed partial class HybridRetriever(
                     place?.Session, place?.Sequence ?? 0);
             })];
     }
+
+    /// <summary>The agent's entries at these places (<see cref="AgentMemory.Place"/> values): one filtered scroll on indexed keys.</summary>
+    private async Task<List<TurnPlacement>> AtAsync(string agentId, List<string> places, CancellationToken ct)
+    {
+        var found = new List<TurnPlacement>();
+        if (places.Count == 0)
+        {
+            return found;
+        }
+
+        var filter = VectorFilter.ForAgent(agentId).And(VectorCondition.MatchAny(AgentMemory.PlaceKey, places));
+        string? cursor = null;
+        do
+        {
+            var page = await store.ScrollAsync(_collection, new VectorScrollRequest(Math.Min(VectorScrollRequest.MaxLimit, places.Count * 2), filter, cursor), ct)
+                .ConfigureAwait(false);
+            found.AddRange(page.Records.Select(r => EntryId(r.Payload) is { } id ? Placement(id, r.Payload) : null).OfType<TurnPlacement>());
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return found;
+    }
+
+    /// <summary>The hits that carry an entry, by entry id (first occurrence), with their places.</summary>
+    private static List<(string Id, double Score, TurnPlacement Place)> Entries(IReadOnlyList<VectorSearchHit> hits) =>
+        [.. hits.Select(h => EntryId(h.Payload) is { } id ? (id, (double)h.Score, Placement(id, h.Payload!)) : default)
+            .Where(h => h.Item1 is not null)];
+
+    private static Dictionary<string, int> Ranks(List<(string Id, double Score, TurnPlacement Place)> hits)
+    {
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < hits.Count; i++)
+        {
+            ranks.TryAdd(hits[i].Id, i + 1);
+        }
+
+        return ranks;
+    }
+
+    private static TurnPlacement Placement(string id, JsonObject payload) => new(
+        id,
+        payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,
+        payload[AgentMemory.SequenceKey] is JsonValue sequence && sequence.TryGetValue<int>(out var q) ? q : 0,
+        payload[VectorPayloadKeys.Text] is JsonValue text && text.TryGetValue<string>(out var t) && MentionsTime(t));
 
     /// <summary>The first <paramref name="k"/> of the ranked candidates that the store still holds as current, in order.</summary>
     private async Task<List<KeyValuePair<string, double>>> CurrentAsync(
@@ -211,6 +259,9 @@ public sealed partial class HybridRetriever(
         }
     }
 
+    /// <summary>Whether a text mentions a time (weekday, month, year, relative time): candidates for "when" questions.</summary>
+    public static bool MentionsTime(string text) => TimeWords().IsMatch(text);
+
     /// <summary>Questions about a time ("when ...", "what date/year/month ...", "how long ago ...").</summary>
     public static bool IsWhenQuestion(string query) => WhenQuestion().IsMatch(query);
 
@@ -219,4 +270,9 @@ public sealed partial class HybridRetriever(
 
     [GeneratedRegex(@"^\s*when\b|\bwhat (date|day|year|month|time|week)\b|\bhow long ago\b|\bwhich (year|month|day|week)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WhenQuestion();
+
+    [GeneratedRegex(
+        @"\b(yesterday|today|tonight|tomorrow|ago|last (week|weekend|month|year|night|summer|winter|spring|fall|time)|next (week|weekend|month|year)|this (week|weekend|month|year|morning|summer)|recently|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|(19|20)\d\d|weeks?|months?|years?)\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TimeWords();
 }

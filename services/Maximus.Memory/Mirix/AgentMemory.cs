@@ -1,10 +1,10 @@
 using Maximus.Contracts.Memory;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
-using Maximus.Memory.Hybrid;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Memory;
@@ -17,15 +17,16 @@ namespace Maximus.Memory.Mirix;
 /// The searchable MIRIX memory types (episodic, semantic, procedural, resource) over the vector store port: one
 /// collection, every point tagged with its agent (tenant isolation) and type, each type with its own lifetime,
 /// cache and ranking. Core memory and the vault live elsewhere (actor, encrypted store) and are never embedded.
-/// Forgetting and expiry leave through one door (<see cref="RemoveAsync"/>): the vector store, the lexical index of
-/// hybrid recall and the search cache; <see cref="IsCurrent"/> is the one test of what may be returned.
+/// The collection's <see cref="VectorPayloadKeys.Text"/> is also its keyword (BM25) index, kept by the vector store in
+/// the same write as the point, so forgetting and expiry leave through one door (<see cref="RemoveAsync"/>): one delete
+/// through the port (vector, payload and keyword terms at once) and the search cache; <see cref="IsCurrent"/> is the one
+/// test of what may be returned.
 /// </summary>
 public sealed class AgentMemory(
     IVectorStore store,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     IOptions<MemoryOptions> options,
-    TimeProvider time,
-    LexicalIndex? lexical = null)
+    TimeProvider time)
 {
     public const string EntryKey = "entry";
     public const string SubjectKey = "subject";
@@ -37,6 +38,19 @@ public sealed class AgentMemory(
     public const string ValidToKey = "validTo";
     public const string RecordedAtKey = "recordedAt";
     public const string InvalidatedAtKey = "invalidatedAt";
+
+    /// <summary>Where an episodic entry sits in its conversation: the session (thread) and the turn number within it.</summary>
+    public const string SessionKey = "session";
+    public const string SequenceKey = "sequence";
+
+    /// <summary>Session and turn in one keyword (see <see cref="Place"/>), indexed: hybrid recall fetches neighbour turns by it.</summary>
+    public const string PlaceKey = "place";
+
+    /// <summary>The payload key indexed for keyword (BM25) search: the entry's text.</summary>
+    public const string TextField = VectorPayloadKeys.Text;
+
+    /// <summary>The <see cref="PlaceKey"/> value of a turn.</summary>
+    public static string Place(string session, int sequence) => string.Create(CultureInfo.InvariantCulture, $"{session}\n{sequence}");
 
     /// <summary>
     /// The indexed payload keys: tenant and type, expiry (range), the entities of facts (graph expansion), their validity
@@ -54,6 +68,7 @@ public sealed class AgentMemory(
             [ValidToKey] = PayloadIndexKind.Integer,
             [RecordedAtKey] = PayloadIndexKind.Integer,
             [InvalidatedAtKey] = PayloadIndexKind.Integer,
+            [PlaceKey] = PayloadIndexKind.Keyword,
         };
 
     public static readonly IReadOnlyList<MemoryType> Searchable = [MemoryType.Episodic, MemoryType.Semantic, MemoryType.Procedural, MemoryType.Resource];
@@ -87,7 +102,7 @@ public sealed class AgentMemory(
             // The model's declared dimension when it has one (no model load); otherwise one probe embedding.
             var dimension = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions
                 ?? (await embedder.GenerateAsync(["dimension probe"], cancellationToken: ct).ConfigureAwait(false))[0].Vector.Length;
-            await store.EnsureCollectionAsync(new VectorCollectionSpec(_options.Collection, dimension) { PayloadIndexes = PayloadIndexes }, ct).ConfigureAwait(false);
+            await store.EnsureCollectionAsync(new VectorCollectionSpec(_options.Collection, dimension) { PayloadIndexes = PayloadIndexes, TextField = TextField }, ct).ConfigureAwait(false);
             _dimension = dimension;
             return dimension;
         }
@@ -111,8 +126,17 @@ public sealed class AgentMemory(
     /// one upsert (one transaction). Facts of functional predicates follow one by one, since each may close older facts.
     /// <paramref name="listField"/> null: a single entry, whose fields are named as they are.
     /// </summary>
+    public Task<IReadOnlyList<MemoryEntry>> WriteManyAsync(
+        string agentId, IReadOnlyList<WriteMemoryRequest> requests, string? listField, CancellationToken ct) =>
+        WriteManyAsync(agentId, requests, null, listField, ct);
+
+    /// <summary>
+    /// <see cref="WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, string?, CancellationToken)"/> with each
+    /// entry's place in its conversation (<paramref name="places"/>[i], null or a null session: none), kept in the
+    /// payload of episodic entries (<see cref="SessionKey"/>, <see cref="SequenceKey"/>, <see cref="PlaceKey"/>).
+    /// </summary>
     public async Task<IReadOnlyList<MemoryEntry>> WriteManyAsync(
-        string agentId, IReadOnlyList<WriteMemoryRequest> requests, string? listField, CancellationToken ct)
+        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence)>? places, string? listField, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         ArgumentNullException.ThrowIfNull(requests);
@@ -168,7 +192,7 @@ public sealed class AgentMemory(
         {
             if (plain.Count > 0)
             {
-                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i])))], ct).ConfigureAwait(false);
+                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0)))], ct).ConfigureAwait(false);
             }
 
             for (var i = 0; i < entries.Length; i++)
@@ -327,8 +351,7 @@ public sealed class AgentMemory(
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         await EnsureCollectionAsync(ct).ConfigureAwait(false);
-        var (points, documents) = await RemoveAsync([PointId(agentId, id)], ct).ConfigureAwait(false);
-        return points + documents > 0;
+        return await RemoveAsync([PointId(agentId, id)], ct).ConfigureAwait(false) > 0;
     }
 
     /// <summary>
@@ -454,7 +477,7 @@ public sealed class AgentMemory(
         {
             // Each page is deleted before the next is read, so the first page is always the next one.
             var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, expired), ct).ConfigureAwait(false);
-            var (points, _) = await RemoveAsync([.. page.Records.Select(r => r.Id)], ct).ConfigureAwait(false);
+            var points = await RemoveAsync([.. page.Records.Select(r => r.Id)], ct).ConfigureAwait(false);
             removed += points;
             if (points == 0 || page.NextCursor is null)
             {
@@ -464,30 +487,24 @@ public sealed class AgentMemory(
     }
 
     /// <summary>
-    /// The one way out of memory (forget, the expiry purge, expired entries met by a read): deletes the points from the
-    /// vector store and the entries from the lexical index (both delete their text from disk), and drops the agents'
-    /// cached search answers. Returns how many points and lexical documents existed.
+    /// The one way out of memory (forget, the expiry purge, expired entries met by a read): one delete through the vector
+    /// store port, which removes vector, payload and keyword terms together (and their text from disk), then drops the
+    /// agents' cached search answers. Returns how many points existed.
     /// </summary>
-    private async Task<(int Points, int Documents)> RemoveAsync(IReadOnlyCollection<string> pointIds, CancellationToken ct)
+    private async Task<int> RemoveAsync(IReadOnlyCollection<string> pointIds, CancellationToken ct)
     {
         if (pointIds.Count == 0)
         {
-            return (0, 0);
+            return 0;
         }
 
         var points = await store.DeleteAsync(_options.Collection, pointIds, ct).ConfigureAwait(false);
-        var documents = 0;
-        foreach (var agent in pointIds.Select(SplitPointId).GroupBy(p => p.AgentId, p => p.Id, StringComparer.Ordinal))
+        foreach (var agent in pointIds.Select(SplitPointId).Select(p => p.AgentId).Distinct(StringComparer.Ordinal))
         {
-            if (lexical is not null)
-            {
-                documents += lexical.Delete(_options.Collection, agent.Key, [.. agent]);
-            }
-
-            Touch(agent.Key);
+            Touch(agent);
         }
 
-        return (points, documents);
+        return points;
     }
 
     private async Task<IReadOnlyList<MemoryHit>> SearchOnceAsync(
@@ -720,7 +737,16 @@ public sealed class AgentMemory(
     {
         var records = await store.GetAsync(_options.Collection, [PointId(entry.AgentId, entry.Id)], withVectors: true, ct).ConfigureAwait(false);
         var vector = records.Count > 0 && records[0].Vector.Length > 0 ? records[0].Vector : await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(entry.AgentId, entry.Id), vector, Payload(entry))], ct).ConfigureAwait(false);
+        var payload = Payload(entry);
+        foreach (var key in new[] { SessionKey, SequenceKey, PlaceKey })
+        {
+            if (records.Count > 0 && records[0].Payload[key] is { } kept)
+            {
+                payload[key] = kept.DeepClone();
+            }
+        }
+
+        await store.UpsertAsync(_options.Collection, [new VectorRecord(PointId(entry.AgentId, entry.Id), vector, payload)], ct).ConfigureAwait(false);
         Touch(entry.AgentId);
         return entry;
     }
@@ -768,7 +794,7 @@ public sealed class AgentMemory(
         _ => e.Text,
     };
 
-    private static JsonObject Payload(MemoryEntry e)
+    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0)
     {
         var payload = new JsonObject
         {
@@ -797,6 +823,13 @@ public sealed class AgentMemory(
         foreach (var (key, value) in e.Tags ?? new Dictionary<string, string>())
         {
             payload[TagKey(key)] = value;
+        }
+
+        if (session is not null)
+        {
+            payload[SessionKey] = session;
+            payload[SequenceKey] = sequence;
+            payload[PlaceKey] = Place(session, sequence);
         }
 
         return payload;
