@@ -111,8 +111,10 @@ public sealed class CoalescingEmbeddingGenerator : DelegatingEmbeddingGenerator<
             var batch = new List<Pending>();
             lock (_gate)
             {
+                // A fair share of the waiting texts, so that every run slot (core) gets work rather than one run taking all.
+                var share = Math.Min(_options.MaxBatchTexts, (_small.Sum(p => p.Texts.Count) + _options.MaxConcurrency - 1) / _options.MaxConcurrency);
                 var count = 0;
-                while (_small.TryPeek(out var next) && (batch.Count == 0 || count + next.Texts.Count <= _options.MaxBatchTexts))
+                while (_small.TryPeek(out var next) && (batch.Count == 0 || count + next.Texts.Count <= share))
                 {
                     _small.Dequeue();
                     if (!next.Completion.Task.IsCompleted)
