@@ -61,6 +61,11 @@ public static class MaximusCompositionExtensions
             }
             else
             {
+                // The local model loads from here on, beside the rest of start-up (about half a second of a cold start);
+                // whoever needs it first waits for the rest of the load.
+                var modelOptions = builder.Configuration.GetSection(MiniLmEmbeddingOptions.Section).Get<MiniLmEmbeddingOptions>() ?? new MiniLmEmbeddingOptions();
+                var model = Task.Run(() => new MiniLmEmbeddingGenerator(modelOptions));
+                services.AddSingleton(_ => model.GetAwaiter().GetResult());
                 services.AddMiniLmEmbeddings();
 
                 // Ready means ready: the local model loads beside start-up and readiness waits for it.

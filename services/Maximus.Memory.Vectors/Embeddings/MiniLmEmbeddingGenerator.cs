@@ -66,12 +66,12 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             });
         }
 
+        // One copy of the 91 MB model out of the assembly (a MemoryStream and ToArray would make two).
         byte[] model;
         using (var stream = OpenResource(assembly, ModelResource))
-        using (var buffer = new MemoryStream())
         {
-            stream.CopyTo(buffer);
-            model = buffer.ToArray();
+            model = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length));
+            stream.ReadExactly(model);
         }
 
         _sessionOptions = new SessionOptions
