@@ -75,7 +75,7 @@ public static class MaximusCompositionExtensions
                     "embedding-model", sp => sp.GetRequiredService<EmbeddingWarmup>(), failureStatus: null, tags: [Extensions.ReadyTag]));
             }
 
-            // Refuses at start-up a collection made with another embedding model (dimension mismatch); the model itself loads on first use.
+            // Refuses at start-up a collection made with another embedding model (dimension mismatch).
             services.AddVectorCollection(VectorCollections.Memories, AgentMemory.PayloadIndexes, AgentMemory.TextField);
             services.AddServiceOperations(VectorIndexApi.Operations);
         }
