@@ -19,26 +19,12 @@ namespace Maximus.Benchmarks;
 /// </summary>
 internal static class FirstRequests
 {
-    private const string Domain = """
-        (define (domain blocks)
-          (:requirements :strips)
-          (:predicates (on ?x ?y) (ontable ?x) (clear ?x) (handempty) (holding ?x))
-          (:action pick-up :parameters (?x)
-            :precondition (and (clear ?x) (ontable ?x) (handempty))
-            :effect (and (not (ontable ?x)) (not (clear ?x)) (not (handempty)) (holding ?x)))
-          (:action put-down :parameters (?x)
-            :precondition (holding ?x)
-            :effect (and (not (holding ?x)) (clear ?x) (handempty) (ontable ?x)))
-          (:action stack :parameters (?x ?y)
-            :precondition (and (holding ?x) (clear ?y))
-            :effect (and (not (holding ?x)) (not (clear ?y)) (clear ?x) (handempty) (on ?x ?y)))
-          (:action unstack :parameters (?x ?y)
-            :precondition (and (on ?x ?y) (clear ?x) (handempty))
-            :effect (and (holding ?x) (clear ?y) (not (clear ?x)) (not (handempty)) (not (on ?x ?y)))))
-        """;
+    /// <summary>The CLI's sample Blocksworld domain (the one `maximus run` uses), read from the repository.</summary>
+    private static readonly Lazy<string> Domain = new(() =>
+        File.ReadAllText(Path.Combine(PublishedHost.RepositoryRoot(), "services", "Maximus.Cli", "Samples", "blocksworld-domain.pddl")));
 
     private const string Problem = """
-        (define (problem three) (:domain blocks)
+        (define (problem three) (:domain blocksworld)
           (:objects a b c)
           (:init (ontable a) (ontable b) (on c a) (clear b) (clear c) (handempty))
           (:goal (and (on a b) (on b c))))
@@ -46,7 +32,7 @@ internal static class FirstRequests
 
     private static readonly Lazy<PlanningRequest> Plan = new(() =>
     {
-        var environment = PddlEnvironment.Create(Domain, Problem);
+        var environment = PddlEnvironment.Create(Domain.Value, Problem);
         return new PlanningRequest(environment.Manifest(AppIds.PddlPlugin, "1").Actions, environment.State(), environment.Goal, Planner: "symbolic");
     });
 
@@ -85,7 +71,7 @@ internal static class FirstRequests
             AppIds.Reflector => await PostAsync(http, new Uri(host, "v1/reflections"), new ExecutionLog(
                 Guid.NewGuid().ToString("N"), "coldstart", "coldstart", 0, "(pick-up b)", ActionOutcome.Succeeded, 3, DateTimeOffset.UtcNow,
                 Priority: ReflectionPriority.Critical), ct).ConfigureAwait(false),
-            AppIds.PddlPlugin => await PostAsync(http, new Uri(host, "v1/environments"), new Maximus.Plugins.Pddl.Service.CreateEnvironmentRequest(Domain, Problem), ct).ConfigureAwait(false),
+            AppIds.PddlPlugin => await PostAsync(http, new Uri(host, "v1/environments"), new Maximus.Plugins.Pddl.Service.CreateEnvironmentRequest(Domain.Value, Problem), ct).ConfigureAwait(false),
             AppIds.Orchestrator => await PostAsync(http, new Uri(host, "v1/missions"), new MissionRequest(AppIds.PddlPlugin, Description: "cold start"), ct).ConfigureAwait(false),
             _ => true,
         };

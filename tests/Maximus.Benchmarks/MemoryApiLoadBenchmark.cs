@@ -107,7 +107,7 @@ public static class MemoryApiLoadBenchmark
         TextWriter progress, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
-        var loadAtStart = LoadAverage();
+        var loadAtStart = Machine.LoadAverage() ?? "unknown";
         var publish = hostDir is null ? await PublishedHost.PublishAsync(progress, ct).ConfigureAwait(false) : PublishedHost.Locate(hostDir);
         progress.WriteLine($"memory-api: {publish.Mode} host at {publish.HostPath}");
 
@@ -271,7 +271,7 @@ public static class MemoryApiLoadBenchmark
                     ["peakRssBytes"] = "VmHWM of the host process after the search phase (Linux /proc; 0 elsewhere)",
                     ["expiry"] = "entries of the corpus with an expiry keep their lifetime (expiresAt - createdAt) counted from the write; occurredAt keeps its distance to the corpus's 'now'",
                 },
-                new { processorCount = Environment.ProcessorCount, loadAverageAtStart = loadAtStart, loadAverageAtEnd = LoadAverage() },
+                new { processorCount = Environment.ProcessorCount, loadAverageAtStart = loadAtStart, loadAverageAtEnd = Machine.LoadAverage() ?? "unknown" },
                 Math.Round(total.Elapsed.TotalSeconds, 1));
         }
         finally
@@ -426,9 +426,6 @@ public static class MemoryApiLoadBenchmark
         return false;
     }
 
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
     /// <summary>The host as a child process on a free loopback port, killed (with its tree) on dispose.</summary>
     private sealed class HostProcess : IAsyncDisposable
     {
@@ -509,17 +506,7 @@ public static class MemoryApiLoadBenchmark
         }
 
         /// <summary>The process's peak resident set (VmHWM), 0 where /proc is not available.</summary>
-        public long PeakRssBytes()
-        {
-            var status = $"/proc/{_process.Id}/status";
-            if (!File.Exists(status))
-            {
-                return 0;
-            }
-
-            var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
+        public long PeakRssBytes() => Machine.StatusBytes(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "VmHWM");
 
         public async ValueTask DisposeAsync()
         {

@@ -142,7 +142,7 @@ public static class MemoryBenchmark
     public static async Task<Result> RunAsync(Settings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        var loadAtStart = LoadAverage();
+        var loadAtStart = Machine.LoadAverage();
         var corpus = new MemoryCorpus(settings.Seed, settings.Agents);
         var memories = Enumerable.Range(0, settings.Memories).Select(corpus.Memory).ToArray();
         var texts = memories.Select(m => m.Text).Distinct(StringComparer.Ordinal).ToList();
@@ -298,7 +298,7 @@ public static class MemoryBenchmark
             api?.Http,
             api,
             Paths(settings),
-            new MachineReport(Environment.ProcessorCount, loadAtStart, LoadAverage()),
+            new MachineReport(Environment.ProcessorCount, loadAtStart, Machine.LoadAverage()),
             new IngestReport(
                 texts.Count,
                 embeddedNow,
@@ -353,18 +353,6 @@ public static class MemoryBenchmark
             "a disjoint set of queries, each distinct",
         ["warmUp"] = "every path is warmed up on queries that are then not measured",
     };
-
-    private static string? LoadAverage()
-    {
-        try
-        {
-            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
 
     private static string UsearchVersion() =>
         typeof(Cloud.Unum.USearch.USearchIndex).Assembly.GetName().Version?.ToString(3) ?? "?";

@@ -83,7 +83,7 @@ public static class MigrateBenchmark
         // 2. The migration, as `maximus memory migrate --from chroma:<dir> --verify` runs it, into a fresh embedded store.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        var rssBefore = Rss("VmRSS:");
+        var rssBefore = Machine.StatusBytes("self", "VmRSS");
         ResetPeakRss();
         var dataDir = Directory.CreateTempSubdirectory("maximus-bench-migrate-").FullName;
         var phases = new Dictionary<string, (long Done, TimeSpan First, TimeSpan Last)>(StringComparer.Ordinal);
@@ -112,7 +112,7 @@ public static class MigrateBenchmark
             run.Stop();
         }
 
-        var peak = Rss("VmHWM:");
+        var peak = Machine.StatusBytes("self", "VmHWM");
         var report = JsonNode.Parse(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.TrimStart().StartsWith('{')))!;
         PublishedHost.DeleteQuietly(dataDir);
         PublishedHost.DeleteQuietly(directory);
@@ -141,7 +141,7 @@ public static class MigrateBenchmark
                 ["phases"] = "from the migrator's progress reports: read (segment files, pickle, log replay, metadata, checksums), write (upserts in batches), verify (read back and compare checksums)",
                 ["peakRssBytes"] = "VmHWM of this process, reset (clear_refs 5) after generating the directory and a full GC; 0 where /proc is not available",
             },
-            new { processorCount = Environment.ProcessorCount, loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown" });
+            new { processorCount = Environment.ProcessorCount, loadAverage = Machine.LoadAverage() ?? "unknown" });
     }
 
     /// <summary>Writes the directory; returns it and how many records it serves (the generator's own view is dropped here).</summary>
@@ -175,18 +175,6 @@ public static class MigrateBenchmark
         }
 
         return v;
-    }
-
-    private static long Rss(string key)
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            return 0;
-        }
-
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>Resets the peak resident set (Linux: writing 5 to /proc/self/clear_refs), so VmHWM covers the migration only.</summary>
