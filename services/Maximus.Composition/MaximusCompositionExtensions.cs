@@ -61,10 +61,15 @@ public static class MaximusCompositionExtensions
             }
             else
             {
-                // The local model loads from here on, beside the rest of start-up (about half a second of a cold start);
-                // whoever needs it first waits for the rest of the load.
+                // The local model loads from here on, beside the rest of start-up, and embeds once (its first run is the
+                // slow one); whoever needs it first waits for the rest of the load.
                 var modelOptions = builder.Configuration.GetSection(MiniLmEmbeddingOptions.Section).Get<MiniLmEmbeddingOptions>() ?? new MiniLmEmbeddingOptions();
-                var model = Task.Run(() => new MiniLmEmbeddingGenerator(modelOptions));
+                var model = Task.Run(() =>
+                {
+                    var generator = new MiniLmEmbeddingGenerator(modelOptions);
+                    generator.Embed("warm-up");
+                    return generator;
+                });
                 services.AddSingleton(_ => model.GetAwaiter().GetResult());
                 services.AddMiniLmEmbeddings();
 
@@ -138,6 +143,8 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.Orchestrator) || settings.Hosts(AppIds.Memory))
         {
             services.AddMaximusMcpHttpServer(MaximusHostSettings.KnownRoles.Where(r => !AppIds.Services.Contains(r)));
+            services.AddSingleton<McpMapping>();
+            services.AddHostedService(sp => sp.GetRequiredService<McpMapping>());
         }
 
         // Registered after the runtime, so that it stops first and flushes into a still-running event bus.
@@ -177,16 +184,13 @@ public static class MaximusCompositionExtensions
             }
         }
 
-        if (settings.Hosts(AppIds.Orchestrator) || settings.Hosts(AppIds.Memory))
-        {
-            app.MapMaximusMcp();
-        }
-
         if (settings.Runtime == RuntimeKind.Dapr)
         {
             app.MapDaprEndpoints();
         }
 
+        // Last: /mcp is mapped beside the rest of start-up, and the port opens once it is.
+        app.Services.GetService<McpMapping>()?.Begin(app);
         return app;
     }
 }

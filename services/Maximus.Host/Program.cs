@@ -2,6 +2,12 @@ using Maximus.Composition;
 using Maximus.ServiceDefaults;
 
 // maximus host: --role reflector|memory|planner|executor|orchestrator|pddl-env|all --runtime dapr|embedded
+//               prepare-models [folder]   (run by dotnet publish: the embedding model prepared for a fast start)
+if (args is ["prepare-models", ..])
+{
+    return PrepareModels.Run(args.Length > 1 ? args[1] : null);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 MaximusHostSettings settings;
 try

