@@ -17,7 +17,8 @@ internal static class CachedEmbeddings
 
     /// <summary>The vector of every distinct text, how many came from the cache and how many were embedded now.</summary>
     public static (Dictionary<string, float[]> Vectors, int FromCache, int EmbeddedNow) Embed(
-        IReadOnlyCollection<string> texts, string? cachePath, int threads, int chunkSize, string what, TextWriter progress, CancellationToken cancellationToken)
+        IReadOnlyCollection<string> texts, string? cachePath, int threads, int chunkSize, string what, TextWriter progress, CancellationToken cancellationToken,
+        EmbeddingQuantization quantization = EmbeddingQuantization.None)
     {
         var cached = cachePath is null ? [] : Load(cachePath);
         var vectors = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
@@ -40,7 +41,7 @@ internal static class CachedEmbeddings
         }
 
         progress.WriteLine($"  embedding {missing.Count} {what} on {threads} threads (cached for later runs) ...");
-        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = 1, MaxBatchSize = 32 });
+        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = 1, MaxBatchSize = 32, Quantization = quantization });
         var gate = new Lock();
         var done = 0;
         var clock = Stopwatch.StartNew();

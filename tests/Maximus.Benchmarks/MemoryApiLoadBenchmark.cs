@@ -34,6 +34,7 @@ public static class MemoryApiLoadBenchmark
     public sealed record Result(
         string Benchmark,
         int Memories,
+        string EmbeddingModel,
         string Host,
         string Role,
         IReadOnlyList<Ingest> Ingest,
@@ -68,9 +69,14 @@ public static class MemoryApiLoadBenchmark
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
         var role = new Option<string>("--role") { Description = "Roles of the host process.", DefaultValueFactory = _ => "all" };
         var hostDir = new Option<string?>("--host-dir") { Description = "A published Maximus.Host folder to use instead of publishing." };
+        var quantization = new Option<EmbeddingQuantization>("--quantization")
+        {
+            Description = "The host's embedding model weights (Maximus:Memory:Embeddings:Quantization): None (float, the default) or Int8.",
+            DefaultValueFactory = _ => EmbeddingQuantization.None,
+        };
         var command = new Command("memory-api", "Memory through its HTTP API on the host as a child process: ingest/s (batch, single), /search p50/p95/p99 per concurrency, recall@10 against exact search, peak RSS.")
         {
-            memories, queries, singles, preEmbedded, cache, batchSize, writers, levels, warmup, agents, seed, role, hostDir,
+            memories, queries, singles, preEmbedded, cache, batchSize, writers, levels, warmup, agents, seed, role, hostDir, quantization,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -95,7 +101,7 @@ public static class MemoryApiLoadBenchmark
                 result.GetValue(memories), result.GetValue(queries), result.GetValue(singles), result.GetValue(preEmbedded),
                 result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache), result.GetValue(batchSize), result.GetValue(writers),
                 concurrency, result.GetValue(warmup), result.GetValue(agents), result.GetValue(seed), result.GetValue(role)!, result.GetValue(hostDir),
-                Console.Error, ct).ConfigureAwait(false);
+                Console.Error, ct, result.GetValue(quantization)).ConfigureAwait(false);
             Console.Out.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !result.GetValue(json) }));
             return r.Ingest.Sum(i => i.Errors) + r.Search.Sum(s => s.Errors) == 0 ? 0 : 1;
         });
@@ -104,9 +110,16 @@ public static class MemoryApiLoadBenchmark
 
     public static async Task<Result> RunAsync(
         int count, int queriesPerLevel, int singleWrites, int preEmbedded, string? cachePath, int batchSize, int writers, int[] levels, int warmup, int agents, int seed, string role, string? hostDir,
-        TextWriter progress, CancellationToken ct)
+        TextWriter progress, CancellationToken ct, EmbeddingQuantization quantization = EmbeddingQuantization.None)
     {
         var total = Stopwatch.StartNew();
+        var hostEnvironment = new Dictionary<string, string> { ["Maximus__Memory__Embeddings__Quantization"] = quantization.ToString() };
+        if (quantization != EmbeddingQuantization.None && cachePath is not null)
+        {
+            // Vectors of another model's weights are kept apart from the float model's.
+            cachePath = Path.Combine(Path.GetDirectoryName(cachePath)!, $"{Path.GetFileNameWithoutExtension(cachePath)}-{quantization.ToString().ToLowerInvariant()}{Path.GetExtension(cachePath)}");
+        }
+
         var loadAtStart = Machine.LoadAverage() ?? "unknown";
         var publish = hostDir is null ? await PublishedHost.PublishAsync(progress, ct).ConfigureAwait(false) : PublishedHost.Locate(hostDir);
         progress.WriteLine($"memory-api: {publish.Mode} host at {publish.HostPath}");
@@ -120,12 +133,12 @@ public static class MemoryApiLoadBenchmark
         var withVectors = requests[(count - singleWrites - preEmbedded)..(count - singleWrites)];
 
         // The model's own ceiling on these 2 cores: the host's generator stack on the texts the server will embed.
-        var ceiling = MeasureModel([.. embedded.Take(Math.Min(embedded.Length, 8000)).Select(r => EmbeddingText(r))], batchSize, writers, progress);
+        var ceiling = MeasureModel([.. embedded.Take(Math.Min(embedded.Length, 8000)).Select(r => EmbeddingText(r))], batchSize, writers, quantization, progress);
         progress.WriteLine($"memory-api: the embedding model alone: {ceiling.TextsPerSecond:0} texts/s ({ceiling.Setup})");
 
         // Vectors of the pre-embedded entries, computed here (cached on disk across runs) as a client would.
         var (cached, _, _) = CachedEmbeddings.Embed(
-            [.. withVectors.Select(r => EmbeddingText(r)).Distinct(StringComparer.Ordinal)], cachePath, Environment.ProcessorCount, 64, "pre-embedded entry texts", progress, ct);
+            [.. withVectors.Select(r => EmbeddingText(r)).Distinct(StringComparer.Ordinal)], cachePath, Environment.ProcessorCount, 64, "pre-embedded entry texts", progress, ct, quantization);
         withVectors = [.. withVectors.Select(r => r with { Vector = cached[EmbeddingText(r)] })];
         var dataDir = Directory.CreateTempSubdirectory("maximus-bench-memory-api-").FullName;
         try
@@ -143,7 +156,7 @@ public static class MemoryApiLoadBenchmark
             List<MemoryApiBenchmark.ApiQuery> measured;
             var searches = new List<Search>();
             object index;
-            await using (var host = await HostProcess.StartAsync(publish.HostPath, role, dataDir, http, new Dictionary<string, string>(), progress, ct).ConfigureAwait(false))
+            await using (var host = await HostProcess.StartAsync(publish.HostPath, role, dataDir, http, hostEnvironment, progress, ct).ConfigureAwait(false))
             {
                 var agentOf = entries.ToDictionary(m => m.Id, m => m.Agent, StringComparer.Ordinal);
                 foreach (var (label, part) in new[] { ("server-embedded", embedded), ("pre-embedded", withVectors) })
@@ -227,7 +240,7 @@ public static class MemoryApiLoadBenchmark
             var found = 0L;
             var expected = 0L;
             await using (var exact = await HostProcess.StartAsync(
-                publish.HostPath, role, dataDir, http, new Dictionary<string, string> { ["Maximus__Memory__Vectors__IndexThreshold"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) }, progress, ct).ConfigureAwait(false))
+                publish.HostPath, role, dataDir, http, new Dictionary<string, string>(hostEnvironment) { ["Maximus__Memory__Vectors__IndexThreshold"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) }, progress, ct).ConfigureAwait(false))
             {
                 await SearchAllAsync(http, exact, measured, Math.Max(1, Environment.ProcessorCount), (i, _, top) =>
                 {
@@ -242,6 +255,7 @@ public static class MemoryApiLoadBenchmark
             return new Result(
                 "memory-api",
                 count,
+                quantization == EmbeddingQuantization.None ? MiniLmEmbeddingGenerator.ModelId : $"{MiniLmEmbeddingGenerator.ModelId}+{quantization.ToString().ToLowerInvariant()}",
                 $"{publish.Mode} Maximus.Host as a child process, --runtime embedded, product defaults, Kestrel on 127.0.0.1, one client process (HttpClient, kept-alive connections)",
                 role,
                 ingest,
@@ -283,10 +297,10 @@ public static class MemoryApiLoadBenchmark
     private static string EmbeddingText(WriteMemoryRequest r) =>
         Maximus.Memory.Mirix.AgentMemory.EmbeddingText(new MemoryEntry(r.Id!, "a", r.Type, r.Text, DateTimeOffset.UnixEpoch, Fact: r.Fact, Procedure: r.Procedure, Resource: r.Resource));
 
-    private static ModelCeiling MeasureModel(string[] texts, int batchSize, int writers, TextWriter progress)
+    private static ModelCeiling MeasureModel(string[] texts, int batchSize, int writers, EmbeddingQuantization quantization, TextWriter progress)
     {
         progress.WriteLine($"memory-api: measuring the embedding model alone on {texts.Length} texts ...");
-        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions());
+        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = quantization });
         using var generator = new CoalescingEmbeddingGenerator(model);
         generator.GenerateAsync(["warm-up"]).GetAwaiter().GetResult();
         var batches = texts.Chunk(batchSize).ToArray();
@@ -302,7 +316,7 @@ public static class MemoryApiLoadBenchmark
         }))).GetAwaiter().GetResult();
         clock.Stop();
         return new ModelCeiling(texts.Length, Math.Round(clock.Elapsed.TotalSeconds, 2), Math.Round(texts.Length / clock.Elapsed.TotalSeconds, 1),
-            $"MiniLM defaults (1 intra-op thread, batches of 32) behind CoalescingEmbeddingGenerator ({Environment.ProcessorCount} runs at a time), {writers} callers of {batchSize} texts");
+            $"MiniLM defaults ({quantization} quantization, 1 intra-op thread, batches of 32) behind CoalescingEmbeddingGenerator ({Environment.ProcessorCount} runs at a time), {writers} callers of {batchSize} texts");
     }
 
     /// <summary>A corpus memory as a client writes it: its type's parts, times moved so that the corpus's 'now' is the write time.</summary>

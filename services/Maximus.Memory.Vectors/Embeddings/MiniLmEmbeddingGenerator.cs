@@ -68,7 +68,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         _sessionOptions = NewSessionOptions(_options);
-        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, assembly);
+        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, assembly, _options.Quantization);
         InferenceSession? session = null;
         string? refused = null;
         var source = "";
@@ -98,15 +98,25 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         if (session is null)
         {
             _sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
-            session = new InferenceSession(ReadResource(assembly, ModelResource), _sessionOptions);
-            source = "package resource " + ModelResource + refused;
+            var model = ReadResource(assembly, ModelResource);
+            if (_options.Quantization == EmbeddingQuantization.Int8)
+            {
+                model = Int8Quantizer.Quantize(model);
+            }
+
+            session = new InferenceSession(model, _sessionOptions);
+            source = "package resource " + ModelResource + (_options.Quantization == EmbeddingQuantization.Int8 ? ", quantized to int8 at load" : "") + refused;
         }
 
         _session = session;
         ModelSource = source;
         _outputNames = [_session.OutputMetadata.Keys.First()];
-        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", providerUri: null, defaultModelId: ModelId, defaultModelDimensions: Dimensions);
+        EffectiveModelId = _options.Quantization == EmbeddingQuantization.Int8 ? ModelId + "+int8" : ModelId;
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", providerUri: null, defaultModelId: EffectiveModelId, defaultModelDimensions: Dimensions);
     }
+
+    /// <summary>The model the vectors come from: <see cref="ModelId"/>, with <c>+int8</c> when quantized.</summary>
+    public string EffectiveModelId { get; }
 
     /// <summary>Where the model was loaded from: a prepared model file, or the package's resource.</summary>
     public string ModelSource { get; }
@@ -124,7 +134,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         var vectors = Embed(values.ToList(), cancellationToken);
         var created = DateTimeOffset.UtcNow;
         return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(
-            vectors.Select(v => new Embedding<float>(v) { ModelId = ModelId, CreatedAt = created })));
+            vectors.Select(v => new Embedding<float>(v) { ModelId = EffectiveModelId, CreatedAt = created })));
     }
 
     /// <summary>One text's embedding, on the calling thread.</summary>

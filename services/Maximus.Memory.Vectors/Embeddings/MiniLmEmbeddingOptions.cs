@@ -24,4 +24,22 @@ public sealed class MiniLmEmbeddingOptions
     /// <c>dotnet publish</c> of the host puts it. Without a matching prepared model the package's model loads.
     /// </summary>
     public string? PreparedModelDirectory { get; set; }
+
+    /// <summary>
+    /// <see cref="EmbeddingQuantization.None"/> (default): the package's float model. <see cref="EmbeddingQuantization.Int8"/>:
+    /// the same model with int8 weights (<see cref="Int8Quantizer"/>): a query embeds ~2.2× and a batch ~3× faster on
+    /// these 2 cores, at cosine ~0.99 to the float vectors (recall unchanged on LoCoMo). Vectors of the two differ: switch
+    /// on a store that holds the other's vectors only with a re-embedding (searches still work meanwhile, slightly noisier).
+    /// </summary>
+    public EmbeddingQuantization Quantization { get; set; } = EmbeddingQuantization.None;
+}
+
+/// <summary>How the local model's weights are held.</summary>
+public enum EmbeddingQuantization
+{
+    /// <summary>Float weights, as the package ships them.</summary>
+    None,
+
+    /// <summary>Int8 weights (dynamic quantization of every weight MatMul).</summary>
+    Int8,
 }

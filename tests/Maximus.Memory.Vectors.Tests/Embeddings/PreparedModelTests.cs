@@ -16,7 +16,7 @@ public sealed class PreparedModelTests
     public void A_prepared_model_loads_from_its_folder_and_embeds_like_the_packages_model()
     {
         using var folder = new TempDirectory();
-        var path = PreparedModel.Prepare(folder.Path);
+        var path = PreparedModel.Prepare(folder.Path, EmbeddingQuantization.None);
 
         Assert.Equal(Path.Combine(folder.Path, PreparedModel.FileName), path);
         Assert.True(File.Exists(Path.Combine(folder.Path, PreparedModel.KeyFileName)));
@@ -42,7 +42,7 @@ public sealed class PreparedModelTests
     public void A_damaged_prepared_model_costs_the_fast_start_not_the_service()
     {
         using var folder = new TempDirectory();
-        PreparedModel.Prepare(folder.Path);
+        PreparedModel.Prepare(folder.Path, EmbeddingQuantization.None);
         var path = Path.Combine(folder.Path, PreparedModel.FileName);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 3).ToArray());
@@ -52,5 +52,39 @@ public sealed class PreparedModelTests
         Assert.StartsWith("package resource", generator.ModelSource, StringComparison.Ordinal);
         Assert.Contains(path, generator.ModelSource, StringComparison.Ordinal);
         Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, generator.Embed("still embeds", TestContext.Current.CancellationToken).Length);
+    }
+
+    [Fact]
+    public void The_int8_model_embeds_close_to_the_float_model_and_prepares_like_it()
+    {
+        using var folder = new TempDirectory();
+        var paths = PreparedModel.Prepare(folder.Path);
+
+        Assert.Equal([Path.Combine(folder.Path, PreparedModel.FileName), Path.Combine(folder.Path, PreparedModel.Int8FileName)], paths);
+        using var atLoad = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
+        using var prepared = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        using var floats = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+        Assert.Equal(paths[1], prepared.ModelSource);
+        Assert.Equal(paths[0], floats.ModelSource);
+        Assert.Contains("quantized to int8 at load", atLoad.ModelSource, StringComparison.Ordinal);
+        Assert.Equal(MiniLmEmbeddingGenerator.ModelId + "+int8", prepared.EffectiveModelId);
+        Assert.Equal(MiniLmEmbeddingGenerator.ModelId, floats.EffectiveModelId);
+
+        var ct = TestContext.Current.CancellationToken;
+        var reference = floats.Embed(Sentences, ct);
+        var quantizedAtLoad = atLoad.Embed(Sentences, ct);
+        var quantizedPrepared = prepared.Embed(Sentences, ct);
+        for (var i = 0; i < Sentences.Length; i++)
+        {
+            // The two int8 paths agree with each other (the quantization is deterministic) and stay close to the floats.
+            Assert.True(TensorPrimitives.CosineSimilarity(quantizedAtLoad[i], quantizedPrepared[i]) >= 0.9999f, Sentences[i]);
+            var cosine = TensorPrimitives.CosineSimilarity(reference[i], quantizedPrepared[i]);
+            Assert.InRange(cosine, 0.97f, 0.99999f);
+        }
+
+        // Each prepared model carries its own key: the float key does not admit the int8 file and the reverse.
+        File.Copy(paths[0] + ".key", paths[1] + ".key", overwrite: true);
+        using var mismatched = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        Assert.Contains("quantized to int8 at load", mismatched.ModelSource, StringComparison.Ordinal);
     }
 }
