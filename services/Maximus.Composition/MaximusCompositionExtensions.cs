@@ -20,6 +20,7 @@ using Maximus.Reflection.Client;
 using Maximus.Runtime.Dapr;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
+using Maximus.Ui;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -99,6 +100,9 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.Orchestrator))
         {
             services.AddMissions();
+
+            // Mission control (/ui/): the pages that watch and steer missions and memory, offering the known plugins.
+            services.AddMissionControl(MaximusHostSettings.KnownRoles.Where(r => !AppIds.Services.Contains(r)));
         }
 
         if (settings.Hosts(AppIds.PddlPlugin))
@@ -180,6 +184,11 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.Orchestrator) || settings.Hosts(AppIds.Memory))
         {
             app.MapMaximusMcp();
+        }
+
+        if (settings.Hosts(AppIds.Orchestrator))
+        {
+            app.MapMissionControl();
         }
 
         if (settings.Runtime == RuntimeKind.Dapr)
