@@ -149,7 +149,7 @@ internal static class MemoryPages
             : $"<p>Recalled by {recalledBy.Count} recent mission(s):</p><ul>{string.Concat(recalledBy.Select(m => $"<li><a href=\"/ui/missions/{U(m.MissionId)}\">{E(m.MissionId)}</a> ({E(m.Status)})</li>"))}</ul>");
         body.Append($"""
             <h2>Payload</h2>
-            <pre class="payload">{E(JsonSerializer.Serialize(entry, Indented))}</pre>
+            <pre class="payload" tabindex="0">{E(JsonSerializer.Serialize(entry, Indented))}</pre>
             <h2>Forget</h2>
             <p>Forgetting removes the entry for good. To correct a fact, write the new fact instead.</p>
             {ForgetForm(context, agentId, entry.Id, type, "forget-entry")}
