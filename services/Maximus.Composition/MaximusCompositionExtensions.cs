@@ -101,8 +101,12 @@ public static class MaximusCompositionExtensions
         {
             services.AddMissions();
 
-            // Mission control (/ui/): the pages that watch and steer missions and memory, offering the known plugins.
-            services.AddMissionControl(MaximusHostSettings.KnownRoles.Where(r => !AppIds.Services.Contains(r)));
+            // Mission control (/ui/): the pages that watch and steer missions and memory, offering the known plugins. Only a
+            // web host serves them (the CLI's in-process runtime has no pages, and so no antiforgery keys to make).
+            if (builder is WebApplicationBuilder)
+            {
+                services.AddMissionControl(MaximusHostSettings.KnownRoles.Where(r => !AppIds.Services.Contains(r)));
+            }
         }
 
         if (settings.Hosts(AppIds.PddlPlugin))

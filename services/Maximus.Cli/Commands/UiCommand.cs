@@ -40,6 +40,9 @@ internal static class UiCommand
                 ["Serilog:MinimumLevel:Default"] = ctx.Verbose ? "Information" : "Warning",
                 ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
                 ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
+
+                // The antiforgery keys of the forms live unencrypted in the user's profile, as ASP.NET keeps them on Linux: no news.
+                ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore.DataProtection"] = "Error",
             });
             builder.WebHost.UseUrls($"http://127.0.0.1:{result.GetValue(port)}");
             var settings = MaximusHostSettings.All(ctx.DataDirectory);
