@@ -29,6 +29,7 @@ root.Subcommands.Add(MemoryCommands.Create(dataDir, runtime, verbose));
 root.Subcommands.Add(LlmCommands.Create(dataDir, runtime, verbose));
 root.Subcommands.Add(PluginsCommands.Create(dataDir));
 root.Subcommands.Add(McpCommands.Create(dataDir, runtime, verbose));
+root.Subcommands.Add(UiCommand.Create(dataDir, runtime, verbose));
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -20,6 +20,7 @@ using Maximus.Reflection.Client;
 using Maximus.Runtime.Dapr;
 using Maximus.Runtime.Embedded;
 using Maximus.ServiceDefaults;
+using Maximus.Ui;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,6 +105,13 @@ public static class MaximusCompositionExtensions
         if (settings.Hosts(AppIds.Orchestrator))
         {
             services.AddMissions();
+
+            // Mission control (/ui/): the pages that watch and steer missions and memory, offering the known plugins. Only a
+            // web host serves them (the CLI's in-process runtime has no pages, and so no antiforgery keys to make).
+            if (builder is WebApplicationBuilder)
+            {
+                services.AddMissionControl(MaximusHostSettings.KnownRoles.Where(r => !AppIds.Services.Contains(r)));
+            }
         }
 
         if (settings.Hosts(AppIds.PddlPlugin))
@@ -182,6 +190,11 @@ public static class MaximusCompositionExtensions
             {
                 app.MapServiceOperations(group, "/" + group.Key);
             }
+        }
+
+        if (settings.Hosts(AppIds.Orchestrator))
+        {
+            app.MapMissionControl();
         }
 
         if (settings.Runtime == RuntimeKind.Dapr)

@@ -50,7 +50,63 @@ public sealed record PhaseTiming(string Name, double DurationMs);
 /// <param name="Chosen">The 0-based index of the candidate executed; null when none was.</param>
 /// <param name="Outcome"><c>chosen</c>, <c>rejected</c> (no candidate passed simulation) or <c>none</c> (no candidate).</param>
 /// <param name="Reason">Why no candidate was chosen.</param>
-public sealed record PlanningRound(int Round, IReadOnlyList<string> Planners, int? Chosen, string Outcome, string? Reason = null);
+/// <param name="Candidates">Every candidate of the round and what simulation predicted for it; missing in results written before it existed.</param>
+public sealed record PlanningRound(
+    int Round, IReadOnlyList<string> Planners, int? Chosen, string Outcome, string? Reason = null, IReadOnlyList<CandidateTrace>? Candidates = null);
+
+/// <summary>A candidate plan of a planning round and its simulation (the simulation fields are null when it was not simulated).</summary>
+/// <param name="Steps">The steps in PDDL form, e.g. <c>(stack a b)</c>.</param>
+/// <param name="Forecast">The world model's prediction per simulated step (simulation stops at the first step that cannot run).</param>
+public sealed record CandidateTrace(
+    string Planner,
+    IReadOnlyList<string> Steps,
+    bool? Valid = null,
+    bool? GoalReached = null,
+    double? SuccessProbability = null,
+    string? Reason = null,
+    IReadOnlyList<StepForecast>? Forecast = null);
+
+/// <summary>What the world model predicted for one step of a candidate.</summary>
+/// <param name="Preconditions">The action's declared preconditions, ground for this step.</param>
+/// <param name="Unmet">The preconditions that do not hold in the predicted state before the step.</param>
+/// <param name="Change">The predicted state change: facts the step adds and removes.</param>
+public sealed record StepForecast(string Step, double Probability, bool PreconditionsHold, IReadOnlyList<string> Preconditions, IReadOnlyList<string> Unmet, StateChange Change);
+
+/// <summary>A change of the world's facts (PDDL form).</summary>
+public sealed record StateChange(IReadOnlyList<string> Added, IReadOnlyList<string> Removed)
+{
+    public static StateChange Between(IEnumerable<ContractLiteral> before, IEnumerable<ContractLiteral> after)
+    {
+        var old = before.Select(f => f.ToString()).ToHashSet(StringComparer.Ordinal);
+        var now = after.Select(f => f.ToString()).ToHashSet(StringComparer.Ordinal);
+        return new StateChange([.. now.Except(old).Order(StringComparer.Ordinal)], [.. old.Except(now).Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>Same facts added and removed.</summary>
+    public bool SameAs(StateChange other) =>
+        Added.ToHashSet(StringComparer.Ordinal).SetEquals(other.Added) && Removed.ToHashSet(StringComparer.Ordinal).SetEquals(other.Removed);
+}
+
+/// <summary>A step the mission ran (or tried to run), with the prediction it was run on and what the plugin observed.</summary>
+/// <param name="Round">The planning round whose plan the step belongs to (1-based).</param>
+/// <param name="Index">The step's 0-based index in that plan.</param>
+/// <param name="Outcome">The plugin's outcome (<c>Succeeded</c>, <c>Failed</c>, ...).</param>
+/// <param name="Predicted">The predicted state change; null when the mission did not simulate.</param>
+/// <param name="Observed">The state change the plugin reported; null when it reported no state.</param>
+/// <param name="Surprise">The step failed, or the observed state differs from the predicted one (a replan follows).</param>
+public sealed record ExecutedStep(
+    int Round,
+    int Index,
+    string Step,
+    string Planner,
+    string Outcome,
+    double DurationMs,
+    string? Observation,
+    string? Error,
+    double? PredictedProbability,
+    StateChange? Predicted,
+    StateChange? Observed,
+    bool Surprise);
 
 /// <summary>The outcome of a mission: <see cref="Status"/> is <c>Succeeded</c> or <c>Failed</c>.</summary>
 /// <param name="Planner">
@@ -63,6 +119,8 @@ public sealed record PlanningRound(int Round, IReadOnlyList<string> Planners, in
 /// Every memory the mission's planning used (procedures offered as candidates or given to the planner, past episodes, facts
 /// the world model checked), with why it was recalled: read it to see why a plan was chosen.
 /// </param>
+/// <param name="Steps">Every step run or tried, predicted beside observed; missing in results written before it existed.</param>
+/// <param name="ReplanReasons">Why each replan happened, in order; missing in results written before it existed.</param>
 public sealed record MissionResult(
     string MissionId,
     string Status,
@@ -77,7 +135,9 @@ public sealed record MissionResult(
     string? Planner = null,
     IReadOnlyList<PlanningRound>? Rounds = null,
     int FailedSteps = 0,
-    IReadOnlyList<RecalledMemory>? Recalled = null);
+    IReadOnlyList<RecalledMemory>? Recalled = null,
+    IReadOnlyList<ExecutedStep>? Steps = null,
+    IReadOnlyList<string>? ReplanReasons = null);
 
 /// <summary>A memory a mission recalled: its entry id, its type (<c>procedural</c>, <c>episodic</c>, <c>semantic</c>) and why.</summary>
 public sealed record RecalledMemory(string Id, string Type, string Why);

@@ -15,6 +15,9 @@ public static class AgentMemoryApi
 {
     public sealed record Forgotten(string Id, bool Removed);
 
+    /// <summary>The newest live entries of one type (what <c>GET entries?type=</c> lists) and how many there are.</summary>
+    public sealed record EntryPage(string AgentId, MemoryType Type, int Total, IReadOnlyList<MemoryEntry> Items);
+
     public static IEnumerable<ServiceOperation> Operations { get; } =
     [
         ServiceOperation.Post<WriteMemoryRequest, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries", async (request, call) =>
@@ -31,6 +34,17 @@ public static class AgentMemoryApi
             var entries = await call.GetService<HybridRetriever>()
                 .IngestAsync(agentId, [.. request.Entries.Select(e => new HybridDocument(e))], call.CancellationToken, "entries").ConfigureAwait(false);
             return new WriteMemoryBatchResponse(agentId, entries.Count, [.. entries.Select((e, i) => new WrittenEntry(i, e.Id, e.Type, e.Fact?.Supersedes))]);
+        }),
+        ServiceOperation.Get(AppIds.Memory, "v1/memory/{agentId}/entries", async call =>
+        {
+            var agentId = call.Route("agentId");
+            if (!Enum.TryParse<MemoryType>(call.QueryValue("type") ?? "episodic", ignoreCase: true, out var type))
+            {
+                throw ProblemException.Invalid("type", "must be episodic, semantic, procedural or resource.");
+            }
+
+            var (total, items) = await call.GetService<AgentMemory>().ListAsync(agentId, type, call.QueryInt("limit", 50, 1, 1000), call.CancellationToken).ConfigureAwait(false);
+            return new EntryPage(agentId, type, total, items);
         }),
         ServiceOperation.Get(AppIds.Memory, "v1/memory/{agentId}/entries/{id}", call =>
             call.GetService<AgentMemory>().GetAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken)),

@@ -38,6 +38,12 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
 
     public List<PlanningRound> Rounds { get; } = [];
 
+    /// <summary>Every step run or tried, predicted beside observed (the result's <c>steps</c>).</summary>
+    public List<ExecutedStep> Steps { get; } = [];
+
+    /// <summary>Why each replan of the budget was spent, in order.</summary>
+    public List<string> ReplanReasons { get; } = [];
+
     /// <summary>What memory recalled at observe time (procedures, episodes, facts), ranked within each kind.</summary>
     public IReadOnlyList<Recollection> Recalled { get; set; } = [];
 
@@ -102,8 +108,8 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
 
     public string Description => Input.Description ?? string.Join(" ", Goal.Select(l => l.ToString()));
 
-    /// <summary>Spends one replan of the budget; false (and nothing spent) when the budget is used up.</summary>
-    public bool TryReplan()
+    /// <summary>Spends one replan of the budget for <paramref name="reason"/>; false (and nothing spent) when the budget is used up.</summary>
+    public bool TryReplan(string reason)
     {
         if (Replans >= Input.MaxReplans)
         {
@@ -111,6 +117,7 @@ internal sealed class MissionRun(WorkflowContext context, MissionRequest input)
         }
 
         Replans++;
+        ReplanReasons.Add(reason);
         return true;
     }
 

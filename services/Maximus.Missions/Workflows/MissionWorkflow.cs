@@ -93,19 +93,20 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         var planners = Enumerable.Repeat(GivenPlanner, plan.Steps.Count).ToList();
         if (!run.Input.Simulate)
         {
-            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], 0, "chosen"));
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], 0, "chosen", Candidates: MissionTrace.Candidates([plan], null, run.State, belief.Manifest)));
             return new ChosenPlan(plan, null, planners);
         }
 
         var simulated = (await SimulateAsync(run, belief.Manifest, [plan])).Results[0];
+        var traced = MissionTrace.Candidates([plan], [simulated], run.State, belief.Manifest);
         if (simulated.Valid && (run.Goal.Count == 0 || simulated.GoalReached))
         {
-            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], 0, "chosen"));
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], 0, "chosen", Candidates: traced));
             return new ChosenPlan(plan, simulated, planners);
         }
 
         var why = simulated.Reason ?? "goal not reached";
-        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], null, "rejected", why));
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [GivenPlanner], null, "rejected", why, traced));
         run.Reason = $"The given plan was rejected by simulation: {why}";
         return null;
     }
@@ -123,7 +124,8 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
             if (!run.Input.Simulate)
             {
-                run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), 0, "chosen"));
+                run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), 0, "chosen",
+                    Candidates: MissionTrace.Candidates([.. proposals.Select(p => p.Plan)], null, run.State, belief.Manifest)));
                 return new ChosenPlan(proposals[0].Plan, null, proposals[0].StepPlanners);
             }
 
@@ -159,7 +161,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
 
         var why = plan.Response.FailureReason ?? "the planner returned no candidate";
         run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, [], null, "none", why));
-        if (run.Prefix.Count > 0 && run.TryReplan())
+        if (run.Prefix.Count > 0 && run.TryReplan($"no continuation after {run.Prefix.Count} kept step(s): {why}"))
         {
             run.Feedback.Add($"no continuation after {run.Prefix.Count} kept step(s): {plan.Response.FailureReason}");
             run.Prefix.Clear();
@@ -182,18 +184,19 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
     {
         var candidates = proposals.Select(p => p.Plan).ToList();
         var simulation = await SimulateAsync(run, manifest, candidates);
+        var traced = MissionTrace.Candidates(candidates, simulation.Results, run.State, manifest);
         if (Critic(candidates, simulation.Results) is { } choice)
         {
             var index = candidates.FindIndex(c => ReferenceEquals(c, choice.Plan));
             LogChosen(run.Context.CreateReplaySafeLogger<MissionWorkflow>(), run.MissionId, choice.Plan.Steps.Count, choice.Simulation.SuccessProbability);
-            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), index, "chosen"));
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), index, "chosen", Candidates: traced));
             return new ChosenPlan(choice.Plan, choice.Simulation, proposals[index].StepPlanners);
         }
 
         var rejections = simulation.Results.Select((r, i) => $"candidate {i + 1} rejected by simulation: {r.Reason ?? "goal not reached"}").ToList();
         run.Feedback.AddRange(rejections);
-        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), null, "rejected", string.Join("; ", rejections)));
-        if (!run.TryReplan())
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), null, "rejected", string.Join("; ", rejections), traced));
+        if (!run.TryReplan($"round {run.Rounds.Count}: no candidate passed simulation ({string.Join("; ", rejections)})"))
         {
             run.Reason = $"No candidate passed simulation after {run.Rounds.Count} planning rounds: {string.Join("; ", run.Feedback.TakeLast(3))}";
             return null;
@@ -249,18 +252,19 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         var proposals = offers.Select(o => new Proposal(new CandidatePlan(o.Steps!, MemoryPlanner), Enumerable.Repeat(MemoryPlanner, o.Steps!.Count).ToList())).ToList();
         var candidates = proposals.Select(p => p.Plan).ToList();
         var simulation = await SimulateAsync(run, belief.Manifest, candidates);
+        var traced = MissionTrace.Candidates(candidates, simulation.Results, run.State, belief.Manifest);
         if (Critic(candidates, simulation.Results) is { } choice)
         {
             var index = candidates.FindIndex(c => ReferenceEquals(c, choice.Plan));
             run.OfferedProcedure = offers[index].Memory;
             run.Verdicts[offers[index].Memory.Entry.Id] = "simulated cleanly from the current state: executed as the plan";
-            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), index, "chosen"));
+            run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), index, "chosen", Candidates: traced));
             return new ChosenPlan(choice.Plan, choice.Simulation, proposals[index].StepPlanners);
         }
 
         var rejections = simulation.Results.Select((r, i) => $"recalled procedure {offers[i].Memory.Entry.Id} does not fit the current state: {r.Reason ?? "goal not reached"}").ToList();
         run.Feedback.AddRange(rejections);
-        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), null, "rejected", string.Join("; ", rejections)));
+        run.Rounds.Add(new PlanningRound(run.Rounds.Count + 1, Planners(proposals), null, "rejected", string.Join("; ", rejections), traced));
         for (var i = 0; i < offers.Count; i++)
         {
             run.Verdicts[offers[i].Memory.Entry.Id] = $"did not fit the current state, not executed: {simulation.Results.ElementAtOrDefault(i)?.Reason ?? "goal not reached"}";
@@ -319,6 +323,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
                 StepRetry);
             run.Timings["execute"] += outcome.DurationMs;
             surprise = Compare(run, manifest, chosen, i, outcome.Result);
+            run.Steps.Add(MissionTrace.Executed(run, chosen, i, outcome, surprise));
             if (outcome.Result.State is { } observed)
             {
                 run.Observe(observed);
@@ -330,7 +335,7 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         {
             EndGivenPlan(run, surprise);
         }
-        else if (surprise && !run.GoalReached && !run.TryReplan())
+        else if (surprise && !run.GoalReached && !run.TryReplan(run.Feedback.LastOrDefault() ?? "the execution diverged from the plan"))
         {
             run.Reason = $"Execution kept diverging from the plan after {run.Replans} replans: {string.Join("; ", run.Feedback.TakeLast(3))}";
         }
@@ -530,7 +535,9 @@ public sealed partial class MissionWorkflow : Workflow<MissionRequest, MissionRe
         run.ExecutedPlanner,
         run.Rounds,
         run.Failures,
-        run.Recalled.Select(r => new RecalledMemory(r.Entry.Id, r.Type, run.Verdicts.TryGetValue(r.Entry.Id, out var verdict) ? $"{r.Why}; {verdict}" : r.Why)).ToList());
+        run.Recalled.Select(r => new RecalledMemory(r.Entry.Id, r.Type, run.Verdicts.TryGetValue(r.Entry.Id, out var verdict) ? $"{r.Why}; {verdict}" : r.Why)).ToList(),
+        run.Steps,
+        run.ReplanReasons);
 
     private static string Status(MissionRun run) => run.GoalReached ? Succeeded : Failed;
 
