@@ -2,7 +2,7 @@ using Maximus.Composition;
 using Maximus.ServiceDefaults;
 
 // maximus host: --role reflector|memory|planner|executor|orchestrator|pddl-env|all --runtime dapr|embedded
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(HostContentRoot.Options(args));
 MaximusHostSettings settings;
 try
 {
