@@ -158,8 +158,15 @@ public static class MaximusCompositionExtensions
         // Registered after the runtime, so that it stops first and flushes into a still-running event bus.
         if (settings.Hosts(AppIds.Executor) || settings.Hosts(AppIds.Orchestrator))
         {
+            // A host's default is durable (a kill -9 loses no accepted log); configuration may still turn it off.
+            var durable = builder.Configuration[$"{ReflectorClientOptions.Section}:{nameof(ReflectorClientOptions.Durable)}"] is null;
             services.AddReflectorClient(o =>
             {
+                if (durable)
+                {
+                    o.Durable = true;
+                }
+
                 if (o.OutboxPath is null && settings.Runtime == RuntimeKind.Embedded)
                 {
                     o.OutboxPath = Path.Combine(Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory()), "reflection-outbox.db");

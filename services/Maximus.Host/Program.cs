@@ -8,7 +8,7 @@ if (args is ["prepare-models", ..])
     return PrepareModels.Run(args.Length > 1 ? args[1] : null);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(HostContentRoot.Options(args));
 MaximusHostSettings settings;
 try
 {

@@ -11,8 +11,12 @@ namespace Maximus.Missions;
 /// <summary>Starts, lists, shows and resumes missions (workflow instances of <see cref="MissionWorkflow"/>).</summary>
 public sealed partial class MissionService(IWorkflowHost workflows, IStateStore state, TimeProvider time)
 {
+    /// <summary>The index's prefix (partitions <c>missions:index:p00</c> …) and the single list versions before 2.1 kept.</summary>
     public const string IndexKey = "missions:index";
     public const int IndexCapacity = 5_000;
+
+    private readonly PartitionedStateIndex<MissionIndexEntry> _index = new(
+        state, IndexKey, e => e.MissionId, e => e.CreatedAt, IndexCapacity, legacyKey: IndexKey);
 
     public async Task<MissionAccepted> StartAsync(MissionRequest request, CancellationToken cancellationToken)
     {
@@ -28,17 +32,7 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             throw new ProblemException(409, "Mission exists", ex.Message, "missionId");
         }
 
-        await state.UpdateAsync<List<MissionIndexEntry>>(IndexKey, list =>
-        {
-            list ??= [];
-            list.Add(new MissionIndexEntry(id, time.GetUtcNow()));
-            if (list.Count > IndexCapacity)
-            {
-                list.RemoveRange(0, list.Count - IndexCapacity);
-            }
-
-            return list;
-        }, cancellationToken).ConfigureAwait(false);
+        await _index.AddAsync(new MissionIndexEntry(id, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         return new MissionAccepted(id);
     }
 
@@ -51,9 +45,8 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
 
     public async Task<IReadOnlyList<MissionView>> ListAsync(int limit, CancellationToken cancellationToken)
     {
-        var index = await state.GetAsync<List<MissionIndexEntry>>(IndexKey, cancellationToken).ConfigureAwait(false) ?? [];
         var views = new List<MissionView>();
-        foreach (var entry in Enumerable.Reverse(index).Take(limit))
+        foreach (var entry in await _index.ListAsync(limit, cancellationToken).ConfigureAwait(false))
         {
             if (await workflows.GetAsync(entry.MissionId, cancellationToken).ConfigureAwait(false) is { } info)
             {
@@ -61,7 +54,8 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             }
         }
 
-        return views;
+        // The index orders by when each start was indexed; the views show when the engine created each instance.
+        return [.. views.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.MissionId, StringComparer.Ordinal)];
     }
 
     public async Task<MissionView> ResumeAsync(string missionId, CancellationToken cancellationToken)

@@ -14,8 +14,11 @@ public sealed class EmbeddedRuntimeOptions
     /// <summary>Events delivered at the same time (Dapr delivers concurrently too).</summary>
     public int MaxConcurrentDeliveries { get; set; } = 16;
 
-    /// <summary>Resume workflow instances left running by a previous process when the host starts.</summary>
-    public bool ResumeWorkflowsOnStart { get; set; }
+    /// <summary>
+    /// Resume workflow instances left running by a previous process when the host starts. On by default (in code, so a
+    /// host that finds no appsettings.json still resumes after a crash); tools that only read the journal turn it off.
+    /// </summary>
+    public bool ResumeWorkflowsOnStart { get; set; } = true;
 
     /// <summary>
     /// Fault injection for crash tests, <c>ActivityName:N</c>: the process kills itself right after the

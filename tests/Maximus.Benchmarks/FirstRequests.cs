@@ -20,7 +20,7 @@ namespace Maximus.Benchmarks;
 internal static class FirstRequests
 {
     /// <summary>The CLI's sample Blocksworld domain (the one `maximus run` uses), read from the repository.</summary>
-    private static readonly Lazy<string> Domain = new(() =>
+    internal static readonly Lazy<string> Domain = new(() =>
         File.ReadAllText(Path.Combine(PublishedHost.RepositoryRoot(), "services", "Maximus.Cli", "Samples", "blocksworld-domain.pddl")));
 
     private const string Problem = """

@@ -294,7 +294,7 @@ public static class MemoryApiLoadBenchmark
         }
     }
 
-    private static string EmbeddingText(WriteMemoryRequest r) =>
+    internal static string EmbeddingText(WriteMemoryRequest r) =>
         Maximus.Memory.Mirix.AgentMemory.EmbeddingText(new MemoryEntry(r.Id!, "a", r.Type, r.Text, DateTimeOffset.UnixEpoch, Fact: r.Fact, Procedure: r.Procedure, Resource: r.Resource));
 
     private static ModelCeiling MeasureModel(string[] texts, int batchSize, int writers, EmbeddingQuantization quantization, TextWriter progress)
@@ -320,7 +320,7 @@ public static class MemoryApiLoadBenchmark
     }
 
     /// <summary>A corpus memory as a client writes it: its type's parts, times moved so that the corpus's 'now' is the write time.</summary>
-    private static WriteMemoryRequest Request(MemoryCorpus.MemoryText m, DateTimeOffset now)
+    internal static WriteMemoryRequest Request(MemoryCorpus.MemoryText m, DateTimeOffset now)
     {
         var shift = now - MemoryCorpus.Now;
         var created = DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt) + shift;
@@ -438,94 +438,5 @@ public static class MemoryApiLoadBenchmark
         var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"  {(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {body[..Math.Min(body.Length, 400)]}").ConfigureAwait(false);
         return false;
-    }
-
-    /// <summary>The host as a child process on a free loopback port, killed (with its tree) on dispose.</summary>
-    private sealed class HostProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly Uri _base;
-
-        private HostProcess(Process process, int port)
-        {
-            _process = process;
-            _base = new Uri($"http://127.0.0.1:{port}/");
-        }
-
-        public Uri Url(string path) => new(_base, path);
-
-        public static async Task<HostProcess> StartAsync(
-            string hostPath, string role, string dataDir, HttpClient http, IReadOnlyDictionary<string, string> environment, TextWriter progress, CancellationToken ct)
-        {
-            var port = PublishedHost.FreePort();
-            var start = PublishedHost.StartInfo(hostPath, ["--role", role, "--runtime", "embedded", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir]);
-            start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-
-            var process = new Process { StartInfo = start };
-            var tail = new Queue<string>();
-            void Keep(string? line)
-            {
-                if (line is null)
-                {
-                    return;
-                }
-
-                lock (tail)
-                {
-                    tail.Enqueue(line);
-                    if (tail.Count > 40)
-                    {
-                        tail.Dequeue();
-                    }
-                }
-            }
-
-            process.OutputDataReceived += (_, e) => Keep(e.Data);
-            process.ErrorDataReceived += (_, e) => Keep(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var host = new HostProcess(process, port);
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromMinutes(3))
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"The host exited with {process.ExitCode}:\n{string.Join('\n', tail)}");
-                }
-
-                try
-                {
-                    using var ready = await http.GetAsync(host.Url("health/ready"), ct).ConfigureAwait(false);
-                    if (ready.IsSuccessStatusCode)
-                    {
-                        progress.WriteLine($"memory-api: host (--role {role}) ready on {host._base} after {clock.Elapsed.TotalSeconds:0.0} s");
-                        return host;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                await Task.Delay(50, ct).ConfigureAwait(false);
-            }
-
-            await host.DisposeAsync().ConfigureAwait(false);
-            throw new TimeoutException($"The host did not become ready in 3 minutes:\n{string.Join('\n', tail)}");
-        }
-
-        /// <summary>The process's peak resident set (VmHWM), 0 where /proc is not available.</summary>
-        public long PeakRssBytes() => Machine.StatusBytes(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "VmHWM");
-
-        public async ValueTask DisposeAsync()
-        {
-            await PublishedHost.StopAsync(_process).ConfigureAwait(false);
-            _process.Dispose();
-        }
     }
 }

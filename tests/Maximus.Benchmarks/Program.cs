@@ -50,6 +50,8 @@ root.Subcommands.Add(MemoryApiLoadBenchmark.CreateCommand(json));
 root.Subcommands.Add(LocomoBenchmark.CreateCommand(json));
 root.Subcommands.Add(LearningBenchmark.CreateCommand(json));
 root.Subcommands.Add(EdgeBenchmark.CreateCommand(json));
+root.Subcommands.Add(LoadBenchmark.CreateCommand(json));
+root.Subcommands.Add(ChaosBenchmark.CreateCommand(json));
 
 return await root.Parse(args).InvokeAsync();
 

@@ -22,24 +22,41 @@ public interface IStateStore
 /// <summary>Helpers built on the port, for read-modify-write with retries on conflicts.</summary>
 public static class StateStoreExtensions
 {
+    /// <summary>Locks striped by key: writers of one key in one process take turns instead of conflicting.</summary>
+    private static readonly SemaphoreSlim[] KeyLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    /// <summary>
+    /// Reads, changes and saves <paramref name="key"/> under optimistic concurrency, retrying on conflicts. Writers
+    /// of the same key in this process queue on a local lock, so conflicts only come from other processes.
+    /// <paramref name="update"/> must not call the store.
+    /// </summary>
     public static async Task<T> UpdateAsync<T>(
         this IStateStore store, string key, Func<T?, T> update, CancellationToken cancellationToken = default, int maxAttempts = 20)
     {
-        for (var attempt = 1; ; attempt++)
+        var gate = KeyLocks[(key.GetHashCode(StringComparison.Ordinal) & int.MaxValue) % KeyLocks.Length];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var (current, etag) = await store.GetWithETagAsync<T>(key, cancellationToken).ConfigureAwait(false);
-            var next = update(current);
-            if (await store.TrySaveAsync(key, next, etag, cancellationToken).ConfigureAwait(false))
+            for (var attempt = 1; ; attempt++)
             {
-                return next;
-            }
+                var (current, etag) = await store.GetWithETagAsync<T>(key, cancellationToken).ConfigureAwait(false);
+                var next = update(current);
+                if (await store.TrySaveAsync(key, next, etag, cancellationToken).ConfigureAwait(false))
+                {
+                    return next;
+                }
 
-            if (attempt >= maxAttempts)
-            {
-                throw new InvalidOperationException($"State key '{key}' kept changing: gave up after {maxAttempts} attempts.");
-            }
+                if (attempt >= maxAttempts)
+                {
+                    throw new InvalidOperationException($"State key '{key}' kept changing: gave up after {maxAttempts} attempts.");
+                }
 
-            await Task.Delay(Random.Shared.Next(1, 5 * attempt), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 }

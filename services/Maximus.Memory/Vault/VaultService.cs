@@ -13,6 +13,8 @@ namespace Maximus.Memory.Vault;
 /// </summary>
 public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, ISecretStore secrets, TimeProvider time, ILogger<VaultService> logger)
 {
+    private const int MaxLabels = 100_000;
+
     public const string ReadScope = "vault:read";
     public const string ReadTokenSecret = "vault-read-token";
     public const int MaxSecretBytes = 64 * 1024;
@@ -23,6 +25,14 @@ public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, I
     public static string IndexKey(string agentId) => $"vault:{agentId}:index";
 
     public static string AuditKey(string agentId) => $"vault:{agentId}:audit";
+
+    /// <summary>An agent's labels, partitioned (no key every write rewrites); the entries carry no time, so they list by label.</summary>
+    private PartitionedStateIndex<string> Labels(string agentId) =>
+        new(state, IndexKey(agentId), l => l, _ => DateTimeOffset.MinValue, MaxLabels, legacyKey: IndexKey(agentId));
+
+    /// <summary>An agent's audit trail, partitioned by entry id; before 2.1 it was one list (read as the legacy key).</summary>
+    private PartitionedStateIndex<VaultAuditRecord> Audit(string agentId) =>
+        new(state, AuditKey(agentId), r => r.Id ?? $"legacy:{r.At.UtcTicks}:{r.Action}:{r.Label}", r => r.At, MaxAuditEntries, legacyKey: AuditKey(agentId));
 
     public async Task<VaultEntryInfo> WriteAsync(string agentId, VaultWriteRequest request, CancellationToken ct)
     {
@@ -57,16 +67,7 @@ public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, I
         CryptographicOperations.ZeroMemory(plaintext);
         var record = new VaultRecord(agentId, request.Label, keyId, Convert.ToBase64String(nonce), Convert.ToBase64String(cipher), Convert.ToBase64String(tag), now, request.ExpiresAt);
         await state.SaveAsync(Key(agentId, request.Label), record, ct).ConfigureAwait(false);
-        await state.UpdateAsync<List<string>>(IndexKey(agentId), labels =>
-        {
-            labels ??= [];
-            if (!labels.Contains(request.Label, StringComparer.Ordinal))
-            {
-                labels.Add(request.Label);
-            }
-
-            return labels;
-        }, ct).ConfigureAwait(false);
+        await Labels(agentId).AddAsync(request.Label, ct).ConfigureAwait(false);
         await AuditAsync(agentId, "write", request.Label, true, null, null, ct).ConfigureAwait(false);
         LogWrite(logger, agentId, request.Label, keyId);
         return new VaultEntryInfo(request.Label, keyId, now, request.ExpiresAt);
@@ -109,9 +110,8 @@ public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, I
     public async Task<IReadOnlyList<VaultEntryInfo>> ListAsync(string agentId, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
-        var labels = await state.GetAsync<List<string>>(IndexKey(agentId), ct).ConfigureAwait(false) ?? [];
         var infos = new List<VaultEntryInfo>();
-        foreach (var label in labels)
+        foreach (var label in (await Labels(agentId).ListAsync(MaxLabels, ct).ConfigureAwait(false)).Order(StringComparer.Ordinal))
         {
             if (await state.GetAsync<VaultRecord>(Key(agentId, label), ct).ConfigureAwait(false) is { } r && !Expired(r))
             {
@@ -136,14 +136,15 @@ public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, I
     public async Task<IReadOnlyList<VaultAuditEntry>> AuditTrailAsync(string agentId, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
-        return await state.GetAsync<List<VaultAuditEntry>>(AuditKey(agentId), ct).ConfigureAwait(false) ?? [];
+        var newestFirst = await Audit(agentId).ListAsync(MaxAuditEntries, ct).ConfigureAwait(false);
+        return [.. newestFirst.Reverse().Select(r => new VaultAuditEntry(r.At, r.Action, r.Label, r.Allowed, r.Caller, r.Purpose))];
     }
 
     /// <summary>Removes expired entries of an agent; returns how many.</summary>
     public async Task<int> PurgeExpiredAsync(string agentId, CancellationToken ct)
     {
         var removed = 0;
-        foreach (var label in await state.GetAsync<List<string>>(IndexKey(agentId), ct).ConfigureAwait(false) ?? [])
+        foreach (var label in await Labels(agentId).ListAsync(MaxLabels, ct).ConfigureAwait(false))
         {
             if (await state.GetAsync<VaultRecord>(Key(agentId, label), ct).ConfigureAwait(false) is { } r && Expired(r))
             {
@@ -173,28 +174,16 @@ public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, I
     private async Task RemoveAsync(string agentId, string label, CancellationToken ct)
     {
         await state.DeleteAsync(Key(agentId, label), ct).ConfigureAwait(false);
-        await state.UpdateAsync<List<string>>(IndexKey(agentId), labels =>
-        {
-            labels ??= [];
-            labels.Remove(label);
-            return labels;
-        }, ct).ConfigureAwait(false);
+        await Labels(agentId).RemoveAsync(label, ct).ConfigureAwait(false);
     }
 
     private bool Expired(VaultRecord record) => record.ExpiresAt is { } at && at <= time.GetUtcNow();
 
     private Task AuditAsync(string agentId, string action, string label, bool allowed, string? caller, string? purpose, CancellationToken ct) =>
-        state.UpdateAsync<List<VaultAuditEntry>>(AuditKey(agentId), trail =>
-        {
-            trail ??= [];
-            trail.Add(new VaultAuditEntry(time.GetUtcNow(), action, label, allowed, caller, purpose));
-            if (trail.Count > MaxAuditEntries)
-            {
-                trail.RemoveRange(0, trail.Count - MaxAuditEntries);
-            }
+        Audit(agentId).AddAsync(new VaultAuditRecord(NewAuditId(), time.GetUtcNow(), action, label, allowed, caller, purpose), ct);
 
-            return trail;
-        }, ct);
+    /// <summary>Unique, and increasing within a process, so entries of the same instant list in the order they happened.</summary>
+    private static string NewAuditId() => $"{System.Diagnostics.Stopwatch.GetTimestamp():x16}-{Guid.NewGuid():N}";
 
     private static byte[] AssociatedData(string agentId, string label, string keyId) => Encoding.UTF8.GetBytes($"maximus-vault/v1/{agentId}/{label}/{keyId}");
 
@@ -218,3 +207,6 @@ public sealed partial class VaultService(IStateStore state, VaultKeyRing keys, I
     [LoggerMessage(Level = LogLevel.Warning, Message = "Vault read of {AgentId}/{Label} by {Caller} refused: no scope or token")]
     private static partial void LogRefused(ILogger logger, string agentId, string label, string caller);
 }
+
+/// <summary>How an audit entry is stored: with an id, which places it in a partition (null in lists written before 2.1).</summary>
+internal sealed record VaultAuditRecord(string? Id, DateTimeOffset At, string Action, string Label, bool Allowed, string? Caller, string? Purpose);

@@ -9,6 +9,7 @@ namespace Maximus.Runtime.Tests.StateStores;
 public abstract class StateStoreConformance
 {
     private const int ConcurrentWriters = 20;
+    private const int IndexWriters = 200;
 
     protected abstract IStateStore Store { get; }
 
@@ -183,6 +184,92 @@ public abstract class StateStoreConformance
         Assert.Equal(Enumerable.Range(1, ConcurrentWriters), results.Order());
     }
 
+    [Fact]
+    public async Task TrySave_races_of_20_writers_without_a_local_lock_lose_no_increment()
+    {
+        // UpdateAsync queues writers of one process on a lock; writers in different processes only have the ETag.
+        // Each writer here retries on its own, as another process would, so every conflict goes to the store.
+        var key = NewKey();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writers = Enumerable.Range(0, ConcurrentWriters)
+            .Select(_ => Task.Run(
+                async () =>
+                {
+                    await start.Task;
+                    var conflicts = 0;
+                    while (true)
+                    {
+                        var (n, etag) = await Store.GetWithETagAsync<int>(key, Ct);
+                        if (await Store.TrySaveAsync(key, n + 1, etag, Ct))
+                        {
+                            return conflicts;
+                        }
+
+                        conflicts++;
+                        await Task.Yield();
+                    }
+                },
+                Ct))
+            .ToList();
+        start.SetResult();
+        await Task.WhenAll(writers);
+
+        Assert.Equal(ConcurrentWriters, await Store.GetAsync<int>(key, Ct));
+    }
+
+    [Fact]
+    public async Task A_partitioned_index_with_200_concurrent_adds_lists_each_once_newest_first()
+    {
+        var index = new PartitionedStateIndex<IndexEntry>(Store, NewKey(), e => e.Id, e => e.At, capacity: 5_000);
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var entries = Enumerable.Range(0, IndexWriters).Select(i => new IndexEntry($"m-{i:D3}", t0.AddMilliseconds(i))).ToList();
+
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var adds = entries.Select(e => Task.Run(async () => { await start.Task; await index.AddAsync(e, Ct); }, Ct)).ToList();
+        start.SetResult();
+        await Task.WhenAll(adds);
+        var listed = await index.ListAsync(1_000, Ct);
+        var firstTen = await index.ListAsync(10, Ct);
+
+        Assert.Equal(entries.AsEnumerable().Reverse().Select(e => e.Id), listed.Select(e => e.Id));
+        Assert.Equal(listed.Take(10), firstTen);
+        var partitions = await Task.WhenAll(Enumerable.Range(0, index.Partitions).Select(p => Store.GetAsync<List<IndexEntry>>(index.PartitionKey(p), Ct)));
+        Assert.True(partitions.Count(p => p is { Count: > 0 }) > 1, "entries must spread over partitions, not one key");
+        Assert.All(partitions, p => Assert.True((p?.Count ?? 0) < IndexWriters / 2));
+    }
+
+    [Fact]
+    public async Task A_partitioned_index_removes_entries_and_reads_the_legacy_list()
+    {
+        var prefix = NewKey();
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await Store.SaveAsync(prefix, new List<IndexEntry> { new("old-1", t0), new("old-2", t0.AddSeconds(1)) }, Ct);
+        var index = new PartitionedStateIndex<IndexEntry>(Store, prefix, e => e.Id, e => e.At, capacity: 100, legacyKey: prefix);
+        await index.AddAsync(new IndexEntry("new-1", t0.AddSeconds(2)), Ct);
+        await index.AddAsync(new IndexEntry("new-2", t0.AddSeconds(3)), Ct);
+
+        await index.RemoveAsync("new-1", Ct);
+        await index.RemoveAsync("old-1", Ct);
+        var listed = await index.ListAsync(10, Ct);
+
+        Assert.Equal(["new-2", "old-2"], listed.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task A_partitioned_index_keeps_the_newest_entries_up_to_its_capacity()
+    {
+        var index = new PartitionedStateIndex<IndexEntry>(Store, NewKey(), e => e.Id, e => e.At, capacity: 4, partitions: 1);
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (var i in Enumerable.Range(0, 6))
+        {
+            await index.AddAsync(new IndexEntry($"e{i}", t0.AddSeconds(i)), Ct);
+        }
+
+        var listed = await index.ListAsync(10, Ct);
+
+        Assert.Equal(["e5", "e4", "e3", "e2"], listed.Select(e => e.Id));
+    }
+
     private async Task<int[]> IncrementConcurrentlyAsync(string key)
     {
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -198,6 +285,8 @@ public abstract class StateStoreConformance
         start.SetResult();
         return await Task.WhenAll(writers);
     }
+
+    public sealed record IndexEntry(string Id, DateTimeOffset At);
 
     public sealed record Dimensions(double Length, double Width);
 
