@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Maximus.Contracts;
 using Maximus.Contracts.Execution;
 using Maximus.Contracts.Plugins;
 using Maximus.Contracts.Ports;
@@ -102,9 +103,9 @@ public sealed partial class StepExecutor(
 
     private static void Validate(ExecuteStepRequest request)
     {
-        if (string.IsNullOrWhiteSpace(request.PluginAppId))
+        if (!AppIds.IsValid(request.PluginAppId))
         {
-            throw ProblemException.Invalid("pluginAppId", "is required.");
+            throw ProblemException.Invalid("pluginAppId", "must be a Dapr app id (lower-case letters, digits and '-').");
         }
 
         if (string.IsNullOrWhiteSpace(request.Step?.Action))
