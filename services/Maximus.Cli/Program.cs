@@ -29,6 +29,7 @@ root.Subcommands.Add(MemoryCommands.Create(dataDir, runtime, verbose));
 root.Subcommands.Add(LlmCommands.Create(dataDir, runtime, verbose));
 root.Subcommands.Add(PluginsCommands.Create(dataDir));
 root.Subcommands.Add(McpCommands.Create(dataDir, runtime, verbose));
+root.Subcommands.Add(DoctorCommand.Create(dataDir));
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -42,4 +43,12 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.BadInput;
 }
 
-return await parsed.InvokeAsync();
+try
+{
+    return await parsed.InvokeAsync();
+}
+catch (Exception ex) when (Maximus.Sqlite.DataFileException.Find(ex) is { } dataFile)
+{
+    Console.Error.WriteLine($"error: {dataFile.Message}");
+    return Maximus.Sqlite.DataFileException.ExitCode;
+}
