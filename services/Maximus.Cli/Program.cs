@@ -45,10 +45,17 @@ if (parsed.Errors.Count > 0)
 
 try
 {
-    return await parsed.InvokeAsync();
+    // Exceptions come here (not to System.CommandLine's handler) so an unusable data file ends with its own code and line.
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (Maximus.Sqlite.DataFileException.Find(ex) is { } dataFile)
 {
     Console.Error.WriteLine($"error: {dataFile.Message}");
     return Maximus.Sqlite.DataFileException.ExitCode;
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    // What System.CommandLine's own handler did: the exception on standard error, exit code 1.
+    Console.Error.WriteLine(ex);
+    return 1;
 }
