@@ -30,6 +30,7 @@ root.Subcommands.Add(LlmCommands.Create(dataDir, runtime, verbose));
 root.Subcommands.Add(PluginsCommands.Create(dataDir));
 root.Subcommands.Add(McpCommands.Create(dataDir, runtime, verbose));
 root.Subcommands.Add(UiCommand.Create(dataDir, runtime, verbose));
+root.Subcommands.Add(DoctorCommand.Create(dataDir));
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -43,4 +44,19 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.BadInput;
 }
 
-return await parsed.InvokeAsync();
+try
+{
+    // Exceptions come here (not to System.CommandLine's handler) so an unusable data file ends with its own code and line.
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (Maximus.Sqlite.DataFileException.Find(ex) is { } dataFile)
+{
+    Console.Error.WriteLine($"error: {dataFile.Message}");
+    return Maximus.Sqlite.DataFileException.ExitCode;
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    // What System.CommandLine's own handler did: the exception on standard error, exit code 1.
+    Console.Error.WriteLine(ex);
+    return 1;
+}

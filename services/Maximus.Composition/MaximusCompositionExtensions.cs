@@ -41,6 +41,9 @@ public static class MaximusCompositionExtensions
     {
         var services = builder.Services;
         services.AddSingleton(settings);
+
+        // Storage errors (a full disk) name the folder of this process's data files.
+        services.Configure<ServiceDefaultsOptions>(o => o.DataDirectory ??= Path.GetFullPath(settings.DataDirectory ?? EmbeddedRuntimeOptions.DefaultDataDirectory()));
         if (settings.Hosts(AppIds.Reflector))
         {
             services.AddReflection();

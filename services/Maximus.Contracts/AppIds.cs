@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Maximus.Contracts;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Maximus.Contracts;
 /// <c>components/*/</c> and the manifests under <c>k8s/</c>; component names are in <see cref="Components"/>,
 /// topics in <see cref="Topics"/>.
 /// </summary>
-public static class AppIds
+public static partial class AppIds
 {
     public const string Reflector = "reflector";
     public const string Memory = "memory";
@@ -20,4 +22,10 @@ public static class AppIds
     public const string McpBridge = "mcp-bridge";
 
     public static IReadOnlyList<string> Services { get; } = [Reflector, Memory, Planner, Executor, Orchestrator];
+
+    /// <summary>Whether <paramref name="appId"/> is a Dapr app id: 1 to 64 lower-case letters, digits and inner '-'.</summary>
+    public static bool IsValid(string? appId) => appId is not null && AppIdPattern().IsMatch(appId);
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")]
+    private static partial Regex AppIdPattern();
 }

@@ -11,6 +11,9 @@ public static class ExecutionModule
     public static IServiceCollection AddExecution(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ExecutionOptions>().BindConfiguration(ExecutionOptions.Section)
+            .Validate(o => o.StepTimeout > TimeSpan.Zero && o.StepTimeout <= TimeSpan.FromDays(1), "Maximus:Execution:StepTimeout must be positive and at most a day.")
+            .ValidateOnStart();
         services.AddSingleton<StepExecutor>();
         services.AddServiceOperations(ExecutorApi.Operations);
         return services;

@@ -28,7 +28,17 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapMaximus();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Exception ex) when (Maximus.Sqlite.DataFileException.Find(ex) is { } dataFile)
+{
+    // A corrupt or unreadable data file: one clear line and a distinct exit code, not a stack trace on every restart.
+    Console.Error.WriteLine(dataFile.Message);
+    return Maximus.Sqlite.DataFileException.ExitCode;
+}
+
 return 0;
 
 /// <summary>The host's entry point, visible to <c>WebApplicationFactory</c> in tests.</summary>

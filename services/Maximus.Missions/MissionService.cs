@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Maximus.Contracts;
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Planning;
 using Maximus.Contracts.Ports;
@@ -94,7 +95,7 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
 
     public static void Validate(MissionRequest request)
     {
-        if (string.IsNullOrWhiteSpace(request.PluginAppId) || !AppIdPattern().IsMatch(request.PluginAppId))
+        if (!AppIds.IsValid(request.PluginAppId))
         {
             throw ProblemException.Invalid("pluginAppId", "must be a Dapr app id (lower-case letters, digits and '-').");
         }
@@ -174,9 +175,6 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             return null;
         }
     }
-
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")]
-    private static partial Regex AppIdPattern();
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex AgentIdPattern();

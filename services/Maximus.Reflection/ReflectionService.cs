@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Maximus.Contracts;
 using Maximus.Contracts.Events;
 using Maximus.Contracts.Ports;
 using Maximus.Contracts.Reflection;
@@ -59,7 +60,12 @@ public sealed class ReflectionService(IReflector reflector, IStateStore state, I
 
         Require(log.LogId, "logId", 200);
         Require(log.MissionId, "missionId", 200);
-        Require(log.AgentId, "agentId", 64);
+        if (!AgentIds.IsValid(log.AgentId))
+        {
+            // Its lessons would be refused by memory (and dead-lettered) after this request was accepted.
+            throw ProblemException.Invalid("agentId", AgentIds.Rule);
+        }
+
         Require(log.Action, "action", 2000);
         if (!Enum.IsDefined(log.Priority))
         {

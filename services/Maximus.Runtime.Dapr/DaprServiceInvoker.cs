@@ -10,7 +10,8 @@ namespace Maximus.Runtime.Dapr;
 /// <summary>
 /// Service invocation through the Dapr sidecar with an <see cref="HttpClient"/> whose Dapr
 /// <see cref="InvocationHandler"/> rewrites <c>http://{appId}/{method}</c> to the sidecar (Dapr's recommended way).
-/// Error answers (problem+json) become <see cref="InvocationException"/>.
+/// Error answers (problem+json) become <see cref="InvocationException"/>, and so does a success answer that is not the
+/// expected JSON (status 502, the <see cref="JsonException"/> inside).
 /// </summary>
 public sealed class DaprServiceInvoker(HttpClient http) : IServiceInvoker
 {
@@ -55,7 +56,14 @@ public sealed class DaprServiceInvoker(HttpClient http) : IServiceInvoker
                     throw new InvocationException(appId, method, (int)response.StatusCode, title, detail);
                 }
 
-                return (await response.Content.ReadFromJsonAsync<TResponse>(MaximusJson.Options, cancellationToken).ConfigureAwait(false))!;
+                try
+                {
+                    return (await response.Content.ReadFromJsonAsync<TResponse>(MaximusJson.Options, cancellationToken).ConfigureAwait(false))!;
+                }
+                catch (JsonException ex)
+                {
+                    throw new InvocationException(appId, method, 502, "Bad answer", $"The answer is not the JSON of a {typeof(TResponse).Name}: {ex.Message}", ex);
+                }
             }
         }
     }

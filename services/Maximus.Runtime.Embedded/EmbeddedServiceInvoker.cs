@@ -76,7 +76,15 @@ public sealed class EmbeddedServiceInvoker(IEnumerable<ServiceOperation> operati
             var result = await operation.Handler(new OperationCall(scope.ServiceProvider, routeValues!, query, requestBody, cancellationToken))
                 .ConfigureAwait(false);
             var json = JsonSerializer.SerializeToUtf8Bytes(result, operation.ResponseType, MaximusJson.Options);
-            return JsonSerializer.Deserialize<TResponse>(json, MaximusJson.Options)!;
+            try
+            {
+                return JsonSerializer.Deserialize<TResponse>(json, MaximusJson.Options)!;
+            }
+            catch (JsonException ex)
+            {
+                // As over Dapr: an answer that is not the expected JSON is a bad gateway, the JsonException inside.
+                throw new InvocationException(appId, method, 502, "Bad answer", $"The answer is not the JSON of a {typeof(TResponse).Name}: {ex.Message}", ex);
+            }
         }
         catch (ProblemException p)
         {

@@ -7,8 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace Maximus.ServiceDefaults;
 
 /// <summary>Turns <see cref="ProblemException"/> and bad requests into RFC 9457 problem+json; hides other exceptions' details.</summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(
+    IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger, Microsoft.Extensions.Options.IOptions<ServiceDefaultsOptions> options) : IExceptionHandler
 {
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = exception switch
@@ -16,6 +18,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             ProblemException p => ToProblem(p),
             BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "Bad request", Detail = b.Message },
             InvocationException i => new ProblemDetails { Status = i.Status >= 500 ? 502 : i.Status, Title = "Downstream call failed", Detail = i.Message },
+            Microsoft.Data.Sqlite.SqliteException s when Maximus.Sqlite.DataFileException.IsStorageFailure(s) => StorageProblem(s),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => new ProblemDetails { Status = 500, Title = "Internal error", Detail = "The server could not complete the request." },
         };
@@ -34,6 +37,20 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             .ConfigureAwait(false);
     }
 
+    /// <summary>A write the disk refused (full, a file-size limit, an I/O error): 507, naming the data directory. Nothing was committed.</summary>
+    private ProblemDetails StorageProblem(Microsoft.Data.Sqlite.SqliteException exception)
+    {
+        var directory = options.Value.DataDirectory ?? "the data directory";
+        LogStorageFailure(logger, exception, directory);
+        return new ProblemDetails
+        {
+            Status = 507,
+            Title = "Storage failure",
+            Detail = $"Writing to {directory} failed ({exception.Message.TrimEnd('.')}): the disk may be full. Nothing of this request was committed; "
+                + $"free space and retry. 'maximus doctor --data-dir {directory}' checks the files.",
+        };
+    }
+
     internal static ProblemDetails ToProblem(ProblemException p)
     {
         var problem = new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Detail };
@@ -45,6 +62,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         return problem;
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Writing to the data directory {DataDirectory} failed: is its disk full?")]
+    private static partial void LogStorageFailure(ILogger logger, Exception exception, string dataDirectory);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Path} failed")]
     private static partial void LogFailure(ILogger logger, Exception exception, string path);

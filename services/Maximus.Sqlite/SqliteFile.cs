@@ -43,15 +43,23 @@ public sealed class SqliteFile
         var wal = !inMemory && options.WriteAheadLog;
         if (wal || options.Schema is not null)
         {
-            using var connection = Open();
-            if (wal)
+            try
             {
-                Sql.Execute(connection, "PRAGMA journal_mode=WAL;");
-            }
+                using var connection = Open();
+                if (wal)
+                {
+                    Sql.Execute(connection, "PRAGMA journal_mode=WAL;");
+                }
 
-            if (options.Schema is { } schema)
+                if (options.Schema is { } schema)
+                {
+                    Sql.Execute(connection, schema);
+                }
+            }
+            catch (SqliteException ex) when (DataFileException.Describe(ex) is { } problem)
             {
-                Sql.Execute(connection, schema);
+                // Named here, once, rather than as a stack trace from whichever store touched the file first.
+                throw new DataFileException(Path, problem, ex);
             }
         }
     }

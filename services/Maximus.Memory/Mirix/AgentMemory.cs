@@ -28,6 +28,9 @@ public sealed class AgentMemory(
     IOptions<MemoryOptions> options,
     TimeProvider time)
 {
+    /// <summary>The longest entry id a write may give (generated ids are shorter).</summary>
+    public const int MaxEntryIdLength = 128;
+
     public const string EntryKey = "entry";
     public const string SubjectKey = "subject";
     public const string ObjectKey = "object";
@@ -330,6 +333,7 @@ public sealed class AgentMemory(
     public async Task<MemoryEntry> GetAsync(string agentId, string id, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
+        ValidateEntryId(id);
         await EnsureCollectionAsync(ct).ConfigureAwait(false);
         var records = await store.GetAsync(_options.Collection, [PointId(agentId, id)], cancellationToken: ct).ConfigureAwait(false);
         var entry = records.Count == 0 ? null : Entry(records[0].Payload);
@@ -350,6 +354,7 @@ public sealed class AgentMemory(
     public async Task<bool> ForgetAsync(string agentId, string id, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
+        ValidateEntryId(id);
         await EnsureCollectionAsync(ct).ConfigureAwait(false);
         return await RemoveAsync([PointId(agentId, id)], ct).ConfigureAwait(false) > 0;
     }
@@ -772,6 +777,15 @@ public sealed class AgentMemory(
 
     private long Version(string agentId) => _versions.GetValueOrDefault(agentId);
 
+    /// <summary>An entry id from a route: no entry has a blank id or one longer than <see cref="MaxEntryIdLength"/> (a 400, not a failed lookup).</summary>
+    private static void ValidateEntryId(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Length > MaxEntryIdLength)
+        {
+            throw ProblemException.Invalid("id", $"must be 1 to {MaxEntryIdLength} characters.");
+        }
+    }
+
     /// <summary>Point ids are per agent, so two agents may use the same entry id.</summary>
     private static string PointId(string agentId, string id) => $"{agentId}:{id}";
 
@@ -863,9 +877,9 @@ public sealed class AgentMemory(
             throw ProblemException.Invalid("text", $"must be at most {_options.MaxTextChars} characters.");
         }
 
-        if (request.Id is { } id && (id.Length is 0 or > 128 || id.Contains(':', StringComparison.Ordinal)))
+        if (request.Id is { } id && (id.Length is 0 or > MaxEntryIdLength || id.Contains(':', StringComparison.Ordinal)))
         {
-            throw ProblemException.Invalid("id", "must be 1 to 128 characters without ':'.");
+            throw ProblemException.Invalid("id", $"must be 1 to {MaxEntryIdLength} characters without ':'.");
         }
 
         if (request.Type == MemoryType.Semantic && (request.Fact is null || string.IsNullOrWhiteSpace(request.Fact.Subject)
