@@ -198,7 +198,17 @@ public sealed class MissionControlBrowserTests
         }
 
         var firstPaint = await page.EvaluateAsync<double>(
-            "() => (performance.getEntriesByName('first-contentful-paint')[0] || { startTime: -1 }).startTime");
+            """
+            () => new Promise(resolve => {
+              const now = performance.getEntriesByName('first-contentful-paint')[0];
+              if (now) { resolve(now.startTime); return; }
+              new PerformanceObserver(list => {
+                const entry = list.getEntriesByName('first-contentful-paint')[0];
+                if (entry) { resolve(entry.startTime); }
+              }).observe({ type: 'paint', buffered: true });
+              setTimeout(() => resolve(-1), 5000);
+            })
+            """);
         await Expect(page.Locator("table.steps tbody tr")).ToHaveCountAsync(50);
         Assert.True(transferred > 0);
         Assert.True(firstPaint > 0, "the browser reported no first contentful paint");
