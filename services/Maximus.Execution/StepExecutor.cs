@@ -101,6 +101,8 @@ public sealed partial class StepExecutor(
         return new ActionResult(ActionOutcome.Failed, message, Error: message);
     }
 
+    private const int MaxActionLength = 256;
+
     private static void Validate(ExecuteStepRequest request)
     {
         if (!AppIds.IsValid(request.PluginAppId))
@@ -111,6 +113,12 @@ public sealed partial class StepExecutor(
         if (string.IsNullOrWhiteSpace(request.Step?.Action))
         {
             throw ProblemException.Invalid("step.action", "is required.");
+        }
+
+        // The action is a segment of the plugin's route ({app}/plugin/actions/{action}): a name, not arbitrary text.
+        if (request.Step.Action.Length > MaxActionLength || !request.Step.Action.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+        {
+            throw ProblemException.Invalid("step.action", $"must be an action name of at most {MaxActionLength} characters (ASCII letters, digits, '-', '_', '.', ':').");
         }
 
         if (string.IsNullOrWhiteSpace(request.RequestId))
