@@ -28,6 +28,7 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _completions = new(StringComparer.Ordinal);
     private readonly (string Activity, int Count)? _killAfter;
+    private volatile bool _stopping;
 
     public EmbeddedWorkflowEngine(
         WorkflowJournal journal,
@@ -130,17 +131,41 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         return Task.CompletedTask;
     }
 
+    /// <summary>True once the host stops: no activity starts any more, and instances are parked rather than failed.</summary>
+    public bool Stopping => _stopping;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Instances still running stay 'Running' in the journal and resume later; give them a moment to finish.
+        // From here on an instance that reaches its next activity, or whose activity fails (its dependencies are shutting
+        // down too), is parked: it stays 'Running' in the journal, exactly as after a kill, and resumes on the next start.
+        // A graceful stop (SIGTERM in Kubernetes) must not fail the missions in flight.
+        _stopping = true;
+        var deadline = Stopwatch.StartNew();
         try
         {
-            await Task.WhenAll(_running.Values).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            while (!_running.IsEmpty && deadline.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.WhenAny(Task.WhenAll(_running.Values), Task.Delay(50, cancellationToken)).ConfigureAwait(false);
+            }
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // The host's stop timeout: what still runs resumes on the next start.
+        }
+
+        if (!_running.IsEmpty)
         {
             LogStopWhileRunning(_logger, _running.Count);
         }
+    }
+
+    /// <summary>Leaves an instance where it is (journal: Running) and never returns: the process is stopping.</summary>
+    private async Task<T> ParkAsync<T>(string instanceId, Exception? cause)
+    {
+        LogParked(_logger, cause, instanceId);
+        _running.TryRemove(instanceId, out _);
+        await new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously).Task.ConfigureAwait(false);
+        throw new InvalidOperationException("A parked workflow instance never continues.");
     }
 
     internal void RaiseEventCore(string instanceId, string eventName, string? payloadJson)
@@ -173,6 +198,11 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         var retry = options?.RetryPolicy;
         var maxAttempts = Math.Max(1, retry?.MaxNumberOfAttempts ?? 1);
         var delay = retry?.FirstRetryInterval ?? TimeSpan.Zero;
+        if (_stopping)
+        {
+            return await ParkAsync<(string?, DateTimeOffset)>(context.InstanceId, null).ConfigureAwait(false);
+        }
+
         Journal.BeginTask(context.InstanceId, context.Generation, seq, "activity", name, inputJson);
         for (var attempt = 1; ; attempt++)
         {
@@ -191,6 +221,10 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
                 var completedAt = Journal.CompleteTask(context.InstanceId, context.Generation, seq, outputJson);
                 KillIfAsked(name);
                 return (outputJson, completedAt);
+            }
+            catch (Exception ex) when (_stopping)
+            {
+                return await ParkAsync<(string?, DateTimeOffset)>(context.InstanceId, ex).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < maxAttempts)
             {
@@ -264,6 +298,11 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
 
                     Journal.SetStatus(instanceId, WorkflowRunStatus.Completed, JsonSerializer.Serialize(output, workflow.OutputType, MaximusJson.Options));
                 }
+                catch (Exception ex) when (_stopping)
+                {
+                    // Not a failure of the workflow: the host is stopping under it. It resumes on the next start.
+                    LogParked(_logger, ex, instanceId);
+                }
                 catch (Exception ex)
                 {
                     LogWorkflowFailed(_logger, ex, row.Name, instanceId);
@@ -284,6 +323,9 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming workflow {InstanceId} ({Name})")]
     private static partial void LogResuming(ILogger logger, string instanceId, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow instance {InstanceId} parked while the host stops; it resumes on the next start")]
+    private static partial void LogParked(ILogger logger, Exception? exception, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} workflow instances still running; they resume on the next start")]
     private static partial void LogStopWhileRunning(ILogger logger, int count);

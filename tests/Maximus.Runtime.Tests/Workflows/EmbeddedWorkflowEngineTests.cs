@@ -206,6 +206,40 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_graceful_stop_parks_the_instances_in_flight_instead_of_failing_them()
+    {
+        Gate.Reset();
+        var id = NewInstanceId();
+        var host = await WorkflowTestHost.StartAsync(_directory.Path);
+        await host.Engine.ScheduleAsync(nameof(GatedWorkflow), id, "job", Ct);
+        await Gate.Entered.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        // The host stops (SIGTERM) while the activity runs; its dependency shuts down under it and it fails.
+        var stopping = host.DisposeAsync().AsTask();
+        while (!host.Engine.Stopping)
+        {
+            await Task.Delay(5, Ct);
+        }
+
+        Gate.Release(fail: true);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        var journal = new WorkflowJournal(new SqliteDatabase(_directory.File("maximus.db")));
+        var parked = journal.GetInstance(id)!;
+        Assert.Equal(WorkflowRunStatus.Running, parked.Status);
+        Assert.Null(parked.Failure);
+
+        // The next start resumes it: the activity runs again and the workflow completes.
+        Gate.Reset();
+        Gate.Release(fail: false);
+        await using var again = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true);
+        var row = await again.WaitForCompletionAsync(id);
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("JOB-PASSED", Read<string>(row.Output));
+        Assert.Equal(2, ActivityRuns.Of(id, nameof(GatedActivity)));
+    }
+
+    [Fact]
     public async Task A_new_engine_resumes_instances_left_running_when_it_starts()
     {
         var id = NewInstanceId();

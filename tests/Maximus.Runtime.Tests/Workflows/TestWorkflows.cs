@@ -28,7 +28,8 @@ public static class TestWorkflows
         .AddWorkflow<ApprovalWorkflow>()
         .AddWorkflow<PatientApprovalWorkflow>()
         .AddWorkflow<NapWorkflow>()
-        .AddWorkflow<ThreeStepWorkflow>(typeof(StepOneActivity), typeof(StepTwoActivity), typeof(StepThreeActivity));
+        .AddWorkflow<ThreeStepWorkflow>(typeof(StepOneActivity), typeof(StepTwoActivity), typeof(StepThreeActivity))
+        .AddWorkflow<GatedWorkflow>(typeof(GatedActivity), typeof(UppercaseActivity));
 }
 
 public sealed record GreetingRequest(string Name, int Times);
@@ -176,5 +177,51 @@ public sealed class StepThreeActivity : WorkflowActivity<string, string>
     {
         ActivityRuns.Record(context, nameof(StepThreeActivity));
         return Task.FromResult(input + "-3");
+    }
+}
+
+/// <summary>An activity held at a gate; released with a failure it fails like a dependency that shuts down under it.</summary>
+public static class Gate
+{
+    private static TaskCompletionSource<bool> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<bool> _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static Task Entered => _entered.Task;
+
+    public static void Reset()
+    {
+        _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Lets the waiting (and every later) run through: with <paramref name="fail"/> it throws.</summary>
+    public static void Release(bool fail) => _release.TrySetResult(fail);
+
+    public static async Task PassAsync()
+    {
+        _entered.TrySetResult(true);
+        if (await _release.Task.ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The embedded event bus is shut down.");
+        }
+    }
+}
+
+public sealed class GatedWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var gated = await context.CallActivityAsync<string>(nameof(GatedActivity), input);
+        return await context.CallActivityAsync<string>(nameof(UppercaseActivity), gated);
+    }
+}
+
+public sealed class GatedActivity : WorkflowActivity<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        ActivityRuns.Record(context, nameof(GatedActivity));
+        await Gate.PassAsync();
+        return input + "-passed";
     }
 }
