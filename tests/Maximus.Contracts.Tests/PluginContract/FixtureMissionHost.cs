@@ -46,14 +46,18 @@ internal sealed class FixtureMissionHost : IAsyncDisposable
         return new FixtureMissionHost(host, plugin, dataDirectory);
     }
 
-    public async Task<MissionView> RunMissionAsync(string context, int seconds = 60)
+    public Task<MissionView> RunMissionAsync(string context, int seconds = 60) =>
+        RunToEndAsync(Invoker, FixturePluginBehindDapr.AppId, context, seconds);
+
+    /// <summary>Starts a mission on the plugin (no replans) through the orchestrator's API and polls it until it has ended.</summary>
+    public static async Task<MissionView> RunToEndAsync(IServiceInvoker invoker, string pluginAppId, string context, int seconds = 60)
     {
-        var accepted = await Invoker.InvokeAsync<MissionRequest, MissionAccepted>(
-            AppIds.Orchestrator, "v1/missions", new MissionRequest(FixturePluginBehindDapr.AppId, context, "v1-fixture", MaxReplans: 0));
+        var accepted = await invoker.InvokeAsync<MissionRequest, MissionAccepted>(
+            AppIds.Orchestrator, "v1/missions", new MissionRequest(pluginAppId, context, "v1-fixture", MaxReplans: 0));
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
         {
-            var view = await Invoker.GetAsync<MissionView>(AppIds.Orchestrator, $"v1/missions/{accepted.MissionId}");
+            var view = await invoker.GetAsync<MissionView>(AppIds.Orchestrator, $"v1/missions/{accepted.MissionId}");
             if (view.Status is "Succeeded" or "Failed")
             {
                 return view;

@@ -122,23 +122,8 @@ public sealed class PluginFaultTests
             return new FaultyPluginHost(host, http, plugin, dataDirectory);
         }
 
-        public async Task<MissionView> RunMissionAsync()
-        {
-            var accepted = await Invoker.InvokeAsync<MissionRequest, MissionAccepted>(
-                AppIds.Orchestrator, "v1/missions", new MissionRequest(FakeFaultyPlugin.AppId, Context, "v1-fixture", MaxReplans: 0));
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                var view = await Invoker.GetAsync<MissionView>(AppIds.Orchestrator, $"v1/missions/{accepted.MissionId}");
-                if (view.Status is "Succeeded" or "Failed")
-                {
-                    return view;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"mission {accepted.MissionId} is still {view.Status} ({view.Progress?.Phase})");
-                await Task.Delay(20);
-            }
-        }
+        public Task<MissionView> RunMissionAsync() =>
+            FixtureMissionHost.RunToEndAsync(Invoker, FakeFaultyPlugin.AppId, Context);
 
         public async ValueTask DisposeAsync()
         {
