@@ -12,6 +12,9 @@ namespace Maximus.Benchmarks;
 /// </summary>
 internal static class CachedEmbeddings
 {
+    /// <summary>The cache the benchmarks share by default (float MiniLM, texts cut at 512 tokens).</summary>
+    public static string DefaultPath { get; } = Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "minilm-l6-v2-512.bin");
+
     private const int Dimension = MiniLmEmbeddingGenerator.Dimensions;
     private const int RecordBytes = 16 + (Dimension * sizeof(float));
 

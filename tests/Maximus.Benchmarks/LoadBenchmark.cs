@@ -42,7 +42,7 @@ public static class LoadBenchmark
         var cache = new Option<string>("--embedding-cache")
         {
             Description = "File of cached embeddings (shared with memory-api), or 'none'.",
-            DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "minilm-l6-v2-512.bin"),
+            DefaultValueFactory = _ => CachedEmbeddings.DefaultPath,
         };
         var hostDir = new Option<string?>("--host-dir") { Description = "A published Maximus.Host folder to use instead of publishing." };
         var command = new Command("load", "Missions, memory searches and reflections against the host as a child process: non-2xx by status, p50/p95/p99, peak RSS, targets.")

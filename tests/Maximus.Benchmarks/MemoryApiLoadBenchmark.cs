@@ -59,7 +59,7 @@ public static class MemoryApiLoadBenchmark
         var cache = new Option<string>("--embedding-cache")
         {
             Description = "File of cached embeddings for the pre-embedded entries (keyed by text hash), or 'none'.",
-            DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "minilm-l6-v2-512.bin"),
+            DefaultValueFactory = _ => CachedEmbeddings.DefaultPath,
         };
         var batchSize = new Option<int>("--batch-size") { Description = "Entries per entries:batch request (at most 1000).", DefaultValueFactory = _ => 500 };
         var writers = new Option<int>("--write-concurrency") { Description = "Concurrent writing clients.", DefaultValueFactory = _ => 8 };

@@ -103,7 +103,7 @@ public static class MemoryBenchmark
         var cache = new Option<string>("--embedding-cache")
         {
             Description = "File of cached corpus embeddings (keyed by text hash), or 'none'.",
-            DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "minilm-l6-v2-512.bin"),
+            DefaultValueFactory = _ => CachedEmbeddings.DefaultPath,
         };
         var ingestThreads = new Option<int>("--ingest-threads") { Description = "Threads embedding the corpus (1 intra-op thread each).", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var queryThreads = new Option<int>("--query-threads") { Description = "ONNX Runtime intra-op threads of a query embedding.", DefaultValueFactory = _ => new MiniLmEmbeddingOptions().IntraOpThreads };
