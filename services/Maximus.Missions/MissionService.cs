@@ -33,7 +33,11 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             throw new ProblemException(409, "Mission exists", ex.Message, "missionId");
         }
 
-        await _index.AddAsync(new MissionIndexEntry(id, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        // The index orders by the engine's creation time, the time every view shows: under concurrent starts the order
+        // in which the engine created instances and the order in which their index writes land differ, and a first page
+        // ordered by one would not hold the newest by the other.
+        var created = (await workflows.GetAsync(id, cancellationToken).ConfigureAwait(false))?.CreatedAt ?? time.GetUtcNow();
+        await _index.AddAsync(new MissionIndexEntry(id, created), cancellationToken).ConfigureAwait(false);
         return new MissionAccepted(id);
     }
 
@@ -55,7 +59,6 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
             }
         }
 
-        // The index orders by when each start was indexed; the views show when the engine created each instance.
         return [.. views.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.MissionId, StringComparer.Ordinal)];
     }
 

@@ -13,6 +13,9 @@ public sealed class EmbeddingWarmup(IEmbeddingGenerator<string, Embedding<float>
 {
     private Task? _warmup;
 
+    /// <summary>The warm-up embedding (completed before the host starts it): lets a caller wait until the model has run once.</summary>
+    public Task Completion => _warmup ?? Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _warmup = Task.Run(() => embeddings.GenerateAsync(["warm-up"], cancellationToken: CancellationToken.None), CancellationToken.None);
