@@ -67,15 +67,15 @@ public static class MaximusCompositionExtensions
             {
                 // The local model loads from here on, beside the rest of start-up, and embeds once (its first run is the
                 // slow one); whoever needs it first waits for the rest of the load.
-                var modelOptions = builder.Configuration.GetSection(MiniLmEmbeddingOptions.Section).Get<MiniLmEmbeddingOptions>() ?? new MiniLmEmbeddingOptions();
+                var modelOptions = builder.Configuration.GetSection(LocalEmbeddingOptions.Section).Get<LocalEmbeddingOptions>() ?? new LocalEmbeddingOptions();
                 var model = Task.Run(() =>
                 {
-                    var generator = new MiniLmEmbeddingGenerator(modelOptions);
+                    var generator = new LocalEmbeddingGenerator(modelOptions);
                     generator.Embed("warm-up");
                     return generator;
                 });
                 services.AddSingleton(_ => model.GetAwaiter().GetResult());
-                services.AddMiniLmEmbeddings();
+                services.AddLocalEmbeddings();
 
                 // Ready means ready: the local model loads beside start-up and readiness waits for it.
                 services.AddSingleton<EmbeddingWarmup>();

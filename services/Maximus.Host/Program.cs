@@ -2,10 +2,10 @@ using Maximus.Composition;
 using Maximus.ServiceDefaults;
 
 // maximus host: --role reflector|memory|planner|executor|orchestrator|pddl-env|all --runtime dapr|embedded
-//               prepare-models [folder]   (run by dotnet publish: the embedding model prepared for a fast start)
+//               prepare-models [folder] [--model MiniLM,ArcticXs]   (run by dotnet publish: the embedding model prepared for a fast start)
 if (args is ["prepare-models", ..])
 {
-    return PrepareModels.Run(args.Length > 1 ? args[1] : null);
+    return PrepareModels.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(HostContentRoot.Options(args));

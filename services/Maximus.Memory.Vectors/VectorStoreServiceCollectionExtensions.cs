@@ -105,14 +105,16 @@ public static class VectorStoreServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the local all-MiniLM-L6-v2 embedding generator (ONNX Runtime) as
+    /// Registers the local embedding generator (ONNX Runtime; all-MiniLM-L6-v2 or arctic-embed-xs: <see cref="LocalEmbeddingOptions.Model"/>) as
     /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>; the model loads on first use (about 0.7 s).
     /// </summary>
-    public static IServiceCollection AddMiniLmEmbeddings(this IServiceCollection services, Action<MiniLmEmbeddingOptions>? configure = null)
+    public static IServiceCollection AddLocalEmbeddings(this IServiceCollection services, Action<LocalEmbeddingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<MiniLmEmbeddingOptions>()
-            .BindConfiguration(MiniLmEmbeddingOptions.Section)
+        var options = services.AddOptions<LocalEmbeddingOptions>()
+            .BindConfiguration(LocalEmbeddingOptions.Section)
+            .Validate(o => Enum.IsDefined(o.Model), $"Model must be one of {string.Join(", ", Enum.GetNames<LocalEmbeddingModelKind>())}.")
+            .Validate(o => Enum.IsDefined(o.Quantization), $"Quantization must be one of {string.Join(", ", Enum.GetNames<EmbeddingQuantization>())}.")
             .Validate(o => o.IntraOpThreads is >= 1 and <= 64, "IntraOpThreads must be from 1 to 64.")
             .Validate(o => o.MaxBatchSize is >= 1 and <= 1024, "MaxBatchSize must be from 1 to 1024.")
             .Validate(o => o.MaxTokens is >= 2 and <= 512, "MaxTokens must be from 2 to 512.")
@@ -128,11 +130,11 @@ public static class VectorStoreServiceCollectionExtensions
             .Validate(o => o.MaxBatchTexts is >= 1 and <= 1024, "MaxBatchTexts must be from 1 to 1024.")
             .Validate(o => o.Window >= TimeSpan.Zero && o.Window <= TimeSpan.FromSeconds(1), "Window must be from 0 to 1 s.")
             .ValidateOnStart();
-        services.TryAddSingleton(sp => new MiniLmEmbeddingGenerator(sp.GetRequiredService<IOptions<MiniLmEmbeddingOptions>>()));
+        services.TryAddSingleton(sp => new LocalEmbeddingGenerator(sp.GetRequiredService<IOptions<LocalEmbeddingOptions>>()));
 
         // Concurrent single writes and searches share model runs (one run per core at a time).
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new CoalescingEmbeddingGenerator(
-            sp.GetRequiredService<MiniLmEmbeddingGenerator>(), sp.GetRequiredService<IOptions<CoalescingEmbeddingOptions>>().Value));
+            sp.GetRequiredService<LocalEmbeddingGenerator>(), sp.GetRequiredService<IOptions<CoalescingEmbeddingOptions>>().Value));
         return services;
     }
 

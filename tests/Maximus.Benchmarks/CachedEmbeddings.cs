@@ -15,14 +15,32 @@ internal static class CachedEmbeddings
     /// <summary>The cache the benchmarks share by default (float MiniLM, texts cut at 512 tokens).</summary>
     public static string DefaultPath { get; } = Path.Combine(Path.GetTempPath(), "maximus-bench-cache", "minilm-l6-v2-512.bin");
 
-    private const int Dimension = MiniLmEmbeddingGenerator.Dimensions;
+    private const int Dimension = LocalEmbeddingGenerator.Dimensions;
     private const int RecordBytes = 16 + (Dimension * sizeof(float));
 
-    /// <summary>The vector of every distinct text, how many came from the cache and how many were embedded now.</summary>
+    /// <summary>
+    /// The cache file of a model: <paramref name="cachePath"/> for float MiniLM (the file the benchmarks always used),
+    /// otherwise beside it with the model's id in the name (vectors of different models never mix).
+    /// </summary>
+    public static string PathFor(string cachePath, LocalEmbeddingOptions model)
+    {
+        if (model is { Model: LocalEmbeddingModelKind.MiniLM, Quantization: EmbeddingQuantization.None })
+        {
+            return cachePath;
+        }
+
+        var id = LocalEmbeddingModel.For(model.Model).EffectiveId(model.Quantization);
+        var slug = new string([.. id.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]);
+        return Path.Combine(Path.GetDirectoryName(cachePath)!, $"{Path.GetFileNameWithoutExtension(cachePath)}-{slug}{Path.GetExtension(cachePath)}");
+    }
+
+    /// <summary>The passage vector of every distinct text, how many came from the cache and how many were embedded now.</summary>
     public static (Dictionary<string, float[]> Vectors, int FromCache, int EmbeddedNow) Embed(
         IReadOnlyCollection<string> texts, string? cachePath, int threads, int chunkSize, string what, TextWriter progress, CancellationToken cancellationToken,
-        EmbeddingQuantization quantization = EmbeddingQuantization.None)
+        LocalEmbeddingOptions? model = null)
     {
+        model ??= new LocalEmbeddingOptions();
+        cachePath = cachePath is null ? null : PathFor(cachePath, model);
         var cached = cachePath is null ? [] : Load(cachePath);
         var vectors = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
         var missing = new List<string>();
@@ -44,7 +62,7 @@ internal static class CachedEmbeddings
         }
 
         progress.WriteLine($"  embedding {missing.Count} {what} on {threads} threads (cached for later runs) ...");
-        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = 1, MaxBatchSize = 32, Quantization = quantization });
+        using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = model.Model, IntraOpThreads = 1, MaxBatchSize = 32, Quantization = model.Quantization });
         var gate = new Lock();
         var done = 0;
         var clock = Stopwatch.StartNew();

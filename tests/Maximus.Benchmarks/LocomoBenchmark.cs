@@ -59,6 +59,7 @@ public static partial class LocomoBenchmark
         int EmbeddedNow,
         int EmbeddingsFromCache,
         string Tokenizer,
+        string EmbeddingModel,
         HybridRetrievalOptions Settings);
 
     public static Command CreateCommand(Option<bool> json)
@@ -80,9 +81,11 @@ public static partial class LocomoBenchmark
         var seeds = new Option<int?>("--neighbour-seeds") { Description = tuning };
         var temporal = new Option<double?>("--temporal-boost") { Description = tuning };
         var candidates = new Option<int?>("--candidates") { Description = "Lexical and dense candidates each. " + tuning };
+        var model = new Option<LocalEmbeddingModelKind?>("--model") { Description = "The embedding model (MiniLM or ArcticXs); default: the product's default." };
+        var quantization = new Option<EmbeddingQuantization?>("--quantization") { Description = "None (float) or Int8; default: the product's default." };
         var command = new Command("locomo", "Recall@k of hybrid memory retrieval on a LoCoMo-format file, with BM25 alone for comparison.")
         {
-            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates,
+            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates, model, quantization,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -121,7 +124,9 @@ public static partial class LocomoBenchmark
             Result r;
             try
             {
-                r = await RunAsync(result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken).ConfigureAwait(false);
+                r = await RunAsync(
+                    result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken,
+                    MemoryApiLoadBenchmark.Embedding(result.GetValue(model), result.GetValue(quantization))).ConfigureAwait(false);
             }
             catch (ArgumentException ex)
             {
@@ -144,8 +149,10 @@ public static partial class LocomoBenchmark
 
     private sealed record Conversation(string Id, IReadOnlyList<Turn> Turns, IReadOnlyList<Question> Questions);
 
-    public static async Task<Result> RunAsync(string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct)
+    public static async Task<Result> RunAsync(
+        string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct, LocalEmbeddingOptions? embedding = null)
     {
+        embedding ??= new LocalEmbeddingOptions();
         var dataSha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(dataPath)));
         var inSample = dataSha256 == DevelopmentSha256;
         var tuned = !SameSettings(options, new HybridRetrievalOptions());
@@ -160,13 +167,13 @@ public static partial class LocomoBenchmark
         var conversations = Load(dataPath);
         var texts = conversations.SelectMany(c => c.Turns).Select(t => t.MemoryText).Distinct(StringComparer.Ordinal).ToList();
         progress.WriteLine($"locomo: {conversations.Count} conversations, {texts.Count} distinct turns, {conversations.Sum(c => c.Questions.Count)} questions with evidence");
-        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, cachePath, Environment.ProcessorCount, 256, "turns", progress, ct);
+        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, cachePath, Environment.ProcessorCount, 256, "turns", progress, ct, embedding);
 
         var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-").FullName;
         try
         {
             using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
-            using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions());
+            using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = embedding.Model, Quantization = embedding.Quantization });
             var memoryOptions = Options.Create(new MemoryOptions());
             var memory = new AgentMemory(store, generator, memoryOptions, TimeProvider.System);
             var retriever = new HybridRetriever(memory, store, generator, memoryOptions, Options.Create(options));
@@ -249,6 +256,7 @@ public static partial class LocomoBenchmark
                 embeddedNow,
                 fromCache,
                 LexicalText.Description,
+                generator.EffectiveModelId,
                 options);
             progress.WriteLine($"  hybrid recall {string.Join(", ", hybrid.Recall.Select(p => $"@{p.Key} {p.Value}"))}; bm25 {string.Join(", ", lexicalOnly.Recall.Select(p => $"@{p.Key} {p.Value}"))}; query p99 {result.QueryMs.P99} ms");
             return result;

@@ -69,7 +69,7 @@ public static class MemoryApiBenchmark
             var entries = memories.Where(m => m.Type != "core").ToArray();
             progress.WriteLine($"  api: writing {entries.Length} entries in AgentMemory's layout ({memories.Length - entries.Length} core memories left out: core blocks are never embedded) ...");
             var write = Stopwatch.StartNew();
-            var spec = new VectorCollectionSpec(VectorCollections.Memories, MiniLmEmbeddingGenerator.Dimensions) { PayloadIndexes = AgentMemory.PayloadIndexes };
+            var spec = new VectorCollectionSpec(VectorCollections.Memories, LocalEmbeddingGenerator.Dimensions) { PayloadIndexes = AgentMemory.PayloadIndexes };
             using (var loader = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, IndexThreshold = int.MaxValue }))
             {
                 await loader.EnsureCollectionAsync(spec, ct).ConfigureAwait(false);

@@ -69,14 +69,17 @@ public static class MemoryApiLoadBenchmark
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
         var role = new Option<string>("--role") { Description = "Roles of the host process.", DefaultValueFactory = _ => "all" };
         var hostDir = new Option<string?>("--host-dir") { Description = "A published Maximus.Host folder to use instead of publishing." };
-        var quantization = new Option<EmbeddingQuantization>("--quantization")
+        var quantization = new Option<EmbeddingQuantization?>("--quantization")
         {
-            Description = "The host's embedding model weights (Maximus:Memory:Embeddings:Quantization): None (float, the default) or Int8.",
-            DefaultValueFactory = _ => EmbeddingQuantization.None,
+            Description = "The host's embedding model weights (Maximus:Memory:Embeddings:Quantization): None (float) or Int8; default: the product's default.",
+        };
+        var model = new Option<LocalEmbeddingModelKind?>("--model")
+        {
+            Description = "The host's embedding model (Maximus:Memory:Embeddings:Model): MiniLM or ArcticXs; default: the product's default.",
         };
         var command = new Command("memory-api", "Memory through its HTTP API on the host as a child process: ingest/s (batch, single), /search p50/p95/p99 per concurrency, recall@10 against exact search, peak RSS.")
         {
-            memories, queries, singles, preEmbedded, cache, batchSize, writers, levels, warmup, agents, seed, role, hostDir, quantization,
+            memories, queries, singles, preEmbedded, cache, batchSize, writers, levels, warmup, agents, seed, role, hostDir, quantization, model,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -101,7 +104,7 @@ public static class MemoryApiLoadBenchmark
                 result.GetValue(memories), result.GetValue(queries), result.GetValue(singles), result.GetValue(preEmbedded),
                 result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache), result.GetValue(batchSize), result.GetValue(writers),
                 concurrency, result.GetValue(warmup), result.GetValue(agents), result.GetValue(seed), result.GetValue(role)!, result.GetValue(hostDir),
-                Console.Error, ct, result.GetValue(quantization)).ConfigureAwait(false);
+                Console.Error, ct, Embedding(result.GetValue(model), result.GetValue(quantization))).ConfigureAwait(false);
             Console.Out.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions(MaximusJson.Options) { WriteIndented = !result.GetValue(json) }));
             return r.Ingest.Sum(i => i.Errors) + r.Search.Sum(s => s.Errors) == 0 ? 0 : 1;
         });
@@ -110,15 +113,15 @@ public static class MemoryApiLoadBenchmark
 
     public static async Task<Result> RunAsync(
         int count, int queriesPerLevel, int singleWrites, int preEmbedded, string? cachePath, int batchSize, int writers, int[] levels, int warmup, int agents, int seed, string role, string? hostDir,
-        TextWriter progress, CancellationToken ct, EmbeddingQuantization quantization = EmbeddingQuantization.None)
+        TextWriter progress, CancellationToken ct, LocalEmbeddingOptions? embedding = null)
     {
         var total = Stopwatch.StartNew();
-        var hostEnvironment = new Dictionary<string, string> { ["Maximus__Memory__Embeddings__Quantization"] = quantization.ToString() };
-        if (quantization != EmbeddingQuantization.None && cachePath is not null)
+        embedding ??= new LocalEmbeddingOptions();
+        var hostEnvironment = new Dictionary<string, string>
         {
-            // Vectors of another model's weights are kept apart from the float model's.
-            cachePath = Path.Combine(Path.GetDirectoryName(cachePath)!, $"{Path.GetFileNameWithoutExtension(cachePath)}-{quantization.ToString().ToLowerInvariant()}{Path.GetExtension(cachePath)}");
-        }
+            ["Maximus__Memory__Embeddings__Model"] = embedding.Model.ToString(),
+            ["Maximus__Memory__Embeddings__Quantization"] = embedding.Quantization.ToString(),
+        };
 
         var loadAtStart = Machine.LoadAverage() ?? "unknown";
         var publish = hostDir is null ? await PublishedHost.PublishAsync(progress, ct).ConfigureAwait(false) : PublishedHost.Locate(hostDir);
@@ -133,12 +136,12 @@ public static class MemoryApiLoadBenchmark
         var withVectors = requests[(count - singleWrites - preEmbedded)..(count - singleWrites)];
 
         // The model's own ceiling on these 2 cores: the host's generator stack on the texts the server will embed.
-        var ceiling = MeasureModel([.. embedded.Take(Math.Min(embedded.Length, 8000)).Select(r => EmbeddingText(r))], batchSize, writers, quantization, progress);
+        var ceiling = MeasureModel([.. embedded.Take(Math.Min(embedded.Length, 8000)).Select(r => EmbeddingText(r))], batchSize, writers, embedding, progress);
         progress.WriteLine($"memory-api: the embedding model alone: {ceiling.TextsPerSecond:0} texts/s ({ceiling.Setup})");
 
         // Vectors of the pre-embedded entries, computed here (cached on disk across runs) as a client would.
         var (cached, _, _) = CachedEmbeddings.Embed(
-            [.. withVectors.Select(r => EmbeddingText(r)).Distinct(StringComparer.Ordinal)], cachePath, Environment.ProcessorCount, 64, "pre-embedded entry texts", progress, ct, quantization);
+            [.. withVectors.Select(r => EmbeddingText(r)).Distinct(StringComparer.Ordinal)], cachePath, Environment.ProcessorCount, 64, "pre-embedded entry texts", progress, ct, embedding);
         withVectors = [.. withVectors.Select(r => r with { Vector = cached[EmbeddingText(r)] })];
         var dataDir = Directory.CreateTempSubdirectory("maximus-bench-memory-api-").FullName;
         try
@@ -255,7 +258,7 @@ public static class MemoryApiLoadBenchmark
             return new Result(
                 "memory-api",
                 count,
-                quantization == EmbeddingQuantization.None ? MiniLmEmbeddingGenerator.ModelId : $"{MiniLmEmbeddingGenerator.ModelId}+{quantization.ToString().ToLowerInvariant()}",
+                LocalEmbeddingModel.For(embedding.Model).EffectiveId(embedding.Quantization),
                 $"{publish.Mode} Maximus.Host as a child process, --runtime embedded, product defaults, Kestrel on 127.0.0.1, one client process (HttpClient, kept-alive connections)",
                 role,
                 ingest,
@@ -297,10 +300,19 @@ public static class MemoryApiLoadBenchmark
     internal static string EmbeddingText(WriteMemoryRequest r) =>
         Maximus.Memory.Mirix.AgentMemory.EmbeddingText(new MemoryEntry(r.Id!, "a", r.Type, r.Text, DateTimeOffset.UnixEpoch, Fact: r.Fact, Procedure: r.Procedure, Resource: r.Resource));
 
-    private static ModelCeiling MeasureModel(string[] texts, int batchSize, int writers, EmbeddingQuantization quantization, TextWriter progress)
+    /// <summary>The benchmark's model: the product's defaults, with what the command line sets.</summary>
+    internal static LocalEmbeddingOptions Embedding(LocalEmbeddingModelKind? model, EmbeddingQuantization? quantization)
+    {
+        var options = new LocalEmbeddingOptions();
+        options.Model = model ?? options.Model;
+        options.Quantization = quantization ?? options.Quantization;
+        return options;
+    }
+
+    private static ModelCeiling MeasureModel(string[] texts, int batchSize, int writers, LocalEmbeddingOptions embedding, TextWriter progress)
     {
         progress.WriteLine($"memory-api: measuring the embedding model alone on {texts.Length} texts ...");
-        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = quantization });
+        using var model = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = embedding.Model, Quantization = embedding.Quantization });
         using var generator = new CoalescingEmbeddingGenerator(model);
         generator.GenerateAsync(["warm-up"]).GetAwaiter().GetResult();
         var batches = texts.Chunk(batchSize).ToArray();
@@ -316,7 +328,7 @@ public static class MemoryApiLoadBenchmark
         }))).GetAwaiter().GetResult();
         clock.Stop();
         return new ModelCeiling(texts.Length, Math.Round(clock.Elapsed.TotalSeconds, 2), Math.Round(texts.Length / clock.Elapsed.TotalSeconds, 1),
-            $"MiniLM defaults ({quantization} quantization, 1 intra-op thread, batches of 32) behind CoalescingEmbeddingGenerator ({Environment.ProcessorCount} runs at a time), {writers} callers of {batchSize} texts");
+            $"{embedding.Model} ({embedding.Quantization} quantization, 1 intra-op thread, batches of 32) behind CoalescingEmbeddingGenerator ({Environment.ProcessorCount} runs at a time), {writers} callers of {batchSize} texts");
     }
 
     /// <summary>A corpus memory as a client writes it: its type's parts, times moved so that the corpus's 'now' is the write time.</summary>

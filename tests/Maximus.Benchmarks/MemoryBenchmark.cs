@@ -106,7 +106,7 @@ public static class MemoryBenchmark
             DefaultValueFactory = _ => CachedEmbeddings.DefaultPath,
         };
         var ingestThreads = new Option<int>("--ingest-threads") { Description = "Threads embedding the corpus (1 intra-op thread each).", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
-        var queryThreads = new Option<int>("--query-threads") { Description = "ONNX Runtime intra-op threads of a query embedding.", DefaultValueFactory = _ => new MiniLmEmbeddingOptions().IntraOpThreads };
+        var queryThreads = new Option<int>("--query-threads") { Description = "ONNX Runtime intra-op threads of a query embedding.", DefaultValueFactory = _ => new LocalEmbeddingOptions().IntraOpThreads };
         var scalar = new Option<HnswScalar>("--scalar") { Description = "Scalar type in the HNSW graph.", DefaultValueFactory = _ => HnswScalar.F32 };
         var ef = new Option<int>("--ef-search") { Description = "HNSW ef_search.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().ExpansionSearch };
         var oversampling = new Option<double>("--oversampling") { Description = "HNSW candidates per hit, re-scored exactly.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().Oversampling };
@@ -165,7 +165,7 @@ public static class MemoryBenchmark
             IndexThreshold = settings.IndexThreshold,
             BuildIndexInBackground = false,
         };
-        var spec = new VectorCollectionSpec(Collection, MiniLmEmbeddingGenerator.Dimensions)
+        var spec = new VectorCollectionSpec(Collection, LocalEmbeddingGenerator.Dimensions)
         {
             PayloadIndexes = new Dictionary<string, PayloadIndexKind>
             {
@@ -209,9 +209,9 @@ public static class MemoryBenchmark
         var now = MemoryCorpus.Now;
         var random = new Random(settings.Seed + 1);
         var queries = Enumerable.Range(0, settings.Queries).Select(_ => corpus.Query(memories[random.Next(memories.Length)], random)).ToArray();
-        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = settings.QueryThreads });
+        using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { IntraOpThreads = settings.QueryThreads });
         IEmbeddingGenerator<string, Embedding<float>> embeddings = generator;
-        var queryVectors = queries.Select(q => generator.Embed(q.Text, cancellationToken)).ToArray();
+        var queryVectors = queries.Select(q => generator.Embed(generator.FormatQuery(q.Text), cancellationToken)).ToArray();
 
         // Warm-up (JIT, caches) on other queries than the measured ones, not measured.
         var measured = queries.Select(q => q.Key).ToHashSet(StringComparer.Ordinal);
@@ -220,7 +220,7 @@ public static class MemoryBenchmark
             .Where(q => !measured.Contains(q.Key)).Take(200).ToList();
         foreach (var q in warmup)
         {
-            var vector = await embeddings.GenerateVectorAsync(q.Text, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var vector = await embeddings.GenerateVectorAsync(q.Text, QueryEmbeddings.Options(), cancellationToken).ConfigureAwait(false);
             await store.SearchAsync(Collection, new VectorSearchRequest(vector.ToArray(), 10, q.Filter(now)), cancellationToken).ConfigureAwait(false);
             await store.SearchAsync(Collection, new VectorSearchRequest(vector.ToArray(), 10), cancellationToken).ConfigureAwait(false);
         }
@@ -244,7 +244,7 @@ public static class MemoryBenchmark
         for (var i = 0; i < queries.Length; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            var vector = await embeddings.GenerateVectorAsync(queries[i].Text, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var vector = await embeddings.GenerateVectorAsync(queries[i].Text, QueryEmbeddings.Options(), cancellationToken).ConfigureAwait(false);
             embedOnly.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var hits = await store.SearchAsync(Collection, new VectorSearchRequest(vector, 10, queries[i].Filter(now)), cancellationToken).ConfigureAwait(false);
             retrieval.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -285,7 +285,7 @@ public static class MemoryBenchmark
             queries.Length,
             $"embedded: SQLite (WAL) + USearch {UsearchVersion()} HNSW {settings.Scalar} (M={options.Connectivity}, ef_construction={options.ExpansionAdd}, " +
             $"ef_search={options.ExpansionSearch}, oversampling {options.Oversampling}, f32 re-scoring), exact search up to {options.IndexThreshold} candidates",
-            $"{MiniLmEmbeddingGenerator.ModelId} (ONNX Runtime, {settings.QueryThreads} intra-op threads per query)",
+            $"{generator.EffectiveModelId} (ONNX Runtime, {settings.QueryThreads} intra-op threads per query)",
             Percentiles.Of(retrieval),
             Percentiles.Of(withVector),
             Math.Round(recall.Strict, 4),

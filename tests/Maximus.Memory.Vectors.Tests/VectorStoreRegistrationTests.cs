@@ -58,7 +58,7 @@ public sealed class VectorStoreRegistrationTests : IDisposable
             ["Maximus:Memory:Embeddings:MaxTokens"] = "4096",
         });
         builder.Logging.ClearProviders();
-        builder.Services.AddVectorStore().AddMiniLmEmbeddings();
+        builder.Services.AddVectorStore().AddLocalEmbeddings();
         using var host = builder.Build();
 
         var ex = await Assert.ThrowsAsync<AggregateException>(() => host.StartAsync(Ct));
@@ -82,7 +82,7 @@ public sealed class VectorStoreRegistrationTests : IDisposable
         ok.Dispose();
         var refused = await Assert.ThrowsAnyAsync<ArgumentException>(() => StartAsync("other-model"));
 
-        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, info?.Dimension);
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, info?.Dimension);
         Assert.Contains("768", refused.Message, StringComparison.Ordinal);
         Assert.Contains("384", refused.Message, StringComparison.Ordinal);
     }
@@ -119,11 +119,11 @@ public sealed class VectorStoreRegistrationTests : IDisposable
     /// <summary>Reports MiniLM's dimension without loading the model.</summary>
     private sealed class FixedDimensionGenerator : IEmbeddingGenerator<string, Embedding<float>>
     {
-        private readonly EmbeddingGeneratorMetadata _metadata = new("test", null, "fixed", MiniLmEmbeddingGenerator.Dimensions);
+        private readonly EmbeddingGeneratorMetadata _metadata = new("test", null, "fixed", LocalEmbeddingGenerator.Dimensions);
 
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
             IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(_ => new Embedding<float>(new float[MiniLmEmbeddingGenerator.Dimensions]))));
+            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(_ => new Embedding<float>(new float[LocalEmbeddingGenerator.Dimensions]))));
 
         public object? GetService(Type serviceType, object? serviceKey = null) =>
             serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : null;

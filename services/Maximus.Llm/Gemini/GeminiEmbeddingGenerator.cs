@@ -1,3 +1,4 @@
+using Maximus.Contracts;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,20 +36,28 @@ public sealed class GeminiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _metadata = new EmbeddingGeneratorMetadata(options.UsesVertex ? "gcp.vertex_ai" : "gcp.gemini", null, model, dimensions);
     }
 
-    /// <summary>The task type sent with every text (RETRIEVAL_DOCUMENT for stored memories, RETRIEVAL_QUERY for queries).</summary>
+    /// <summary>
+    /// The task type sent with every text (RETRIEVAL_DOCUMENT for stored memories); a call whose texts are marked as
+    /// queries (<see cref="EmbeddingInput"/>) is sent as <see cref="QueryTaskType"/>.
+    /// </summary>
     public string TaskType { get; init; } = "RETRIEVAL_DOCUMENT";
+
+    /// <summary>The task type of texts marked as queries.</summary>
+    public string QueryTaskType { get; init; } = "RETRIEVAL_QUERY";
 
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
         var texts = values.ToList();
+        var taskType = options?.AdditionalProperties?.TryGetValue(EmbeddingInput.Property, out var input) == true
+            && input is string kind && string.Equals(kind, EmbeddingInput.Query, StringComparison.Ordinal) ? QueryTaskType : TaskType;
         var result = new GeneratedEmbeddings<Embedding<float>>();
         foreach (var batch in texts.Chunk(MaxBatch))
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint())
             {
-                Content = new StringContent(Body(batch).ToJsonString(), Encoding.UTF8, "application/json"),
+                Content = new StringContent(Body(batch, taskType).ToJsonString(), Encoding.UTF8, "application/json"),
             };
             await _authentication.AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -102,13 +111,13 @@ public sealed class GeminiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         return new Uri($"{host}/{vertex.ApiVersion.Trim('/')}/projects/{vertex.Project!.Trim()}/locations/{location}/publishers/google/models/{_model}:predict");
     }
 
-    private JsonObject Body(IEnumerable<string> texts)
+    private JsonObject Body(IEnumerable<string> texts, string taskType)
     {
         if (_options.UsesVertex)
         {
             return new JsonObject
             {
-                ["instances"] = new JsonArray([.. texts.Select(t => (JsonNode)new JsonObject { ["content"] = t, ["task_type"] = TaskType })]),
+                ["instances"] = new JsonArray([.. texts.Select(t => (JsonNode)new JsonObject { ["content"] = t, ["task_type"] = taskType })]),
                 ["parameters"] = new JsonObject { ["outputDimensionality"] = _dimensions },
             };
         }
@@ -119,7 +128,7 @@ public sealed class GeminiEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             {
                 ["model"] = $"models/{_model}",
                 ["content"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = t }) },
-                ["taskType"] = TaskType,
+                ["taskType"] = taskType,
                 ["outputDimensionality"] = _dimensions,
             })]),
         };

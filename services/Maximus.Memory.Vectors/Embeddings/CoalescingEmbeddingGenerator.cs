@@ -43,6 +43,13 @@ public sealed class CoalescingEmbeddingGenerator : DelegatingEmbeddingGenerator<
             throw new ArgumentException("A text is null.", nameof(values));
         }
 
+        if (options is not null && QueryEmbeddings.IsOnlyTheQueryMark(options) && InnerGenerator.GetService<IQueryInputFormatter>() is { } formatter)
+        {
+            // Queries of a model that writes them its own way: written so here, they share runs with everything else.
+            texts = texts.ConvertAll(formatter.FormatQuery);
+            options = null;
+        }
+
         if (texts.Count == 0 || options is not null)
         {
             // Call-specific options, which a shared run cannot honour.

