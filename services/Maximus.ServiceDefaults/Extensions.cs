@@ -36,7 +36,10 @@ public static class Extensions
         builder.Services.AddOptions<ServiceDefaultsOptions>()
             .BindConfiguration(ServiceDefaultsOptions.Section)
             .Validate(o => o.MaxRequestBodyBytes > 0, "MaxRequestBodyBytes must be positive.")
+            .Validate(o => o.AdmissionPermitsPerCore >= 0, "AdmissionPermitsPerCore must not be negative.")
+            .Validate(o => o.RetryAfterSeconds is >= 1 and <= 3600, "RetryAfterSeconds must be from 1 to 3600.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<AdmissionLimits>();
         builder.Services.Configure<KestrelServerOptions>(k =>
             k.Limits.MaxRequestBodySize = builder.Configuration.GetValue(
                 $"{ServiceDefaultsOptions.Section}:{nameof(ServiceDefaultsOptions.MaxRequestBodyBytes)}", new ServiceDefaultsOptions().MaxRequestBodyBytes));

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Maximus.Contracts.Ports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Maximus.ServiceDefaults;
 
@@ -23,6 +25,29 @@ public static class ServiceOperationEndpoints
     }
 
     private static async Task ExecuteAsync(HttpContext http, ServiceOperation operation)
+    {
+        RateLimitLease? lease = null;
+        if (operation.Admission is { } group && http.RequestServices.GetService<AdmissionLimits>() is { } limits
+            && !limits.TryEnter(group, out lease))
+        {
+            // Written here, not thrown: the exception handler clears the headers, and Retry-After is the point.
+            http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Results.Problem(
+                title: "Busy",
+                detail: $"{limits.Permits} requests of this kind ({group}) are running; retry after {limits.RetryAfterSeconds} s.",
+                statusCode: StatusCodes.Status429TooManyRequests,
+                extensions: new Dictionary<string, object?> { ["traceId"] = http.TraceIdentifier }).ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        using (lease)
+        {
+            await ExecuteAdmittedAsync(http, operation).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ExecuteAdmittedAsync(HttpContext http, ServiceOperation operation)
     {
         object? body = null;
         if (operation.RequestType is not null)

@@ -19,6 +19,17 @@ public sealed record ServiceOperation(
     Func<OperationCall, Task<object?>> Handler,
     int SuccessStatus = 200)
 {
+    /// <summary>
+    /// Operations with the same admission name share a bound on how many of them run at once when called over HTTP
+    /// (e.g. those that embed a query, which queue for the CPU): a request beyond it is answered 429 with Retry-After at
+    /// once instead of waiting behind the others, so the answered ones keep their latency and a client knows to come back.
+    /// Null: no bound. Calls in process (the embedded invoker) are never shed.
+    /// </summary>
+    public string? Admission { get; init; }
+
+    /// <summary>The admission name of the operations that embed a query text (memory search and recall).</summary>
+    public const string QueryEmbedding = "query-embedding";
+
     public static ServiceOperation Get<TResponse>(
         string appId, string route, Func<OperationCall, Task<TResponse>> handler) =>
         new(appId, "GET", route, null, typeof(TResponse), async call => await handler(call).ConfigureAwait(false));

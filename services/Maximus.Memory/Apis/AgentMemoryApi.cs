@@ -51,7 +51,7 @@ public static class AgentMemoryApi
         new ServiceOperation(AppIds.Memory, "DELETE", "v1/memory/{agentId}/entries/{id}", null, typeof(Forgotten), async call =>
             new Forgotten(call.Route("id"), await call.GetService<AgentMemory>().ForgetAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken).ConfigureAwait(false))),
         ServiceOperation.Post<SearchMemoryRequest, SearchMemoryResponse>(AppIds.Memory, "v1/memory/{agentId}/search",
-            (request, call) => call.GetService<AgentMemory>().SearchAsync(call.Route("agentId"), request, call.CancellationToken)),
+            (request, call) => call.GetService<AgentMemory>().SearchAsync(call.Route("agentId"), request, call.CancellationToken)) with { Admission = ServiceOperation.QueryEmbedding },
         ServiceOperation.Post<object, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries/{id}/invalidate",
             (_, call) => call.GetService<AgentMemory>().InvalidateFactAsync(call.Route("agentId"), call.Route("id"), call.CancellationToken)),
         ServiceOperation.Post<ProcedureOutcome, MemoryEntry>(AppIds.Memory, "v1/memory/{agentId}/entries/{id}/outcomes",

@@ -58,6 +58,6 @@ public static class HybridApi
 
             var hits = await call.GetService<HybridRetriever>().SearchAsync(agentId, request.Query, request.K, call.CancellationToken).ConfigureAwait(false);
             return new RecallResponse(agentId, hits);
-        }),
+        }) with { Admission = ServiceOperation.QueryEmbedding },
     ];
 }
