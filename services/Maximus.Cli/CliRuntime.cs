@@ -30,6 +30,20 @@ internal sealed class CliRuntime : IAsyncDisposable
     public static async Task<CliRuntime> StartAsync(
         RuntimeKind kind, string dataDirectory, bool verbose, CancellationToken cancellationToken, Action<IHostApplicationBuilder>? configure = null)
     {
+        var settings = kind == RuntimeKind.Embedded
+            ? MaximusHostSettings.All(dataDirectory)
+            : new MaximusHostSettings([], RuntimeKind.Dapr, null);
+        var host = Build(settings, verbose, configure);
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new CliRuntime(host, kind);
+    }
+
+    /// <summary>
+    /// The services of <paramref name="settings"/>'s roles, composed as the host composes them, without starting anything
+    /// (no hosted service runs): for commands that work on the data while the services are stopped (<c>memory reembed</c>).
+    /// </summary>
+    public static IHost Build(MaximusHostSettings settings, bool verbose, Action<IHostApplicationBuilder>? configure = null)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
@@ -44,14 +58,9 @@ internal sealed class CliRuntime : IAsyncDisposable
             [$"{EmbeddedRuntimeOptions.Section}:{nameof(EmbeddedRuntimeOptions.ResumeWorkflowsOnStart)}"] = "false",
         });
         builder.AddMaximusLogging(toStandardError: true);
-        var settings = kind == RuntimeKind.Embedded
-            ? MaximusHostSettings.All(dataDirectory)
-            : new MaximusHostSettings([], RuntimeKind.Dapr, null);
         builder.AddMaximus(settings);
         configure?.Invoke(builder);
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new CliRuntime(host, kind);
+        return builder.Build();
     }
 
     /// <summary>The workflow journal when the runtime is embedded (null over Dapr).</summary>
