@@ -55,6 +55,10 @@ internal sealed class CliRuntime : IAsyncDisposable
             ["Serilog:MinimumLevel:Default"] = verbose ? "Information" : "Warning",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
+
+            // "Hosting failed to start" with its stack trace: the CLI prints the failure itself (one line for an unusable
+            // data file or an embedding-model mismatch), so the generic host's copy is only for --verbose.
+            ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Hosting.Internal.Host"] = verbose ? "Warning" : "Fatal",
             [$"{EmbeddedRuntimeOptions.Section}:{nameof(EmbeddedRuntimeOptions.ResumeWorkflowsOnStart)}"] = "false",
         });
         builder.AddMaximusLogging(toStandardError: true);
