@@ -17,7 +17,8 @@ namespace Maximus.Memory.Vectors.Qdrant;
 /// <see cref="TextVectorName"/> beside the unnamed dense one, holding the BM25 term weights of the field's text
 /// (<see cref="Lexical.LexicalText"/> terms, hashed to 32-bit indices; IDF by the server through the <c>idf</c> modifier);
 /// the field's name is kept in the collection's metadata under <see cref="TextFieldMetadataKey"/>, the embedding model of
-/// the vectors under <see cref="EmbeddingModelMetadataKey"/> (Qdrant merges metadata updates, so each key is set alone).
+/// the vectors under <see cref="EmbeddingModelMetadataKey"/> (every metadata update writes both keys, whether the server
+/// merges or replaces the collection's metadata).
 /// </summary>
 public sealed class QdrantVectorStore : IVectorStore, IDisposable
 {
@@ -77,7 +78,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 await _client.CreateCollectionAsync(
                     spec.Name,
                     new VectorParams { Size = (ulong)spec.Dimension, Distance = QdrantMapping.ToQdrant(spec.Distance) },
-                    metadata: CreationMetadata(spec),
+                    metadata: Metadata(spec.TextField, spec.EmbeddingModel),
                     sparseVectorsConfig: spec.TextField is null ? null : TextVectorConfig(),
                     onDiskPayload: _options.OnDiskPayload,
                     hnswConfig: HnswConfig(),
@@ -100,7 +101,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         if (spec.EmbeddingModel is { } model && existing.EmbeddingModel is null)
         {
             // A collection from before models were recorded adopts the model it is ensured with.
-            await _client.UpdateCollectionAsync(spec.Name, metadata: ModelMetadata(model), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _client.UpdateCollectionAsync(spec.Name, metadata: Metadata(existing.TextField, model), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var (key, kind) in spec.PayloadIndexes)
@@ -127,7 +128,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 try
                 {
                     await _client.UpdateCollectionAsync(
-                        spec.Name, metadata: TextFieldMetadata(textField), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                        spec.Name, metadata: Metadata(textField, existing.EmbeddingModel ?? spec.EmbeddingModel), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.Unimplemented)
                 {
@@ -259,25 +260,28 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
     public async Task<VectorCollectionInfo> RecordEmbeddingModelAsync(string collection, string embeddingModel, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(embeddingModel);
-        await ShapeAsync(collection, cancellationToken).ConfigureAwait(false);
-        await _client.UpdateCollectionAsync(collection, metadata: ModelMetadata(embeddingModel), cancellationToken: cancellationToken).ConfigureAwait(false);
+        VectorValidation.CollectionName(collection);
+        var existing = await GetCollectionAsync(collection, cancellationToken).ConfigureAwait(false) ?? throw new VectorCollectionNotFoundException(collection);
+        await _client.UpdateCollectionAsync(collection, metadata: Metadata(existing.TextField, embeddingModel), cancellationToken: cancellationToken).ConfigureAwait(false);
         return await GetCollectionAsync(collection, cancellationToken).ConfigureAwait(false) ?? throw new VectorCollectionNotFoundException(collection);
     }
 
-    private static Dictionary<string, Value> CreationMetadata(VectorCollectionSpec spec)
+    /// <summary>The collection's metadata: the text field and the embedding model, each when known.</summary>
+    private static Dictionary<string, Value> Metadata(string? textField, string? embeddingModel)
     {
-        var metadata = spec.TextField is { } field ? TextFieldMetadata(field) : [];
-        if (spec.EmbeddingModel is { } model)
+        var metadata = new Dictionary<string, Value>();
+        if (textField is not null)
         {
-            metadata[EmbeddingModelMetadataKey] = new Value { StringValue = model };
+            metadata[TextFieldMetadataKey] = new Value { StringValue = textField };
+        }
+
+        if (embeddingModel is not null)
+        {
+            metadata[EmbeddingModelMetadataKey] = new Value { StringValue = embeddingModel };
         }
 
         return metadata;
     }
-
-    private static Dictionary<string, Value> ModelMetadata(string model) => new() { [EmbeddingModelMetadataKey] = new Value { StringValue = model } };
-
-    private static Dictionary<string, Value> TextFieldMetadata(string field) => new() { [TextFieldMetadataKey] = new Value { StringValue = field } };
 
     private static SparseVectorConfig TextVectorConfig() =>
         new Dictionary<string, SparseVectorParams> { [TextVectorName] = new SparseVectorParams { Modifier = Modifier.Idf } };
