@@ -30,6 +30,20 @@ internal sealed class CliRuntime : IAsyncDisposable
     public static async Task<CliRuntime> StartAsync(
         RuntimeKind kind, string dataDirectory, bool verbose, CancellationToken cancellationToken, Action<IHostApplicationBuilder>? configure = null)
     {
+        var settings = kind == RuntimeKind.Embedded
+            ? MaximusHostSettings.All(dataDirectory)
+            : new MaximusHostSettings([], RuntimeKind.Dapr, null);
+        var host = Build(settings, verbose, configure);
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new CliRuntime(host, kind);
+    }
+
+    /// <summary>
+    /// The services of <paramref name="settings"/>'s roles, composed as the host composes them, without starting anything
+    /// (no hosted service runs): for commands that work on the data while the services are stopped (<c>memory reembed</c>).
+    /// </summary>
+    public static IHost Build(MaximusHostSettings settings, bool verbose, Action<IHostApplicationBuilder>? configure = null)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
@@ -41,17 +55,16 @@ internal sealed class CliRuntime : IAsyncDisposable
             ["Serilog:MinimumLevel:Default"] = verbose ? "Information" : "Warning",
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
+
+            // "Hosting failed to start" with its stack trace: the CLI prints the failure itself (one line for an unusable
+            // data file or an embedding-model mismatch), so the generic host's copy is only for --verbose.
+            ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Hosting.Internal.Host"] = verbose ? "Warning" : "Fatal",
             [$"{EmbeddedRuntimeOptions.Section}:{nameof(EmbeddedRuntimeOptions.ResumeWorkflowsOnStart)}"] = "false",
         });
         builder.AddMaximusLogging(toStandardError: true);
-        var settings = kind == RuntimeKind.Embedded
-            ? MaximusHostSettings.All(dataDirectory)
-            : new MaximusHostSettings([], RuntimeKind.Dapr, null);
         builder.AddMaximus(settings);
         configure?.Invoke(builder);
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new CliRuntime(host, kind);
+        return builder.Build();
     }
 
     /// <summary>The workflow journal when the runtime is embedded (null over Dapr).</summary>

@@ -54,6 +54,12 @@ catch (Exception ex) when (Maximus.Sqlite.DataFileException.Find(ex) is { } data
     Console.Error.WriteLine($"error: {dataFile.Message}");
     return Maximus.Sqlite.DataFileException.ExitCode;
 }
+catch (Exception ex) when (Maximus.Contracts.Ports.EmbeddingModelMismatchException.Find(ex) is { } mismatch)
+{
+    // The memories were embedded with another model: one line naming the command that re-embeds them.
+    Console.Error.WriteLine($"error: {mismatch.Message}");
+    return Maximus.Contracts.Ports.EmbeddingModelMismatchException.ExitCode;
+}
 catch (Exception ex) when (ex is not OperationCanceledException)
 {
     // What System.CommandLine's own handler did: the exception on standard error, exit code 1.

@@ -38,6 +38,12 @@ catch (Exception ex) when (Maximus.Sqlite.DataFileException.Find(ex) is { } data
     Console.Error.WriteLine(dataFile.Message);
     return Maximus.Sqlite.DataFileException.ExitCode;
 }
+catch (Exception ex) when (Maximus.Contracts.Ports.EmbeddingModelMismatchException.Find(ex) is { } mismatch)
+{
+    // The memories were embedded with another model: one line naming the command that re-embeds them, not a restart loop.
+    Console.Error.WriteLine(mismatch.Message);
+    return Maximus.Contracts.Ports.EmbeddingModelMismatchException.ExitCode;
+}
 
 return 0;
 

@@ -139,8 +139,9 @@ public static class VectorStoreServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Ensures a collection at start-up with the dimension of the registered embedding generator: a collection that exists
-    /// with another dimension (another embedding model) stops the host with an <see cref="ArgumentException"/> naming both.
+    /// Ensures a collection at start-up with the dimension and model id of the registered embedding generator: a collection
+    /// that records another model stops the host with an <see cref="EmbeddingModelMismatchException"/> (naming both and the
+    /// command that re-embeds); one without a record but with another dimension with an <see cref="ArgumentException"/>.
     /// </summary>
     public static IServiceCollection AddVectorCollection(
         this IServiceCollection services, string name, IReadOnlyDictionary<string, PayloadIndexKind>? payloadIndexes = null, string? textField = null)
@@ -160,7 +161,7 @@ public sealed record VectorCollectionRegistration(string Name, IReadOnlyDictiona
     public string? TextField { get; init; }
 }
 
-/// <summary>Ensures the registered collections when the host starts, with the embedding generator's dimension.</summary>
+/// <summary>Ensures the registered collections when the host starts, with the embedding generator's dimension and model id.</summary>
 public sealed class VectorCollectionInitializer(
     IVectorStore store,
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
@@ -174,7 +175,12 @@ public sealed class VectorCollectionInitializer(
         foreach (var registration in registrations)
         {
             await store.EnsureCollectionAsync(
-                new VectorCollectionSpec(registration.Name, dimension) { PayloadIndexes = registration.PayloadIndexes, TextField = registration.TextField },
+                new VectorCollectionSpec(registration.Name, dimension)
+                {
+                    PayloadIndexes = registration.PayloadIndexes,
+                    TextField = registration.TextField,
+                    EmbeddingModel = metadata.DefaultModelId,
+                },
                 cancellationToken).ConfigureAwait(false);
         }
     }

@@ -134,6 +134,25 @@ public sealed class DualWriteVectorStore(IVectorStore newStore, IVectorStore old
         }
     }
 
+    /// <summary>Records the model in the primary, and during the dual-write period in both stores (an old store that cannot record one is left as it is).</summary>
+    public async Task<VectorCollectionInfo> RecordEmbeddingModelAsync(string collection, string embeddingModel, CancellationToken cancellationToken = default)
+    {
+        if (DualWriting)
+        {
+            var secondary = _readFromNew ? oldStore : newStore;
+            try
+            {
+                await secondary.RecordEmbeddingModelAsync(collection, embeddingModel, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotSupportedException) when (ReferenceEquals(secondary, oldStore))
+            {
+                // The old store (e.g. Chroma) keeps no model record.
+            }
+        }
+
+        return await Primary.RecordEmbeddingModelAsync(collection, embeddingModel, cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<VectorScrollPage> ScrollAsync(string collection, VectorScrollRequest request, CancellationToken cancellationToken = default) =>
         Primary.ScrollAsync(collection, request, cancellationToken);
 

@@ -1,13 +1,15 @@
 using System.CommandLine;
 using Maximus.Memory.Vectors.Embedded;
 using Maximus.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace Maximus.Cli.Commands;
 
 /// <summary>
 /// <c>maximus doctor [--data-dir d] [--json]</c>: checks the data directory without changing it. Every SQLite file in it
-/// (opens read-only, <c>PRAGMA integrity_check</c>, schema versions), the free space of its disk, and which of the files
-/// the embedded runtime prepares are there. Exit 0 when healthy, 1 when something is wrong.
+/// (opens read-only, <c>PRAGMA integrity_check</c>, schema versions), the free space of its disk, which of the files
+/// the embedded runtime prepares are there, and the embedded vector store's collections with the embedding model each
+/// records (a model other than the configured one stops the memory role: <c>maximus memory reembed</c>). Exit 0 when healthy, 1 when something is wrong.
 /// </summary>
 internal static class DoctorCommand
 {
@@ -51,7 +53,7 @@ internal static class DoctorCommand
         var problems = new List<string>();
         if (!Directory.Exists(directory))
         {
-            return new DoctorReport(directory, false, null, [], [], [$"{directory} does not exist (it is created on the first start)."]);
+            return new DoctorReport(directory, false, null, [], [], [$"{directory} does not exist (it is created on the first start)."]) { VectorCollections = [] };
         }
 
         var files = new List<SqliteFileReport>();
@@ -93,7 +95,36 @@ internal static class DoctorCommand
         var prepared = PreparedFiles
             .Select(p => new PreparedFile(p.File, p.Holds, File.Exists(Path.Combine(directory, p.File))))
             .ToList();
-        return new DoctorReport(directory, problems.Count == 0, free, files, prepared, problems);
+        var vectors = files.FirstOrDefault(f => f.Healthy && f.Path == Path.Combine(directory, new EmbeddedVectorStoreOptions().FileName));
+        return new DoctorReport(directory, problems.Count == 0, free, files, prepared, problems)
+        {
+            VectorCollections = vectors is null ? [] : VectorCollections(vectors.Path),
+        };
+    }
+
+    /// <summary>The embedded vector store's collections (read-only): points, dimension and recorded embedding model.</summary>
+    private static List<VectorCollectionReport> VectorCollections(string path)
+    {
+        var collections = new List<VectorCollectionReport>();
+        try
+        {
+            using var connection = new SqliteFile(path, SqliteFileOptions.ReadOnly).Open();
+            var hasModel = Convert.ToInt64(Sql.Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('vector_collection') WHERE name = 'embedding_model'"), System.Globalization.CultureInfo.InvariantCulture) > 0;
+            using var command = Sql.Command(
+                connection,
+                $"SELECT c.name, c.dimension, {(hasModel ? "c.embedding_model" : "NULL")}, (SELECT COUNT(*) FROM vector_point p WHERE p.collection = c.name) FROM vector_collection c ORDER BY c.name");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                collections.Add(new VectorCollectionReport(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3)));
+            }
+        }
+        catch (SqliteException)
+        {
+            // Not (yet) a vector store's file: the file check above says what is wrong with it, if anything.
+        }
+
+        return collections;
     }
 
     private static void Print(DoctorReport report)
@@ -110,6 +141,12 @@ internal static class DoctorCommand
             Console.Out.WriteLine($"  {file.File,-28} {(file.Present ? "present" : "not created yet")}: {file.Holds}");
         }
 
+        foreach (var collection in report.VectorCollections)
+        {
+            Console.Out.WriteLine(
+                $"  vector collection {collection.Name}: {collection.Points:N0} points, {collection.Dimension} dimensions, embedding model {collection.EmbeddingModel ?? "not recorded (adopts the next one configured)"}");
+        }
+
         Console.Out.WriteLine(report.FreeBytes is { } free ? $"  free space {free / (1024 * 1024):N0} MiB" : "  free space unknown");
         foreach (var problem in report.Problems)
         {
@@ -122,7 +159,14 @@ internal static class DoctorCommand
 
 /// <summary>The doctor's answer; <see cref="Problems"/> says in words what is wrong.</summary>
 internal sealed record DoctorReport(
-    string DataDirectory, bool Healthy, long? FreeBytes, IReadOnlyList<SqliteFileReport> Files, IReadOnlyList<PreparedFile> Prepared, IReadOnlyList<string> Problems);
+    string DataDirectory, bool Healthy, long? FreeBytes, IReadOnlyList<SqliteFileReport> Files, IReadOnlyList<PreparedFile> Prepared, IReadOnlyList<string> Problems)
+{
+    /// <summary>The embedded vector store's collections and the embedding model each records.</summary>
+    public IReadOnlyList<VectorCollectionReport> VectorCollections { get; init; } = [];
+}
+
+/// <summary>A collection of the embedded vector store: its points, dimension and recorded embedding model (null: none yet).</summary>
+internal sealed record VectorCollectionReport(string Name, int Dimension, string? EmbeddingModel, long Points);
 
 /// <summary>A file the embedded runtime prepares, and whether it is there.</summary>
 internal sealed record PreparedFile(string File, string Holds, bool Present);

@@ -48,6 +48,7 @@ internal static class MemoryCommands
         memory.Subcommands.Add(Forget(dataDir, runtime, verbose, agent));
         memory.Subcommands.Add(MigrateCommands.Create(dataDir, runtime, verbose));
         memory.Subcommands.Add(ReindexCommand.Create(dataDir, runtime, verbose));
+        memory.Subcommands.Add(ReembedCommand.Create(dataDir, runtime, verbose));
         return memory;
     }
 

@@ -30,6 +30,16 @@ namespace Maximus.Contracts.Ports;
 /// lexical lists are returned separately; callers fuse them. Scores of the two adapters differ in scale (FTS5 uses the
 /// collection's average length, Qdrant a configured one), rankings agree on the conformance data. Ensuring a collection
 /// with a text field it lacked indexes the stored payloads (backfill), so no separate lexical file is ever needed.</para>
+/// <para><b>Embedding model.</b> A collection records the embedding model its vectors come from
+/// (<see cref="VectorCollectionSpec.EmbeddingModel"/>: the generator's <c>EmbeddingGeneratorMetadata.DefaultModelId</c>; a
+/// variant of the same weights is written with a '#' suffix, see <see cref="EmbeddingModelIds"/>). Ensuring a collection
+/// records the model of a new collection, or of an existing one that has no record yet (adoption); the same model (with
+/// any variant suffix) leaves the record as it is; another model throws <see cref="EmbeddingModelMismatchException"/>
+/// naming both and the command that re-embeds, and nothing is changed. The model check comes before the dimension
+/// check, so a model with another dimension is refused by the same exception. Only
+/// <see cref="RecordEmbeddingModelAsync"/> replaces a record (the re-embedding command, after it rewrote every vector).
+/// The embedded store keeps the record in its SQLite file with the collection's settings, Qdrant in the collection's
+/// metadata.</para>
 /// <para><b>Errors.</b> A vector whose length differs from the collection's dimension, a non-finite component, an empty
 /// id or a bad filter key throws <see cref="ArgumentException"/> naming the problem, and nothing of the call is written.
 /// An unknown collection throws <see cref="VectorCollectionNotFoundException"/>.</para>
@@ -83,6 +93,16 @@ public interface IVectorStore
     /// </summary>
     Task<IReadOnlyList<VectorSearchHit>> SearchTextAsync(string collection, VectorTextSearchRequest request, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"{GetType().Name} has no lexical (BM25) search.");
+
+    /// <summary>
+    /// Records <paramref name="embeddingModel"/> as the model of the collection's vectors, replacing any record (no check:
+    /// the caller has just rewritten every vector with it, or marks a collection being re-embedded, see
+    /// <see cref="EmbeddingModelIds.Reembedding"/>). Returns the collection's info. An unknown collection throws
+    /// <see cref="VectorCollectionNotFoundException"/>. Adapters (and decorators) that do not implement it throw
+    /// <see cref="NotSupportedException"/>: the member is additive.
+    /// </summary>
+    Task<VectorCollectionInfo> RecordEmbeddingModelAsync(string collection, string embeddingModel, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot record an embedding model.");
 }
 
 /// <summary>Well-known collection names.</summary>
@@ -153,6 +173,12 @@ public sealed record VectorCollectionSpec(string Name, int Dimension, VectorDist
     /// an existing collection with a new or different text field (re)indexes its stored payloads.
     /// </summary>
     public string? TextField { get; init; }
+
+    /// <summary>
+    /// The embedding model the vectors come from (e.g. <c>sentence-transformers/all-MiniLM-L6-v2</c>); null: not checked
+    /// and nothing recorded. See the remarks of <see cref="IVectorStore"/>.
+    /// </summary>
+    public string? EmbeddingModel { get; init; }
 }
 
 public sealed record VectorCollectionInfo(
@@ -164,6 +190,9 @@ public sealed record VectorCollectionInfo(
 {
     /// <summary>The payload key indexed for BM25 search, or null.</summary>
     public string? TextField { get; init; }
+
+    /// <summary>The embedding model recorded for the collection's vectors, or null when none was recorded.</summary>
+    public string? EmbeddingModel { get; init; }
 }
 
 /// <summary>
@@ -275,4 +304,91 @@ public sealed class VectorCollectionNotFoundException(string collection)
     : InvalidOperationException($"Vector collection '{collection}' does not exist.")
 {
     public string Collection { get; } = collection;
+}
+
+/// <summary>
+/// Embedding model ids as collections record them: the generator's model id, with an optional variant suffix after '#'
+/// for the same weights run differently (e.g. <c>sentence-transformers/all-MiniLM-L6-v2#int8</c>), whose vectors are
+/// interchangeable with the plain model's.
+/// </summary>
+public static class EmbeddingModelIds
+{
+    /// <summary>The command that re-embeds the memories collection with the configured model.</summary>
+    public const string ReembedCommand = "maximus memory reembed";
+
+    private const string ReembeddingPrefix = "reembedding:";
+
+    /// <summary>The id without its variant suffix ('#' and what follows).</summary>
+    public static string BaseModel(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var hash = id.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? id : id[..hash];
+    }
+
+    /// <summary>True when both ids name the same model, variants aside (ordinal).</summary>
+    public static bool SameModel(string? a, string? b) =>
+        a is not null && b is not null && string.Equals(BaseModel(a), BaseModel(b), StringComparison.Ordinal);
+
+    /// <summary>
+    /// The record of a collection whose re-embedding into <paramref name="target"/> has begun but not finished: it names
+    /// no model, so every configured model is refused (with the command) until the command has run to its end.
+    /// </summary>
+    public static string Reembedding(string target) => ReembeddingPrefix + target;
+
+    /// <summary>True when <paramref name="id"/> marks an unfinished re-embedding (see <see cref="Reembedding"/>).</summary>
+    public static bool IsReembedding(string? id) => id is not null && id.StartsWith(ReembeddingPrefix, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// A collection's vectors come from another embedding model than the configured one: its vectors cannot be compared
+/// with the new model's. The message names the collection, both models and the command that re-embeds.
+/// </summary>
+public sealed class EmbeddingModelMismatchException(string collection, string recordedModel, string configuredModel)
+    : InvalidOperationException(
+        EmbeddingModelIds.IsReembedding(recordedModel)
+            ? $"Vector collection '{collection}' is being re-embedded ({recordedModel}) and the run has not finished; the configured embedding model is " +
+              $"'{configuredModel}'. Run '{EmbeddingModelIds.ReembedCommand}' (it resumes where it stopped), then start again."
+            : $"Vector collection '{collection}' was embedded with '{recordedModel}', but the configured embedding model is '{configuredModel}'. " +
+              $"Run '{EmbeddingModelIds.ReembedCommand}' to re-embed it with the configured model, or configure '{recordedModel}' again.")
+{
+    /// <summary>The exit code of a host that stops on this (the CLI uses 1–3, an unusable data file 4).</summary>
+    public const int ExitCode = 5;
+
+    public string Collection { get; } = collection;
+
+    public string RecordedModel { get; } = recordedModel;
+
+    public string ConfiguredModel { get; } = configuredModel;
+
+    /// <summary>The first <see cref="EmbeddingModelMismatchException"/> in <paramref name="exception"/> and its inner exceptions.</summary>
+    public static EmbeddingModelMismatchException? Find(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is EmbeddingModelMismatchException found)
+            {
+                return found;
+            }
+
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Select(Find).FirstOrDefault(f => f is not null) is { } inAggregate)
+            {
+                return inAggregate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The rule of <see cref="IVectorStore.EnsureCollectionAsync"/>: throws when both a recorded and a requested model are
+    /// known and they are not the same model.
+    /// </summary>
+    public static void ThrowIfDifferent(string collection, string? recorded, string? requested)
+    {
+        if (recorded is not null && requested is not null && !EmbeddingModelIds.SameModel(recorded, requested))
+        {
+            throw new EmbeddingModelMismatchException(collection, recorded, requested);
+        }
+    }
 }

@@ -46,6 +46,9 @@ internal sealed class CollectionState : IDisposable
     /// <summary>The payload key indexed for keyword search (its FTS5 table is in the same file), or null.</summary>
     public string? TextField { get; set; }
 
+    /// <summary>The embedding model recorded for the vectors (column <c>embedding_model</c>), or null.</summary>
+    public string? EmbeddingModel { get; set; }
+
     public ReaderWriterLockSlim Lock { get; } = new(LockRecursionPolicy.NoRecursion);
 
     /// <summary>Incremented (in SQLite and here) by every committed change.</summary>

@@ -67,7 +67,14 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             state = LoadedOrNull(spec.Name) ?? CreateCollection(spec);
         }
 
+        EmbeddingModelMismatchException.ThrowIfDifferent(spec.Name, state.EmbeddingModel, spec.EmbeddingModel);
         VectorValidation.SameShape(Info(state), spec);
+        if (spec.EmbeddingModel is { } model && state.EmbeddingModel is null)
+        {
+            // A collection from before models were recorded adopts the model it is ensured with.
+            RecordModel(state, model);
+        }
+
         var missing = spec.PayloadIndexes.Where(p => !state.Indexes.ContainsKey(p.Key)).ToList();
         if (missing.Count > 0)
         {
@@ -79,6 +86,14 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             SetTextField(state, textField);
         }
 
+        return Task.FromResult(Info(state));
+    }
+
+    public Task<VectorCollectionInfo> RecordEmbeddingModelAsync(string collection, string embeddingModel, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(embeddingModel);
+        var state = State(collection);
+        RecordModel(state, embeddingModel);
         return Task.FromResult(Info(state));
     }
 
@@ -583,6 +598,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         new(state.Name, state.Dimension, state.Distance, state.Count, new Dictionary<string, PayloadIndexKind>(state.Indexes, StringComparer.Ordinal))
         {
             TextField = state.TextField,
+            EmbeddingModel = state.EmbeddingModel,
         };
 
     private static string IndexesJson(IReadOnlyDictionary<string, PayloadIndexKind> indexes) =>
@@ -647,10 +663,11 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             using var command = Sql.Command(
                 lease.Connection,
                 """
-                INSERT INTO vector_collection(name, dimension, distance, payload_indexes, version, created_at, text_field)
-                VALUES ($name, $dimension, $distance, $indexes, 0, $now, $text)
+                INSERT INTO vector_collection(name, dimension, distance, payload_indexes, version, created_at, text_field, embedding_model)
+                VALUES ($name, $dimension, $distance, $indexes, 0, $now, $text, $model)
                 """,
                 ("$text", (object?)spec.TextField ?? DBNull.Value),
+                ("$model", (object?)spec.EmbeddingModel ?? DBNull.Value),
                 ("$name", spec.Name),
                 ("$dimension", spec.Dimension),
                 ("$distance", spec.Distance.ToString()),
@@ -668,7 +685,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
 
         DeleteIndexFiles(spec.Name);
-        var state = new CollectionState(spec.Name, spec.Dimension, spec.Distance, spec.PayloadIndexes) { TextField = spec.TextField };
+        var state = new CollectionState(spec.Name, spec.Dimension, spec.Distance, spec.PayloadIndexes) { TextField = spec.TextField, EmbeddingModel = spec.EmbeddingModel };
         _loaded[spec.Name] = state;
         return state;
     }
@@ -680,7 +697,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         CollectionState state;
         using (var command = Sql.Command(
             lease.Connection,
-            "SELECT dimension, distance, payload_indexes, version, index_version, text_field FROM vector_collection WHERE name = $c",
+            "SELECT dimension, distance, payload_indexes, version, index_version, text_field, embedding_model FROM vector_collection WHERE name = $c",
             ("$c", collection)))
         using (var reader = command.ExecuteReader())
         {
@@ -696,6 +713,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 Version = reader.GetInt64(3),
                 IndexVersion = reader.IsDBNull(4) ? null : reader.GetInt64(4),
                 TextField = reader.IsDBNull(5) ? null : reader.GetString(5),
+                EmbeddingModel = reader.IsDBNull(6) ? null : reader.GetString(6),
             };
         }
 
@@ -714,6 +732,22 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         state.RebuildFreeList();
         LogLoaded(collection, state.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return state;
+    }
+
+    private void RecordModel(CollectionState state, string model)
+    {
+        state.Lock.EnterWriteLock();
+        try
+        {
+            ThrowIfDeleted(state);
+            using var lease = _database.Rent();
+            Sql.Execute(lease.Connection, "UPDATE vector_collection SET embedding_model = $m WHERE name = $c", ("$m", model), ("$c", state.Name));
+            state.EmbeddingModel = model;
+        }
+        finally
+        {
+            state.Lock.ExitWriteLock();
+        }
     }
 
     private void AddPayloadIndexes(CollectionState state, List<KeyValuePair<string, PayloadIndexKind>> missing)

@@ -25,7 +25,8 @@ internal sealed class VectorDatabase : IDisposable
             version INTEGER NOT NULL DEFAULT 0,
             index_version INTEGER,
             created_at TEXT NOT NULL,
-            text_field TEXT);
+            text_field TEXT,
+            embedding_model TEXT);
         CREATE TABLE IF NOT EXISTS vector_point (
             collection TEXT NOT NULL,
             id TEXT NOT NULL,
@@ -56,11 +57,18 @@ internal sealed class VectorDatabase : IDisposable
             Schema = Schema,
         });
 
-        // Files written before keyword search lack the text-field column of their collections.
+        // Files written before keyword search lack the text-field column of their collections, files written before
+        // collections recorded their embedding model the model column (their collections adopt the next model ensured).
         using var lease = Rent();
-        if (Convert.ToInt64(Sql.Scalar(lease.Connection, "SELECT COUNT(*) FROM pragma_table_info('vector_collection') WHERE name = 'text_field'"), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        AddColumnIfMissing(lease.Connection, "text_field");
+        AddColumnIfMissing(lease.Connection, "embedding_model");
+    }
+
+    private static void AddColumnIfMissing(SqliteConnection connection, string column)
+    {
+        if (Convert.ToInt64(Sql.Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('vector_collection') WHERE name = $n", ("$n", column)), System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
-            Sql.Execute(lease.Connection, "ALTER TABLE vector_collection ADD COLUMN text_field TEXT");
+            Sql.Execute(connection, $"ALTER TABLE vector_collection ADD COLUMN {column} TEXT");
         }
     }
 

@@ -16,7 +16,9 @@ namespace Maximus.Memory.Vectors.Qdrant;
 /// embedded store, and nothing is sent. A collection with a text field (keyword search) has a named sparse vector
 /// <see cref="TextVectorName"/> beside the unnamed dense one, holding the BM25 term weights of the field's text
 /// (<see cref="Lexical.LexicalText"/> terms, hashed to 32-bit indices; IDF by the server through the <c>idf</c> modifier);
-/// the field's name is kept in the collection's metadata under <see cref="TextFieldMetadataKey"/>.
+/// the field's name is kept in the collection's metadata under <see cref="TextFieldMetadataKey"/>, the embedding model of
+/// the vectors under <see cref="EmbeddingModelMetadataKey"/> (every metadata update writes both keys, whether the server
+/// merges or replaces the collection's metadata).
 /// </summary>
 public sealed class QdrantVectorStore : IVectorStore, IDisposable
 {
@@ -25,6 +27,9 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
 
     /// <summary>The collection-metadata key naming the payload field indexed for keyword search.</summary>
     public const string TextFieldMetadataKey = "maximus_text_field";
+
+    /// <summary>The collection-metadata key naming the embedding model the vectors come from.</summary>
+    public const string EmbeddingModelMetadataKey = "maximus_embedding_model";
 
     private readonly QdrantClient _client;
     private readonly QdrantVectorStoreOptions _options;
@@ -73,7 +78,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 await _client.CreateCollectionAsync(
                     spec.Name,
                     new VectorParams { Size = (ulong)spec.Dimension, Distance = QdrantMapping.ToQdrant(spec.Distance) },
-                    metadata: spec.TextField is { } field ? TextFieldMetadata(field) : [],
+                    metadata: Metadata(spec.TextField, spec.EmbeddingModel),
                     sparseVectorsConfig: spec.TextField is null ? null : TextVectorConfig(),
                     onDiskPayload: _options.OnDiskPayload,
                     hnswConfig: HnswConfig(),
@@ -91,7 +96,14 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 ?? throw new InvalidOperationException($"Qdrant collection '{spec.Name}' was not created.");
         }
 
+        EmbeddingModelMismatchException.ThrowIfDifferent(spec.Name, existing.EmbeddingModel, spec.EmbeddingModel);
         VectorValidation.SameShape(existing, spec);
+        if (spec.EmbeddingModel is { } model && existing.EmbeddingModel is null)
+        {
+            // A collection from before models were recorded adopts the model it is ensured with.
+            await _client.UpdateCollectionAsync(spec.Name, metadata: Metadata(existing.TextField, model), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var (key, kind) in spec.PayloadIndexes)
         {
             if (!existing.PayloadIndexes.ContainsKey(key))
@@ -116,7 +128,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 try
                 {
                     await _client.UpdateCollectionAsync(
-                        spec.Name, metadata: TextFieldMetadata(textField), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                        spec.Name, metadata: Metadata(textField, existing.EmbeddingModel ?? spec.EmbeddingModel), sparseVectorsConfig: TextVectorConfig(), cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.Unimplemented)
                 {
@@ -245,7 +257,31 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         return hash;
     }
 
-    private static Dictionary<string, Value> TextFieldMetadata(string field) => new() { [TextFieldMetadataKey] = new Value { StringValue = field } };
+    public async Task<VectorCollectionInfo> RecordEmbeddingModelAsync(string collection, string embeddingModel, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(embeddingModel);
+        VectorValidation.CollectionName(collection);
+        var existing = await GetCollectionAsync(collection, cancellationToken).ConfigureAwait(false) ?? throw new VectorCollectionNotFoundException(collection);
+        await _client.UpdateCollectionAsync(collection, metadata: Metadata(existing.TextField, embeddingModel), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await GetCollectionAsync(collection, cancellationToken).ConfigureAwait(false) ?? throw new VectorCollectionNotFoundException(collection);
+    }
+
+    /// <summary>The collection's metadata: the text field and the embedding model, each when known.</summary>
+    private static Dictionary<string, Value> Metadata(string? textField, string? embeddingModel)
+    {
+        var metadata = new Dictionary<string, Value>();
+        if (textField is not null)
+        {
+            metadata[TextFieldMetadataKey] = new Value { StringValue = textField };
+        }
+
+        if (embeddingModel is not null)
+        {
+            metadata[EmbeddingModelMetadataKey] = new Value { StringValue = embeddingModel };
+        }
+
+        return metadata;
+    }
 
     private static SparseVectorConfig TextVectorConfig() =>
         new Dictionary<string, SparseVectorParams> { [TextVectorName] = new SparseVectorParams { Modifier = Modifier.Idf } };
@@ -289,8 +325,11 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             ? fieldValue.StringValue
             : null;
         _textFields[collection] = textField;
+        var model = info.Config.Metadata.TryGetValue(EmbeddingModelMetadataKey, out var modelValue) && modelValue.KindCase == Value.KindOneofCase.StringValue
+            ? modelValue.StringValue
+            : null;
         var count = await _client.CountAsync(collection, exact: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new VectorCollectionInfo(collection, shape.Item1, shape.Item2, (long)count, indexes) { TextField = textField };
+        return new VectorCollectionInfo(collection, shape.Item1, shape.Item2, (long)count, indexes) { TextField = textField, EmbeddingModel = model };
     }
 
     public async Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default)

@@ -86,7 +86,11 @@ public sealed class AgentMemory(
     private readonly SemaphoreSlim[] _factLocks = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
     private int? _dimension;
 
-    /// <summary>The embedding dimension, checked against the collection at start-up (a mismatch is refused).</summary>
+    /// <summary>
+    /// The embedding dimension, checked against the collection at start-up with the generator's model id: a collection
+    /// embedded with another model is refused with an <see cref="EmbeddingModelMismatchException"/> that names the command
+    /// re-embedding it (<see cref="MemoryReembedder"/>); one without a record adopts the model.
+    /// </summary>
     public async Task<int> EnsureCollectionAsync(CancellationToken ct)
     {
         if (_dimension is { } known)
@@ -103,9 +107,10 @@ public sealed class AgentMemory(
             }
 
             // The model's declared dimension when it has one (no model load); otherwise one probe embedding.
-            var dimension = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions
+            var metadata = embedder.GetService<EmbeddingGeneratorMetadata>();
+            var dimension = metadata?.DefaultModelDimensions
                 ?? (await embedder.GenerateAsync(["dimension probe"], cancellationToken: ct).ConfigureAwait(false))[0].Vector.Length;
-            await store.EnsureCollectionAsync(new VectorCollectionSpec(_options.Collection, dimension) { PayloadIndexes = PayloadIndexes, TextField = TextField }, ct).ConfigureAwait(false);
+            await store.EnsureCollectionAsync(CollectionSpec(_options.Collection, dimension, metadata?.DefaultModelId), ct).ConfigureAwait(false);
             _dimension = dimension;
             return dimension;
         }
@@ -802,6 +807,22 @@ public sealed class AgentMemory(
 
     private static string Tags(IReadOnlyDictionary<string, string>? tags) =>
         tags is null ? "" : string.Join('&', tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+
+    /// <summary>The memories collection as this class ensures it: its payload indexes, keyword field and embedding model.</summary>
+    public static VectorCollectionSpec CollectionSpec(string collection, int dimension, string? embeddingModel) =>
+        new(collection, dimension) { PayloadIndexes = PayloadIndexes, TextField = TextField, EmbeddingModel = embeddingModel };
+
+    /// <summary>
+    /// What a stored point was embedded from: <see cref="EmbeddingText(MemoryEntry)"/> of its entry, or for a point without
+    /// one (e.g. migrated from Chroma) its <see cref="VectorPayloadKeys.Text"/>; null when it has neither.
+    /// </summary>
+    public static string? EmbeddingText(JsonObject payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return Entry(payload) is { } entry ? EmbeddingText(entry)
+            : payload[VectorPayloadKeys.Text] is JsonValue text && text.GetValueKind() == JsonValueKind.String ? text.GetValue<string>()
+            : null;
+    }
 
     /// <summary>What is embedded: the text, and for a fact or a procedure their structured parts too.</summary>
     public static string EmbeddingText(MemoryEntry e) => e switch

@@ -131,6 +131,87 @@ public abstract class VectorStoreConformance : IAsyncLifetime
         Assert.Equal(1, info.Count);
     }
 
+    private const string ModelA = "test/fake-hash-model-a";
+    private const string ModelB = "test/fake-hash-model-b";
+
+    [Fact]
+    public async Task A_new_collection_records_its_embedding_model_and_keeps_it_across_reopening()
+    {
+        await Store.DeleteCollectionAsync(Collection, Ct);
+
+        var created = await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
+        await ReopenAsync();
+        var info = await Store.GetCollectionAsync(Collection, Ct);
+
+        Assert.Equal(ModelA, created.EmbeddingModel);
+        Assert.Equal(ModelA, info!.EmbeddingModel);
+    }
+
+    [Fact]
+    public async Task An_existing_collection_without_a_record_adopts_the_model_it_is_ensured_with()
+    {
+        await Store.UpsertAsync(Collection, [Point("p1", Axis(0))], Ct);
+        Assert.Null((await Store.GetCollectionAsync(Collection, Ct))!.EmbeddingModel);
+
+        var adopted = await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
+        var info = await Store.GetCollectionAsync(Collection, Ct);
+
+        Assert.Equal(ModelA, adopted.EmbeddingModel);
+        Assert.Equal(ModelA, info!.EmbeddingModel);
+        Assert.Equal(1, info.Count);
+    }
+
+    [Fact]
+    public async Task Ensure_with_the_same_model_a_variant_of_it_or_no_model_keeps_the_record()
+    {
+        await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
+
+        var same = await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
+        var variant = await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA + "#int8" }, Ct);
+        var unchecked_ = await Store.EnsureCollectionAsync(Spec(), Ct);
+
+        Assert.Equal(ModelA, same.EmbeddingModel);
+        Assert.Equal(ModelA, variant.EmbeddingModel);
+        Assert.Equal(ModelA, unchecked_.EmbeddingModel);
+    }
+
+    [Fact]
+    public async Task Ensure_with_another_model_is_refused_naming_both_and_the_command_and_changes_nothing()
+    {
+        await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
+        await Store.UpsertAsync(Collection, [Point("p1", Axis(0))], Ct);
+
+        var ex = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelB }, Ct));
+        var otherDimension = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() =>
+            Store.EnsureCollectionAsync(Spec(dimension: 16) with { EmbeddingModel = ModelB }, Ct));
+        var info = await Store.GetCollectionAsync(Collection, Ct);
+
+        Assert.Contains(Collection, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelA, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ModelB, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("maximus memory reembed", ex.Message, StringComparison.Ordinal);
+        Assert.Equal((Collection, ModelA, ModelB), (ex.Collection, ex.RecordedModel, ex.ConfiguredModel));
+        Assert.Contains("maximus memory reembed", otherDimension.Message, StringComparison.Ordinal);
+        Assert.Equal(ModelA, info!.EmbeddingModel);
+        Assert.Equal(Dimension, info.Dimension);
+        Assert.Equal(1, info.Count);
+    }
+
+    [Fact]
+    public async Task Recording_a_model_replaces_the_record_and_the_rule_follows_it()
+    {
+        await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
+
+        var recorded = await Store.RecordEmbeddingModelAsync(Collection, ModelB, Ct);
+        await ReopenAsync();
+        var accepted = await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelB }, Ct);
+
+        Assert.Equal(ModelB, recorded.EmbeddingModel);
+        Assert.Equal(ModelB, accepted.EmbeddingModel);
+        await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct));
+        await Assert.ThrowsAsync<VectorCollectionNotFoundException>(() => Store.RecordEmbeddingModelAsync("missing-" + Collection, ModelA, Ct));
+    }
+
     [Fact]
     public async Task Ensure_is_idempotent_and_adds_missing_payload_indexes()
     {
