@@ -318,6 +318,18 @@ public static class EmbeddingModelIds
 
     private const string ReembeddingPrefix = "reembedding:";
 
+    /// <summary>The only local model of the versions before collections recorded their model (384 dimensions).</summary>
+    public const string UnrecordedLocalModel = "sentence-transformers/all-MiniLM-L6-v2";
+
+    /// <summary>
+    /// The model a collection's vectors come from: its record; for a collection from before models were recorded that
+    /// holds points with <see cref="UnrecordedLocalModel"/>'s dimension, that model (those versions embedded locally with
+    /// it; assuming so refuses another model rather than mixing vectors, and the re-embedding command is always safe);
+    /// otherwise null (an empty collection adopts the model it is ensured with).
+    /// </summary>
+    public static string? Recorded(string? record, long count, int dimension) =>
+        record ?? (count > 0 && dimension == 384 ? UnrecordedLocalModel : null);
+
     /// <summary>The id without its variant suffix ('#' and what follows).</summary>
     public static string BaseModel(string id)
     {

@@ -67,8 +67,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             state = LoadedOrNull(spec.Name) ?? CreateCollection(spec);
         }
 
-        EmbeddingModelMismatchException.ThrowIfDifferent(spec.Name, state.EmbeddingModel, spec.EmbeddingModel);
-        VectorValidation.SameShape(Info(state), spec);
+        var info = Info(state);
+        var recorded = EmbeddingModelIds.Recorded(state.EmbeddingModel, info.Count, info.Dimension);
+        EmbeddingModelMismatchException.ThrowIfDifferent(spec.Name, recorded, spec.EmbeddingModel);
+        VectorValidation.SameShape(info, spec);
         if (spec.EmbeddingModel is { } model && state.EmbeddingModel is null)
         {
             // A collection from before models were recorded adopts the model it is ensured with.

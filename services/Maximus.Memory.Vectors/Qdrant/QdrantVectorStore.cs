@@ -96,7 +96,8 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
                 ?? throw new InvalidOperationException($"Qdrant collection '{spec.Name}' was not created.");
         }
 
-        EmbeddingModelMismatchException.ThrowIfDifferent(spec.Name, existing.EmbeddingModel, spec.EmbeddingModel);
+        EmbeddingModelMismatchException.ThrowIfDifferent(
+            spec.Name, EmbeddingModelIds.Recorded(existing.EmbeddingModel, existing.Count, existing.Dimension), spec.EmbeddingModel);
         VectorValidation.SameShape(existing, spec);
         if (spec.EmbeddingModel is { } model && existing.EmbeddingModel is null)
         {

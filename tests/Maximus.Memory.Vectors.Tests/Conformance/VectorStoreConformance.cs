@@ -162,6 +162,27 @@ public abstract class VectorStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unrecorded_384_dimension_collection_with_points_counts_as_the_old_local_model()
+    {
+        // Versions before the record embedded locally with all-MiniLM-L6-v2 only: such a collection must not adopt
+        // another model silently (its vectors would be compared with another model's), but its own variant is welcome.
+        await Store.DeleteCollectionAsync(Collection, Ct);
+        await Store.EnsureCollectionAsync(Spec(dimension: 384), Ct);
+        var vector = new float[384];
+        vector[3] = 1;
+        await Store.UpsertAsync(Collection, [Point("old", vector)], Ct);
+
+        var refused = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => Store.EnsureCollectionAsync(Spec(dimension: 384) with { EmbeddingModel = ModelB }, Ct));
+        var unrecorded = await Store.GetCollectionAsync(Collection, Ct);
+        var variant = await Store.EnsureCollectionAsync(Spec(dimension: 384) with { EmbeddingModel = EmbeddingModelIds.UnrecordedLocalModel + "#int8" }, Ct);
+
+        Assert.Equal(EmbeddingModelIds.UnrecordedLocalModel, refused.RecordedModel);
+        Assert.Null(unrecorded!.EmbeddingModel);
+        Assert.Equal(EmbeddingModelIds.UnrecordedLocalModel + "#int8", variant.EmbeddingModel);
+        await Store.DeleteCollectionAsync(Collection, Ct);
+    }
+
+    [Fact]
     public async Task Ensure_with_the_same_model_a_variant_of_it_or_no_model_keeps_the_record()
     {
         await Store.EnsureCollectionAsync(Spec() with { EmbeddingModel = ModelA }, Ct);
