@@ -1,13 +1,26 @@
 using Dapr.Workflow;
+using Grpc.Core;
 using Maximus.Contracts.Ports;
 
 namespace Maximus.Runtime.Dapr;
 
-/// <summary>The workflow port on Dapr workflows.</summary>
+/// <summary>
+/// The workflow port on Dapr workflows. The sidecar's gRPC errors become the port's: an id in use
+/// <see cref="InvalidOperationException"/>, an unknown instance <see cref="KeyNotFoundException"/>.
+/// </summary>
 public sealed class DaprWorkflowHost(DaprWorkflowClient client) : IWorkflowHost
 {
-    public Task<string> ScheduleAsync(string workflowName, string instanceId, object input, CancellationToken cancellationToken = default) =>
-        client.ScheduleNewWorkflowAsync(workflowName, instanceId, input, null, cancellationToken);
+    public async Task<string> ScheduleAsync(string workflowName, string instanceId, object input, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await client.ScheduleNewWorkflowAsync(workflowName, instanceId, input, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists || ex.Status.Detail.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"A workflow instance '{instanceId}' exists already.", ex);
+        }
+    }
 
     public async Task<WorkflowInstanceInfo?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
     {
@@ -29,11 +42,24 @@ public sealed class DaprWorkflowHost(DaprWorkflowClient client) : IWorkflowHost
             state.FailureDetails?.ErrorMessage);
     }
 
+    /// <summary>The sidecar's resume, the counterpart of suspend: a running instance (also one whose app crashed) is the sidecar engine's to continue.</summary>
     public Task ResumeAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        client.ResumeWorkflowAsync(instanceId, "resumed by maximus", cancellationToken);
+        NamedAsync(instanceId, () => client.ResumeWorkflowAsync(instanceId, "resumed by maximus", cancellationToken));
 
     public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default) =>
-        client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+        NamedAsync(instanceId, () => client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken));
+
+    private static async Task NamedAsync(string instanceId, Func<Task> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound || ex.Status.Detail.Contains("no such instance", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new KeyNotFoundException($"No workflow instance '{instanceId}'.", ex);
+        }
+    }
 
     private static string? Raw(Func<System.Text.Json.JsonElement> read)
     {

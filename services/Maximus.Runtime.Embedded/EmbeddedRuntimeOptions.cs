@@ -17,6 +17,7 @@ public sealed class EmbeddedRuntimeOptions
     /// <summary>
     /// Resume workflow instances left running by a previous process when the host starts. On by default (in code, so a
     /// host that finds no appsettings.json still resumes after a crash); tools that only read the journal turn it off.
+    /// They resume once the host's readiness checks pass (at most 30 s after start), so readiness does not wait for them.
     /// </summary>
     public bool ResumeWorkflowsOnStart { get; set; } = true;
 

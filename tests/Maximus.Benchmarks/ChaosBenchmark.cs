@@ -221,8 +221,8 @@ public static class ChaosBenchmark
 
     /// <summary>
     /// How many of the log ids have a reflection, waiting up to <paramref name="wait"/> for asynchronous ones. Read from the
-    /// embedded state store's file (<c>reflection:{logId}</c>): <c>GET v1/reflections/{logId}</c> cannot route the step
-    /// log ids, which hold '/' (<c>{mission}/r{replan}/s{step}</c>).
+    /// embedded state store's file (<c>reflection:{logId}</c>) in one query rather than one <c>GET v1/reflections/{**logId}</c>
+    /// per step log id (<c>{mission}/r{replan}/s{step}</c>).
     /// </summary>
     private static async Task<int> CountReflectedAsync(string database, IReadOnlyList<string> logIds, TimeSpan wait, CancellationToken ct)
     {

@@ -141,6 +141,29 @@ public sealed class EmbeddedApiTests(EmbeddedAllRolesHost host) : IClassFixture<
         Assert.Contains("m-does-not-exist", problem.Text("detail"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_step_reflection_reads_back_by_its_log_id_which_holds_slashes_sent_as_is_or_encoded()
+    {
+        using var client = _factory.CreateClient();
+        var mission = "m-reflect-" + Guid.NewGuid().ToString("N")[..8];
+        var logId = $"{mission}/r0/s2";
+        var log = new Maximus.Contracts.Reflection.ExecutionLog(
+            logId, mission, "agent-1", 2, "(stack a b)", Maximus.Contracts.Plugins.ActionOutcome.Succeeded, 3, DateTimeOffset.UtcNow, "ok", Priority:
+            Maximus.Contracts.Reflection.ReflectionPriority.Critical);
+        using (var submitted = await client.PostAsync("/v1/reflections", Json(log), Ct))
+        {
+            Assert.Equal(logId, (await ReadJsonAsync(submitted, HttpStatusCode.OK)).Text("logId"));
+        }
+
+        using var plain = await client.GetAsync($"/v1/reflections/{logId}", Ct);
+        using var encoded = await client.GetAsync($"/v1/reflections/{Uri.EscapeDataString(logId)}", Ct);
+        using var otherStep = await client.GetAsync($"/v1/reflections/{mission}/r0/s3", Ct);
+
+        Assert.Equal(logId, (await ReadJsonAsync(plain, HttpStatusCode.OK)).Text("logId"));
+        Assert.Equal(logId, (await ReadJsonAsync(encoded, HttpStatusCode.OK)).Text("logId"));
+        Assert.Contains($"{mission}/r0/s3", (await ReadProblemAsync(otherStep, HttpStatusCode.NotFound)).Text("detail"), StringComparison.Ordinal);
+    }
+
     /// <summary>/health/ready, asked until it answers 200 (the embedding model loads beside start-up) or a minute has passed.</summary>
     internal static async Task<HttpResponseMessage> WaitReadyAsync(HttpClient client)
     {

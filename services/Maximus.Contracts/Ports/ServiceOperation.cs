@@ -6,7 +6,10 @@ namespace Maximus.Contracts.Ports;
 /// </summary>
 /// <param name="AppId">The app that serves it.</param>
 /// <param name="Verb">GET, POST, PUT or DELETE.</param>
-/// <param name="Route">A route template without leading slash, e.g. <c>v1/missions/{id}</c>.</param>
+/// <param name="Route">
+/// A route template without leading slash, e.g. <c>v1/missions/{id}</c>; a last segment <c>{**name}</c> takes the rest of
+/// the path, '/' included (for ids that hold '/', e.g. a step's log id <c>{mission}/r0/s2</c>).
+/// </param>
 /// <param name="RequestType">The JSON body's type, or null for no body.</param>
 /// <param name="Handler">Returns the response object (serialised as JSON).</param>
 /// <param name="SuccessStatus">The HTTP status of a successful answer.</param>
@@ -45,7 +48,8 @@ public sealed record ServiceOperation(
         routeValues = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var template = Route.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (template.Length != segments.Length)
+        var catchAll = template.Length > 0 && template[^1].StartsWith("{**", StringComparison.Ordinal) && template[^1].EndsWith('}');
+        if (catchAll ? segments.Length < template.Length : template.Length != segments.Length)
         {
             return false;
         }
@@ -53,7 +57,11 @@ public sealed record ServiceOperation(
         for (var i = 0; i < template.Length; i++)
         {
             var t = template[i];
-            if (t.Length > 2 && t[0] == '{' && t[^1] == '}')
+            if (catchAll && i == template.Length - 1)
+            {
+                routeValues[t[3..^1]] = string.Join('/', segments[i..].Select(Uri.UnescapeDataString));
+            }
+            else if (t.Length > 2 && t[0] == '{' && t[^1] == '}')
             {
                 routeValues[t[1..^1]] = Uri.UnescapeDataString(segments[i]);
             }

@@ -11,8 +11,12 @@ public static class ReflectionApi
     [
         ServiceOperation.Post<ExecutionLog, ReflectionResult>(AppIds.Reflector, "v1/reflections",
             (log, call) => call.GetService<ReflectionService>().ReflectAsync(log, call.CancellationToken)),
-        ServiceOperation.Get(AppIds.Reflector, "v1/reflections/{logId}", async call =>
-            await call.GetService<ReflectionService>().GetAsync(call.Route("logId"), call.CancellationToken).ConfigureAwait(false)
-                ?? throw ProblemException.NotFound($"No reflection for log '{call.Route("logId")}'.")),
+        // Step log ids hold '/' ({mission}/r0/s2): the id is the rest of the path, its '/' sent as-is or encoded (%2F).
+        ServiceOperation.Get(AppIds.Reflector, "v1/reflections/{**logId}", async call =>
+        {
+            var logId = call.Route("logId").Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+            return await call.GetService<ReflectionService>().GetAsync(logId, call.CancellationToken).ConfigureAwait(false)
+                ?? throw ProblemException.NotFound($"No reflection for log '{logId}'.");
+        }),
     ];
 }

@@ -38,7 +38,8 @@ public sealed class EmbeddedActorHost : IActorInvoker, IAsyncDisposable
         _time = time;
     }
 
-    public async Task<TResult> InvokeAsync<TActorInterface, TResult>(string actorType, string actorId, Func<TActorInterface, Task<TResult>> call)
+    public async Task<TResult> InvokeAsync<TActorInterface, TResult>(
+        string actorType, string actorId, Func<TActorInterface, Task<TResult>> call, CancellationToken cancellationToken = default)
         where TActorInterface : class
     {
         ArgumentException.ThrowIfNullOrEmpty(actorId);
@@ -49,7 +50,16 @@ public sealed class EmbeddedActorHost : IActorInvoker, IAsyncDisposable
         }
 
         var instance = _instances.GetOrAdd((actorType, actorId), key => new Lazy<Instance>(() => Create(registration, key.Id))).Value;
-        await instance.Turn.WaitAsync().ConfigureAwait(false);
+
+        // Cancelled while waiting for its turn, the call never runs; once its turn began, it finishes and is saved
+        // whether or not the caller still waits for it (as on Dapr, where the sidecar has the call).
+        await instance.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await TurnAsync(instance, actorType, actorId, call).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<TResult> TurnAsync<TActorInterface, TResult>(Instance instance, string actorType, string actorId, Func<TActorInterface, Task<TResult>> call)
+        where TActorInterface : class
+    {
         try
         {
             if (!instance.Activated)
@@ -66,11 +76,12 @@ public sealed class EmbeddedActorHost : IActorInvoker, IAsyncDisposable
                 await instance.StateManager.SaveStateAsync().ConfigureAwait(false);
                 return RoundTrip(result);
             }
-            catch
+            catch (Exception ex)
             {
-                // As on Dapr: a failed call's unsaved changes are dropped.
+                // As on Dapr: a failed call's unsaved changes are dropped, and the caller learns the exception's type and
+                // message, not the exception object (which does not cross a sidecar).
                 await instance.StateManager.ClearCacheAsync().ConfigureAwait(false);
-                throw;
+                throw new ActorCallException(actorType, actorId, ex.GetType().FullName ?? ex.GetType().Name, ex.Message, ex);
             }
         }
         finally

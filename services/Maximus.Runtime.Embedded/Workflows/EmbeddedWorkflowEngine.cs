@@ -6,6 +6,7 @@ using Dapr.Workflow.Abstractions;
 using Maximus.Contracts.Ports;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -117,18 +118,67 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         }
     }
 
+    /// <summary>How long resuming waits at most for the host to be ready (a readiness check that never passes must not strand missions).</summary>
+    public static readonly TimeSpan MaxResumeDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>The resume of the instances left running by a previous process (null when there was none).</summary>
+    public Task? Resumed { get; private set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.ResumeWorkflowsOnStart)
         {
-            foreach (var row in Journal.ListInstances(10_000).Where(r => r.Status is WorkflowRunStatus.Pending or WorkflowRunStatus.Running))
+            var left = Journal.ListInstances(10_000).Where(r => r.Status is WorkflowRunStatus.Pending or WorkflowRunStatus.Running).ToList();
+            if (left.Count > 0)
             {
-                LogResuming(_logger, row.InstanceId, row.Name);
-                Start(row.InstanceId);
+                // Not before the host has started and is ready: dozens of replaying missions compete for the CPU with what readiness waits
+                // for (the embedding model), and they can continue after ready. Measured after a kill -9 with 35 missions
+                // in flight: kill-to-ready 8-11 s resuming at start against 4-7 s without.
+                Resumed = Task.Run(() => ResumeWhenReadyAsync(left), CancellationToken.None);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    private async Task ResumeWhenReadyAsync(IReadOnlyList<WorkflowInstanceRow> left)
+    {
+        // Started first (the server listens only after the hosted services have started, and a readiness check can pass
+        // before it does), then ready.
+        var clock = Stopwatch.StartNew();
+        if (_services.GetService<IHostApplicationLifetime>() is { } lifetime)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            using (lifetime.ApplicationStopping.Register(() => started.TrySetResult()))
+            {
+                await Task.WhenAny(started.Task, Task.Delay(MaxResumeDelay, CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+
+        var health = _services.GetService<HealthCheckService>();
+        while (health is not null && !_stopping && clock.Elapsed < MaxResumeDelay)
+        {
+            var report = await health.CheckHealthAsync(c => c.Tags.Contains(ServiceDefaults.Extensions.ReadyTag), CancellationToken.None).ConfigureAwait(false);
+            if (report.Status == HealthStatus.Healthy)
+            {
+                break;
+            }
+
+            await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (_stopping)
+        {
+            return;
+        }
+
+        LogResumingAll(_logger, left.Count, clock.ElapsedMilliseconds);
+        foreach (var row in left)
+        {
+            LogResuming(_logger, row.InstanceId, row.Name);
+            Start(row.InstanceId);
+        }
     }
 
     /// <summary>True once the host stops: no activity starts any more, and instances are parked rather than failed.</summary>
@@ -320,6 +370,9 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
 
     private static WorkflowInstanceInfo ToInfo(WorkflowInstanceRow row) =>
         new(row.InstanceId, row.Name, row.Status, row.CreatedAt, row.UpdatedAt, row.Input, row.Output, row.CustomStatus, row.Failure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {Count} workflow instances left running, {WaitedMs} ms after start (once the host is ready)")]
+    private static partial void LogResumingAll(ILogger logger, int count, long waitedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming workflow {InstanceId} ({Name})")]
     private static partial void LogResuming(ILogger logger, string instanceId, string name);
