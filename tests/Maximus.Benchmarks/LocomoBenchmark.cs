@@ -59,8 +59,27 @@ public static partial class LocomoBenchmark
         int EmbeddedNow,
         int EmbeddingsFromCache,
         string Tokenizer,
-        string EmbeddingModel,
+        string Model,
+        string? LoadAverageAtStart,
+        string? LoadAverageAtEnd,
+        ScaleResult? Scale,
         HybridRetrievalOptions Settings);
+
+    /// <summary>
+    /// Query latency (embedding included) and recall when one agent holds <see cref="Memories"/> turns: the first
+    /// conversation of the file among synthetic filler turns (the memory benchmark's generated corpus, cached
+    /// vectors) in sessions dated around it.
+    /// </summary>
+    public sealed record ScaleResult(
+        int Memories,
+        int FillerTurns,
+        string Conversation,
+        int Questions,
+        IReadOnlyDictionary<string, double> Recall,
+        Percentiles QueryMs,
+        double IngestSeconds,
+        string? LoadAverageAtStart,
+        string? LoadAverageAtEnd);
 
     public static Command CreateCommand(Option<bool> json)
     {
@@ -81,11 +100,13 @@ public static partial class LocomoBenchmark
         var seeds = new Option<int?>("--neighbour-seeds") { Description = tuning };
         var temporal = new Option<double?>("--temporal-boost") { Description = tuning };
         var candidates = new Option<int?>("--candidates") { Description = "Lexical and dense candidates each. " + tuning };
+        var scale = new Option<int>("--scale") { Description = "Also measure one agent holding this many turns (the first conversation among synthetic filler); 0: off.", DefaultValueFactory = _ => 0 };
+        var set = new Option<string[]>("--set") { Description = "Name=value of any HybridRetrievalOptions setting (repeatable). " + tuning, AllowMultipleArgumentsPerToken = true };
         var model = new Option<LocalEmbeddingModelKind?>("--model") { Description = "The embedding model (MiniLM or ArcticXs); default: the product's default." };
         var quantization = new Option<EmbeddingQuantization?>("--quantization") { Description = "None (float) or Int8; default: the product's default." };
         var command = new Command("locomo", "Recall@k of hybrid memory retrieval on a LoCoMo-format file, with BM25 alone for comparison.")
         {
-            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates, model, quantization,
+            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates, set, scale, model, quantization,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -120,12 +141,26 @@ public static partial class LocomoBenchmark
                 LexicalCandidates = result.GetValue(candidates) ?? defaults.LexicalCandidates,
                 DenseCandidates = result.GetValue(candidates) ?? defaults.DenseCandidates,
             };
+            foreach (var pair in result.GetValue(set) ?? [])
+            {
+                var at = pair.IndexOf('=', StringComparison.Ordinal);
+                var property = at <= 0 ? null : typeof(HybridRetrievalOptions).GetProperty(pair[..at], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+                if (property is null || !property.CanWrite)
+                {
+                    await Console.Error.WriteLineAsync($"error: --set {pair}: expected Name=value of a HybridRetrievalOptions setting.").ConfigureAwait(false);
+                    return 2;
+                }
+
+                var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                property.SetValue(options, type.IsEnum ? Enum.Parse(type, pair[(at + 1)..], ignoreCase: true) : Convert.ChangeType(pair[(at + 1)..], type, CultureInfo.InvariantCulture));
+            }
+
             var path = result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache);
             Result r;
             try
             {
                 r = await RunAsync(
-                    result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken,
+                    result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken, result.GetValue(scale),
                     MemoryApiLoadBenchmark.Embedding(result.GetValue(model), result.GetValue(quantization))).ConfigureAwait(false);
             }
             catch (ArgumentException ex)
@@ -150,9 +185,11 @@ public static partial class LocomoBenchmark
     private sealed record Conversation(string Id, IReadOnlyList<Turn> Turns, IReadOnlyList<Question> Questions);
 
     public static async Task<Result> RunAsync(
-        string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct, LocalEmbeddingOptions? embedding = null)
+        string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct, int scale = 0,
+        LocalEmbeddingOptions? embedding = null)
     {
         embedding ??= new LocalEmbeddingOptions();
+        var loadAtStart = Machine.LoadAverage();
         var dataSha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(dataPath)));
         var inSample = dataSha256 == DevelopmentSha256;
         var tuned = !SameSettings(options, new HybridRetrievalOptions());
@@ -161,7 +198,7 @@ public static partial class LocomoBenchmark
             throw new ArgumentException(
                 $"{Path.GetFileName(dataPath)} is not the development file {DevelopmentFile} (sha256 {DevelopmentSha256}): settings are tuned " +
                 "on the development file only. Measure other files without --fusion, --rrf-k, --lexical-weight, --dense-weight, " +
-                "--neighbour-weight, --neighbour-seeds, --temporal-boost and --candidates (the defaults are the settings tuned there).");
+                "--neighbour-weight, --neighbour-seeds, --temporal-boost, --candidates and --set (the defaults are the settings tuned there).");
         }
 
         var conversations = Load(dataPath);
@@ -207,7 +244,7 @@ public static partial class LocomoBenchmark
             var first = conversations[0];
             foreach (var q in first.Questions.Take(20))
             {
-                await retriever.SearchAsync(AgentId(first), q.Text, maxK, ct).ConfigureAwait(false);
+                await retriever.SearchAsync(AgentId(first), q.Text, maxK, ct, asOf: AskedAt(first)).ConfigureAwait(false);
                 await Bm25Async(store, collection, AgentId(first), q.Text, maxK, ct).ConfigureAwait(false);
             }
 
@@ -219,10 +256,11 @@ public static partial class LocomoBenchmark
             {
                 var agent = AgentId(conversation);
                 var byEntry = conversation.Turns.GroupBy(t => t.EntryId).ToDictionary(g => g.Key, g => g.First().DiaId, StringComparer.Ordinal);
+                var askedAt = AskedAt(conversation);
                 foreach (var q in conversation.Questions)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var hits = await retriever.SearchAsync(agent, q.Text, maxK, ct).ConfigureAwait(false);
+                    var hits = await retriever.SearchAsync(agent, q.Text, maxK, ct, asOf: askedAt).ConfigureAwait(false);
                     queryMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     started = Stopwatch.GetTimestamp();
                     var bm25 = await Bm25Async(store, collection, agent, q.Text, maxK, ct).ConfigureAwait(false);
@@ -234,6 +272,8 @@ public static partial class LocomoBenchmark
 
             var hybrid = Report(hybridSamples, cutoffs);
             var lexicalOnly = Report(bm25Samples, cutoffs);
+            var loadAtEnd = Machine.LoadAverage();
+            var scaled = scale > 0 ? await ScaleAsync(conversations[0], vectors, scale, cutoffs, options, embedding, progress, ct).ConfigureAwait(false) : null;
             var result = new Result(
                 "locomo",
                 Path.GetFileName(dataPath),
@@ -257,8 +297,87 @@ public static partial class LocomoBenchmark
                 fromCache,
                 LexicalText.Description,
                 generator.EffectiveModelId,
+                loadAtStart,
+                loadAtEnd,
+                scaled,
                 options);
             progress.WriteLine($"  hybrid recall {string.Join(", ", hybrid.Recall.Select(p => $"@{p.Key} {p.Value}"))}; bm25 {string.Join(", ", lexicalOnly.Recall.Select(p => $"@{p.Key} {p.Value}"))}; query p99 {result.QueryMs.P99} ms");
+            return result;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder changes no number.
+            }
+        }
+    }
+
+    private static async Task<ScaleResult> ScaleAsync(
+        Conversation conversation, Dictionary<string, float[]> vectors, int scale, int[] cutoffs, HybridRetrievalOptions options, LocalEmbeddingOptions embedding,
+        TextWriter progress, CancellationToken ct)
+    {
+        var loadAtStart = Machine.LoadAverage();
+        var fillerCount = Math.Max(0, scale - conversation.Turns.Count);
+        var corpus = new MemoryCorpus(42, 10);
+        var filler = Enumerable.Range(0, fillerCount).Select(i => corpus.Memory(i).Text).ToArray();
+        progress.WriteLine($"locomo --scale {scale}: conversation {conversation.Id} ({conversation.Turns.Count} turns) among {fillerCount} filler turns in one agent");
+        var (fillerVectors, _, _) = CachedEmbeddings.Embed(
+            filler.Distinct(StringComparer.Ordinal).ToList(), CachedEmbeddings.DefaultPath, Environment.ProcessorCount, 512, "filler turns", progress, ct, embedding);
+        var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-scale-").FullName;
+        try
+        {
+            using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
+            using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = embedding.Model, Quantization = embedding.Quantization });
+            var memoryOptions = Options.Create(new MemoryOptions());
+            var memory = new AgentMemory(store, generator, memoryOptions, TimeProvider.System);
+            var retriever = new HybridRetriever(memory, store, generator, memoryOptions, Options.Create(options));
+            var agent = AgentId(conversation) + "-scale";
+            var first = conversation.Turns.Min(t => t.OccurredAt) ?? DateTimeOffset.UnixEpoch;
+            var random = new Random(7);
+            var ingest = Stopwatch.StartNew();
+
+            // Filler sessions of 20 turns, dated from a year before the conversation to a year after its start.
+            var documents = filler.Select((text, i) => new HybridDocument(
+                new WriteMemoryRequest(
+                    MemoryType.Episodic, text, $"filler-{i}", first.AddDays(random.Next(-365, 365)), Vector: fillerVectors[text]),
+                $"filler-{i / 20}",
+                (i % 20) + 1)).Concat(conversation.Turns.Select(t => new HybridDocument(
+                    new WriteMemoryRequest(MemoryType.Episodic, t.MemoryText, t.EntryId, t.OccurredAt, Actor: t.Speaker, Vector: vectors[t.MemoryText]),
+                    t.Session,
+                    t.Sequence)));
+            foreach (var batch in documents.Chunk(2000))
+            {
+                await retriever.IngestAsync(agent, batch, ct).ConfigureAwait(false);
+            }
+
+            ingest.Stop();
+            progress.WriteLine($"  ingested {fillerCount + conversation.Turns.Count} turns in {ingest.Elapsed.TotalSeconds:0.0} s");
+            var askedAt = AskedAt(conversation);
+            foreach (var q in conversation.Questions.Take(20))
+            {
+                await retriever.SearchAsync(agent, q.Text, cutoffs[^1], ct, asOf: askedAt).ConfigureAwait(false);
+            }
+
+            var byEntry = conversation.Turns.GroupBy(t => t.EntryId).ToDictionary(g => g.Key, g => g.First().DiaId, StringComparer.Ordinal);
+            var samples = new List<(int Category, double[] Recall)>();
+            var queryMs = new List<double>();
+            foreach (var q in conversation.Questions)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var hits = await retriever.SearchAsync(agent, q.Text, cutoffs[^1], ct, asOf: askedAt).ConfigureAwait(false);
+                queryMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                samples.Add((q.Category, Recall([.. hits.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)], q.Evidence, cutoffs)));
+            }
+
+            var result = new ScaleResult(
+                fillerCount + conversation.Turns.Count, fillerCount, conversation.Id, samples.Count, Report(samples, cutoffs).Recall,
+                Percentiles.Of(queryMs), Math.Round(ingest.Elapsed.TotalSeconds, 1), loadAtStart, Machine.LoadAverage());
+            progress.WriteLine($"  at {result.Memories} turns: recall {string.Join(", ", result.Recall.Select(p => $"@{p.Key} {p.Value}"))}; query p50 {result.QueryMs.P50} ms, p99 {result.QueryMs.P99} ms");
             return result;
         }
         finally
@@ -278,6 +397,9 @@ public static partial class LocomoBenchmark
         JsonSerializer.Serialize(a, MaximusJson.Options) == JsonSerializer.Serialize(b, MaximusJson.Options);
 
     private static string AgentId(Conversation conversation) => $"locomo-{conversation.Id}";
+
+    /// <summary>Questions are asked right after the conversation's last session (relative times such as "last week" count from there).</summary>
+    private static DateTimeOffset? AskedAt(Conversation conversation) => conversation.Turns.Max(t => t.OccurredAt);
 
     /// <summary>BM25 alone, through the port (the keyword half of hybrid recall): the agent's episodic entries, by entry id.</summary>
     private static async Task<List<string>> Bm25Async(IVectorStore store, string collection, string agent, string query, int k, CancellationToken ct)

@@ -135,6 +135,28 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.False(HybridRetriever.IsWhenQuestion("What did she paint?"));
     }
 
+    [Fact]
+    public async Task A_question_that_names_a_time_prefers_the_turn_of_that_time()
+    {
+        DateTimeOffset may = new(2023, 5, 8, 13, 0, 0, TimeSpan.Zero), august = new(2023, 8, 14, 13, 0, 0, TimeSpan.Zero);
+        await _retriever.IngestAsync(
+            "agent-t",
+            [
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: we went camping by the lake with the kids", "aug", august), "2", 1),
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: we went camping in the forest with the kids", "may", may), "1", 1),
+            ],
+            CancellationToken.None);
+
+        var stored = await _store.GetAsync(Collection, ["agent-t:may"], cancellationToken: CancellationToken.None);
+        Assert.Equal(may.ToUnixTimeMilliseconds(), stored[0].Payload[AgentMemory.OccurredAtKey]!.GetValue<long>());
+        Assert.Contains("melanie", stored[0].Payload[AgentMemory.EntitiesKey]!.AsArray().Select(e => e!.GetValue<string>()));
+
+        var inMay = await _retriever.SearchAsync("agent-t", "Where did Melanie go camping in May?", 2, CancellationToken.None, asOf: august.AddDays(1));
+        Assert.Equal("may", inMay[0].Id);
+        var inAugust = await _retriever.SearchAsync("agent-t", "Where did Melanie go camping in August?", 2, CancellationToken.None, asOf: august.AddDays(1));
+        Assert.Equal("aug", inAugust[0].Id);
+    }
+
     public void Dispose()
     {
         _store.Dispose();

@@ -16,14 +16,23 @@ public sealed record HybridDocument(WriteMemoryRequest Request, string? Session 
 public sealed record HybridHit(string Id, double Score, int? LexicalRank, int? DenseRank, string? Session, int Sequence);
 
 /// <summary>Where an entry sits in its conversation (from its payload), and whether its text mentions a time.</summary>
-public sealed record TurnPlacement(string Id, string? Session, int Sequence, bool Temporal);
+public sealed record TurnPlacement(string Id, string? Session, int Sequence, bool Temporal)
+{
+    /// <summary>The entities in the entry's payload (<see cref="AgentMemory.EntitiesKey"/>).</summary>
+    public IReadOnlyList<string> Entities { get; init; } = [];
+}
 
 /// <summary>
 /// Hybrid retrieval over an agent's memory, through the vector store port only: BM25 keyword search
 /// (<see cref="IVectorStore.SearchTextAsync"/> over the entries' text) and dense similarity (<see cref="IVectorStore.SearchAsync"/>),
 /// both filtered by agent, fused by rank or by normalised score; adjacent turns of a session lend each other a share of
 /// their score (and the best candidates pull in their neighbours, fetched by the indexed <see cref="AgentMemory.PlaceKey"/>);
-/// "when" questions favour entries that mention a time. Entries are written as MIRIX memories through
+/// "when" questions favour entries that mention a time; a question that names a time ("in May 2023", "last week",
+/// <see cref="TimeExpressions"/>) adds the same two searches restricted to the entries of that window (a range on the
+/// indexed <see cref="AgentMemory.OccurredAtKey"/>, the session's date); the candidates of a session that scores high as
+/// a whole gain a share of its score (the session as one retrievable unit); an optional second hop searches the entries
+/// that share an entity (<see cref="EntityExtractor"/>, indexed <see cref="AgentMemory.EntitiesKey"/>) with the best
+/// first-hop ones. Entries are written as MIRIX memories through
 /// <see cref="AgentMemory"/>, their place in the conversation in their payload; every hit is checked against the store
 /// before it is returned (<see cref="AgentMemory.CurrentAsync"/>): a forgotten, expired or invalidated entry never comes
 /// back, whichever list found it. Nothing is kept outside the vector store, so every replica answers alike.
@@ -64,8 +73,12 @@ public sealed partial class HybridRetriever(
             ct);
     }
 
-    /// <summary>The <paramref name="k"/> best entries of the agent for the query, best first.</summary>
-    public async Task<IReadOnlyList<HybridHit>> SearchAsync(string agentId, string query, int k, CancellationToken ct, float[]? queryVector = null)
+    /// <summary>
+    /// The <paramref name="k"/> best entries of the agent for the query, best first. <paramref name="asOf"/> is the time
+    /// the question is asked at (relative times such as "last week" count from it; default now).
+    /// </summary>
+    public async Task<IReadOnlyList<HybridHit>> SearchAsync(
+        string agentId, string query, int k, CancellationToken ct, float[]? queryVector = null, DateTimeOffset? asOf = null)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         if (string.IsNullOrWhiteSpace(query))
@@ -82,18 +95,35 @@ public sealed partial class HybridRetriever(
         var o = Options;
         var vector = queryVector ?? (await embedder.GenerateAsync([query], QueryEmbedding.Options(), ct).ConfigureAwait(false))[0].Vector.ToArray();
         var filter = VectorFilter.ForAgent(agentId).NotExpired(DateTimeOffset.UtcNow).AndNot(VectorCondition.Match(AgentMemory.ValidKey, "false"));
-        var denseSearch = store.SearchAsync(
-            _collection, new VectorSearchRequest(vector, Math.Clamp(o.DenseCandidates, 1, VectorSearchRequest.MaxLimit), filter), ct);
-        var lexicalSearch = store.SearchTextAsync(
-            _collection, new VectorTextSearchRequest(query, Math.Clamp(o.LexicalCandidates, 1, VectorSearchRequest.MaxLimit), filter.OfTypes(Episodic)), ct);
-        var dense = Entries(await denseSearch.ConfigureAwait(false));
-        var lexicalHits = Entries(await lexicalSearch.ConfigureAwait(false));
-
-        var fused = Fuse([.. lexicalHits.Select(h => (h.Id, h.Score))], [.. dense.Select(h => (h.Id, h.Score))], o);
         var placements = new Dictionary<string, TurnPlacement>(StringComparer.Ordinal);
-        foreach (var hit in lexicalHits.Concat(dense))
+
+        // A time window named by the question ("in May 2023", "last week"): the entries of that time, found by the same two
+        // searches restricted to it (sent together with the unrestricted ones), add their share (a boost, never a filter:
+        // the window may be wrong).
+        var windowSearch = o.TimeWindowWeight > 0 && TimeExpressions.Parse(query, asOf ?? DateTimeOffset.UtcNow) is { } window
+            ? BothAsync(query, vector, filter.And(WindowRange(window, o)), o.WindowCandidates, o.WindowCandidates, ct)
+            : null;
+        var (lexicalHits, dense) = Note(await BothAsync(query, vector, filter, o.LexicalCandidates, o.DenseCandidates, ct).ConfigureAwait(false), placements);
+        var fused = Fuse([.. lexicalHits.Select(h => (h.Id, h.Score))], [.. dense.Select(h => (h.Id, h.Score))], o);
+        if (windowSearch is not null)
         {
-            placements.TryAdd(hit.Id, hit.Place);
+            var (lw, dw) = Note(await windowSearch.ConfigureAwait(false), placements);
+            Add(fused, Fuse([.. lw.Select(h => (h.Id, h.Score))], [.. dw.Select(h => (h.Id, h.Score))], o), o.TimeWindowWeight);
+        }
+
+        // Second hop (multi-hop questions): entries that share an entity with the first hop's best ones, other than the
+        // question's own entities and the entities common among the candidates (a speaker's name is in half of them).
+        if (o.EntityHopWeight > 0 && o.EntitySeeds > 0)
+        {
+            var hop = HopEntities(query, fused, placements, o);
+            if (hop.Count > 0)
+            {
+                var (lh, dh) = Note(
+                    await BothAsync(query, vector, filter.And(VectorCondition.MatchAny(AgentMemory.EntitiesKey, hop)), o.EntityHopCandidates, o.EntityHopCandidates, ct)
+                        .ConfigureAwait(false),
+                    placements);
+                Add(fused, Fuse([.. lh.Select(h => (h.Id, h.Score))], [.. dh.Select(h => (h.Id, h.Score))], o), o.EntityHopWeight);
+            }
         }
 
         // Time-aware ranking: "when" questions favour entries that mention a time.
@@ -142,6 +172,27 @@ public sealed partial class HybridRetriever(
             }
         }
 
+        // Session prior: an entry of a session whose candidates score high as a whole gains a share of the session's best
+        // scores (the session as one unit, like an extractive summary pointing to its turns).
+        if (o.SessionWeight > 0)
+        {
+            var bySession = fused.Select(p => (Session: placements.GetValueOrDefault(p.Key)?.Session, p.Value))
+                .Where(p => p.Session is not null)
+                .GroupBy(p => p.Session!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(p => p.Value).OrderDescending().Take(o.SessionTop).Sum(), StringComparer.Ordinal);
+            var best = bySession.Count == 0 ? 0 : bySession.Values.Max();
+            if (best > 0)
+            {
+                foreach (var id in final.Keys.ToList())
+                {
+                    if (placements.TryGetValue(id, out var p) && p.Session is not null && bySession.TryGetValue(p.Session, out var sessionScore))
+                    {
+                        final[id] += o.SessionWeight * sessionScore / best;
+                    }
+                }
+            }
+        }
+
         var lexicalRank = Ranks(lexicalHits);
         var denseRank = Ranks(dense);
         var ranked = final.Where(p => p.Value > 0)
@@ -156,6 +207,76 @@ public sealed partial class HybridRetriever(
                     denseRank.TryGetValue(p.Key, out var d) ? d : null,
                     place?.Session, place?.Sequence ?? 0);
             })];
+    }
+
+    /// <summary>The lexical (episodic entries) and dense searches under one filter, sent together.</summary>
+    private async Task<(List<(string Id, double Score, TurnPlacement Place)> Lexical, List<(string Id, double Score, TurnPlacement Place)> Dense)> BothAsync(
+        string query, float[] vector, VectorFilter filter, int lexicalLimit, int denseLimit, CancellationToken ct)
+    {
+        var denseSearch = denseLimit <= 0
+            ? Task.FromResult<IReadOnlyList<VectorSearchHit>>([])
+            : store.SearchAsync(_collection, new VectorSearchRequest(vector, Math.Clamp(denseLimit, 1, VectorSearchRequest.MaxLimit), filter), ct);
+        var lexicalSearch = lexicalLimit <= 0
+            ? Task.FromResult<IReadOnlyList<VectorSearchHit>>([])
+            : store.SearchTextAsync(_collection, new VectorTextSearchRequest(query, Math.Clamp(lexicalLimit, 1, VectorSearchRequest.MaxLimit), filter.OfTypes(Episodic)), ct);
+        var dense = Entries(await denseSearch.ConfigureAwait(false));
+        return (Entries(await lexicalSearch.ConfigureAwait(false)), dense);
+    }
+
+    /// <summary>Notes the places of the hits (first seen wins) and passes the lists on.</summary>
+    private static (List<(string Id, double Score, TurnPlacement Place)> Lexical, List<(string Id, double Score, TurnPlacement Place)> Dense) Note(
+        (List<(string Id, double Score, TurnPlacement Place)> Lexical, List<(string Id, double Score, TurnPlacement Place)> Dense) lists,
+        Dictionary<string, TurnPlacement> placements)
+    {
+        foreach (var hit in lists.Lexical.Concat(lists.Dense))
+        {
+            placements.TryAdd(hit.Id, hit.Place);
+        }
+
+        return lists;
+    }
+
+    /// <summary>The range of entry times a window covers, widened by the slack settings (an open side stays open).</summary>
+    private static RangeCondition WindowRange(TimeWindow window, HybridRetrievalOptions o) => VectorCondition.Range(
+        AgentMemory.OccurredAtKey,
+        gte: window.Start is { } s ? (s - TimeSpan.FromDays(o.TimeWindowSlackBeforeDays)).ToUnixTimeMilliseconds() : null,
+        lt: window.End is { } e ? (e + TimeSpan.FromDays(o.TimeWindowSlackAfterDays)).ToUnixTimeMilliseconds() : null);
+
+    /// <summary>Adds <paramref name="weight"/> × each score of <paramref name="more"/> to <paramref name="scores"/>.</summary>
+    private static void Add(Dictionary<string, double> scores, Dictionary<string, double> more, double weight)
+    {
+        foreach (var (id, score) in more)
+        {
+            scores[id] = scores.GetValueOrDefault(id) + weight * score;
+        }
+    }
+
+    /// <summary>
+    /// The entities of the best first-hop candidates, without the question's own and without those found in more than
+    /// <see cref="HybridRetrievalOptions.CommonEntityShare"/> of all candidates.
+    /// </summary>
+    private static List<string> HopEntities(string query, Dictionary<string, double> fused, Dictionary<string, TurnPlacement> placements, HybridRetrievalOptions o)
+    {
+        var own = EntityExtractor.Extract(query).ToHashSet(StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var id in fused.Keys)
+        {
+            if (placements.TryGetValue(id, out var p))
+            {
+                total++;
+                foreach (var entity in p.Entities)
+                {
+                    counts[entity] = counts.GetValueOrDefault(entity) + 1;
+                }
+            }
+        }
+
+        return [.. fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(o.EntitySeeds)
+            .SelectMany(p => placements.TryGetValue(p.Key, out var place) ? place.Entities : [])
+            .Where(e => !own.Contains(e) && counts.GetValueOrDefault(e) <= o.CommonEntityShare * total)
+            .Distinct(StringComparer.Ordinal)
+            .Take(o.MaxHopEntities)];
     }
 
     /// <summary>The agent's entries at these places (<see cref="AgentMemory.Place"/> values): one filtered scroll on indexed keys.</summary>
@@ -201,7 +322,12 @@ public sealed partial class HybridRetriever(
         id,
         payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,
         payload[AgentMemory.SequenceKey] is JsonValue sequence && sequence.TryGetValue<int>(out var q) ? q : 0,
-        payload[VectorPayloadKeys.Text] is JsonValue text && text.TryGetValue<string>(out var t) && MentionsTime(t));
+        payload[VectorPayloadKeys.Text] is JsonValue text && text.TryGetValue<string>(out var t) && MentionsTime(t))
+    {
+        Entities = payload[AgentMemory.EntitiesKey] is JsonArray entities
+            ? [.. entities.Select(e => e is JsonValue v && v.TryGetValue<string>(out var x) ? x : null).OfType<string>()]
+            : [],
+    };
 
     /// <summary>The first <paramref name="k"/> of the ranked candidates that the store still holds as current, in order.</summary>
     private async Task<List<KeyValuePair<string, double>>> CurrentAsync(

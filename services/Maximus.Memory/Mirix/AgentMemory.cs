@@ -49,6 +49,12 @@ public sealed class AgentMemory(
     /// <summary>Session and turn in one keyword (see <see cref="Place"/>), indexed: hybrid recall fetches neighbour turns by it.</summary>
     public const string PlaceKey = "place";
 
+    /// <summary>When an episodic entry happened (its session's date), Unix milliseconds, indexed: hybrid recall's time windows.</summary>
+    public const string OccurredAtKey = "occurredAt";
+
+    /// <summary>The entities of an episodic entry's text (<see cref="Hybrid.EntityExtractor"/>), indexed: hybrid recall's second hop.</summary>
+    public const string EntitiesKey = "entities";
+
     /// <summary>The payload key indexed for keyword (BM25) search: the entry's text.</summary>
     public const string TextField = VectorPayloadKeys.Text;
 
@@ -72,6 +78,8 @@ public sealed class AgentMemory(
             [RecordedAtKey] = PayloadIndexKind.Integer,
             [InvalidatedAtKey] = PayloadIndexKind.Integer,
             [PlaceKey] = PayloadIndexKind.Keyword,
+            [OccurredAtKey] = PayloadIndexKind.Integer,
+            [EntitiesKey] = PayloadIndexKind.Keyword,
         };
 
     public static readonly IReadOnlyList<MemoryType> Searchable = [MemoryType.Episodic, MemoryType.Semantic, MemoryType.Procedural, MemoryType.Resource];
@@ -861,6 +869,12 @@ public sealed class AgentMemory(
         foreach (var (key, value) in e.Tags ?? new Dictionary<string, string>())
         {
             payload[TagKey(key)] = value;
+        }
+
+        if (e.Type == MemoryType.Episodic)
+        {
+            SetTime(payload, OccurredAtKey, e.OccurredAt);
+            payload[EntitiesKey] = new JsonArray([.. Hybrid.EntityExtractor.Extract(e.Text).Select(x => (JsonNode)x)]);
         }
 
         if (session is not null)
