@@ -51,6 +51,7 @@ public sealed class DaprWorkflowHostConformanceTests : WorkflowHostConformance, 
         // beyond the sidecar's resume; the instance goes on by itself and still gets its events.
         var id = NewId();
         await Workflows.ScheduleAsync(nameof(ApprovalWorkflow), id, "order-11", Ct);
+        await WaitUntilStartedAsync(id);
 
         await Workflows.ResumeAsync(id, Ct);
         var running = await Workflows.GetAsync(id, Ct);

@@ -29,6 +29,23 @@ public abstract class WorkflowHostConformance
 
     protected static T? Read<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, MaximusJson.Options);
 
+    /// <summary>Waits until the engine has picked the instance up (no longer Pending).</summary>
+    protected async Task<WorkflowInstanceInfo> WaitUntilStartedAsync(string instanceId)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(Patience);
+        while (true)
+        {
+            var info = await Workflows.GetAsync(instanceId, timeout.Token);
+            if (info is not null && info.Status != WorkflowRunStatus.Pending)
+            {
+                return info;
+            }
+
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
     protected async Task<WorkflowInstanceInfo> WaitUntilEndedAsync(string instanceId)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
