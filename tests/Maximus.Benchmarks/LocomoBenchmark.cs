@@ -209,12 +209,8 @@ public static partial class LocomoBenchmark
         var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-").FullName;
         try
         {
-            using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
-            using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = embedding.Model, Quantization = embedding.Quantization });
-            var memoryOptions = Options.Create(new MemoryOptions());
-            var memory = new AgentMemory(store, generator, memoryOptions, TimeProvider.System);
-            var retriever = new HybridRetriever(memory, store, generator, memoryOptions, Options.Create(options));
-            var collection = memoryOptions.Value.Collection;
+            using var stack = new RetrievalStack(directory, options, embedding);
+            var (store, generator, retriever, collection) = (stack.Store, stack.Generator, stack.Retriever, stack.Collection);
             var maxK = cutoffs[^1];
 
             var ingest = Stopwatch.StartNew();
@@ -331,11 +327,8 @@ public static partial class LocomoBenchmark
         var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-scale-").FullName;
         try
         {
-            using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
-            using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = embedding.Model, Quantization = embedding.Quantization });
-            var memoryOptions = Options.Create(new MemoryOptions());
-            var memory = new AgentMemory(store, generator, memoryOptions, TimeProvider.System);
-            var retriever = new HybridRetriever(memory, store, generator, memoryOptions, Options.Create(options));
+            using var stack = new RetrievalStack(directory, options, embedding);
+            var retriever = stack.Retriever;
             var agent = AgentId(conversation) + "-scale";
             var first = conversation.Turns.Min(t => t.OccurredAt) ?? DateTimeOffset.UnixEpoch;
             var random = new Random(7);
@@ -402,6 +395,33 @@ public static partial class LocomoBenchmark
     private static DateTimeOffset? AskedAt(Conversation conversation) => conversation.Turns.Max(t => t.OccurredAt);
 
     /// <summary>BM25 alone, through the port (the keyword half of hybrid recall): the agent's episodic entries, by entry id.</summary>
+    /// <summary>What a run retrieves with: the embedded store in <c>directory</c>, the model, the memory and the hybrid retriever.</summary>
+    private sealed class RetrievalStack : IDisposable
+    {
+        public RetrievalStack(string directory, HybridRetrievalOptions options, LocalEmbeddingOptions embedding)
+        {
+            Store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = directory, BuildIndexInBackground = false });
+            Generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = embedding.Model, Quantization = embedding.Quantization });
+            var memoryOptions = Options.Create(new MemoryOptions());
+            Collection = memoryOptions.Value.Collection;
+            Retriever = new HybridRetriever(new AgentMemory(Store, Generator, memoryOptions, TimeProvider.System), Store, Generator, memoryOptions, Options.Create(options));
+        }
+
+        public EmbeddedVectorStore Store { get; }
+
+        public LocalEmbeddingGenerator Generator { get; }
+
+        public HybridRetriever Retriever { get; }
+
+        public string Collection { get; }
+
+        public void Dispose()
+        {
+            Generator.Dispose();
+            Store.Dispose();
+        }
+    }
+
     private static async Task<List<string>> Bm25Async(IVectorStore store, string collection, string agent, string query, int k, CancellationToken ct)
     {
         var hits = await store.SearchTextAsync(
