@@ -70,6 +70,14 @@ public sealed class McpHttpServerTests(SharedMcpHost shared) : IClassFixture<Sha
         Assert.Equal("Succeeded", outcome.GetProperty("status").GetString());
         Assert.Equal(8, outcome.GetProperty("plan").GetArrayLength());
         Assert.Equal("pddl-env", outcome.GetProperty("pluginAppId").GetString());
+        // The client hands notifications to its handler on the thread pool: the last one may land just after the result.
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(10));
+        while (!progress.Any(p => p.Message!.EndsWith("Succeeded", StringComparison.Ordinal)) && !patience.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+
         Assert.Contains(progress, p => p.Message!.EndsWith("Succeeded", StringComparison.Ordinal));
         Assert.True(progress.Count >= 2, $"progress: {string.Join(" | ", progress.Select(p => p.Message))}");
     }
