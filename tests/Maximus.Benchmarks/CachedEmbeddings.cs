@@ -30,7 +30,9 @@ internal static class CachedEmbeddings
         }
 
         var id = LocalEmbeddingModel.For(model.Model).EffectiveId(model.Quantization);
-        var slug = new string([.. id.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]);
+        // "-single": int8 vectors are made one text per run since they depended on their batch-mates; older files are not reused.
+        var slug = new string([.. id.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')])
+            + (model.Quantization == EmbeddingQuantization.Int8 ? "-single" : "");
         return Path.Combine(Path.GetDirectoryName(cachePath)!, $"{Path.GetFileNameWithoutExtension(cachePath)}-{slug}{Path.GetExtension(cachePath)}");
     }
 

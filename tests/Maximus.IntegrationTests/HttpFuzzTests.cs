@@ -73,6 +73,9 @@ public sealed partial class HttpFuzzTests
 
                 if (status < 400)
                 {
+                    // An accepted request may go on in the background (a reflection writes its lesson later): let it
+                    // finish, so that the next refused request is judged on its own writes only.
+                    await StateSnapshot.WaitUntilQuietAsync(host.DataDirectory);
                     continue;
                 }
 
@@ -456,6 +459,24 @@ internal static class FuzzInput
 /// <summary>A digest of every row of every table of every SQLite file under a folder, read through read-only connections.</summary>
 internal static class StateSnapshot
 {
+    /// <summary>Waits (at most 10 s) until two snapshots 150 ms apart are equal: no background write is under way.</summary>
+    public static async Task WaitUntilQuietAsync(string directory)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var last = Take(directory);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(150, TestContext.Current.CancellationToken);
+            var now = Take(directory);
+            if (!Diff(last, now).Any())
+            {
+                return;
+            }
+
+            last = now;
+        }
+    }
+
     public static SortedDictionary<string, string> Take(string directory)
     {
         var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);

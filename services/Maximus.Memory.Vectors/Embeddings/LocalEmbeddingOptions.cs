@@ -19,7 +19,10 @@ public sealed class LocalEmbeddingOptions
     /// </summary>
     public int IntraOpThreads { get; set; } = 1;
 
-    /// <summary>Texts per ONNX run; a larger call is split, texts of similar length go together (less padding).</summary>
+    /// <summary>
+    /// Texts per ONNX run of the float model; a larger call is split, texts of similar length go together (less padding).
+    /// The int8 model runs one text at a time (its vectors would otherwise depend on their batch-mates).
+    /// </summary>
     public int MaxBatchSize { get; set; } = 32;
 
     /// <summary>Tokens per text including [CLS] and [SEP]; longer texts are cut. 512 matches the package's own encoder.</summary>

@@ -90,4 +90,16 @@ public sealed class PreparedModelTests
         using var mismatched = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
         Assert.Contains("quantized to int8 at load", mismatched.ModelSource, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_int8_vector_does_not_depend_on_the_texts_embedded_with_it()
+    {
+        using var int8 = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8 });
+        const string query = "where is package 42?";
+
+        var alone = int8.Embed(query, TestContext.Current.CancellationToken);
+        var beside = int8.Embed([query, .. Sentences, "a much longer text about the weather, the roads, the trucks, the warehouse and the inventory"], TestContext.Current.CancellationToken)[0];
+
+        Assert.True(TensorPrimitives.CosineSimilarity(alone, beside) >= 0.99999f, $"cosine {TensorPrimitives.CosineSimilarity(alone, beside):F6}");
+    }
 }
