@@ -30,9 +30,9 @@ internal static class CachedEmbeddings
         }
 
         var id = LocalEmbeddingModel.For(model.Model).EffectiveId(model.Quantization);
-        // "-single": int8 vectors are made one text per run since they depended on their batch-mates; older files are not reused.
+        // "-v2": int8 vectors of the per-token quantization (Int8Quantizer v2); files of the per-tensor one are not reused.
         var slug = new string([.. id.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')])
-            + (model.Quantization == EmbeddingQuantization.Int8 ? "-single" : "");
+            + (model.Quantization == EmbeddingQuantization.Int8 ? "-v2" : "");
         return Path.Combine(Path.GetDirectoryName(cachePath)!, $"{Path.GetFileNameWithoutExtension(cachePath)}-{slug}{Path.GetExtension(cachePath)}");
     }
 

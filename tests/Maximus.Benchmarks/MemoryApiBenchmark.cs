@@ -58,6 +58,7 @@ public static class MemoryApiBenchmark
         int queriesPerPath,
         int warmup,
         int seed,
+        EmbeddingQuantization quantization,
         TextWriter progress,
         CancellationToken ct)
     {
@@ -91,7 +92,7 @@ public static class MemoryApiBenchmark
 
             // 2. The host, composed as services/Maximus.Host composes it, on an ephemeral loopback port.
             var start = Stopwatch.StartNew();
-            await using var app = BuildHost(directory);
+            await using var app = BuildHost(directory, quantization);
             await app.StartAsync(ct).ConfigureAwait(false);
             var store = app.Services.GetRequiredService<EmbeddedVectorStore>();
             await store.WaitForIndexAsync(VectorCollections.Memories, ct).ConfigureAwait(false);
@@ -164,7 +165,7 @@ public static class MemoryApiBenchmark
                 empty,
                 Math.Round(all[warmup..].Count(q => q.Types is not null) / (double)Math.Max(1, 2 * queriesPerPath), 3),
                 "in-process WebApplication: AddServiceDefaults + AddMaximus(--role memory --runtime embedded) + MapDefaultEndpoints + MapMaximus, " +
-                "Kestrel on 127.0.0.1:0, product defaults (MiniLM, embedded store, MemoryOptions), log level Error, clock set to the corpus's 'now'",
+                $"Kestrel on 127.0.0.1:0, product defaults (MiniLM, embedded store, MemoryOptions) with embedding quantization {quantization}, log level Error, clock set to the corpus's 'now'",
                 "written through IVectorStore in AgentMemory's payload layout (entry JSON, agentId, type, text, createdAt, expiresAt, facts' subject/object/valid) " +
                 "with the vector of the entry text; semantic entries carry a fact, procedural a procedure, resource a chunk; checked by GET v1/memory/{agent}/entries/{id}");
             progress.WriteLine($"  api: in process p50 {report.InProcess.P50} / p99 {report.InProcess.P99} ms; HTTP p50 {report.Http.P50} / p99 {report.Http.P99} ms");
@@ -190,7 +191,7 @@ public static class MemoryApiBenchmark
         public string Key => $"{Agent}|{(Types is null ? "*" : string.Join(',', Types))}|{Text}";
     }
 
-    private static WebApplication BuildHost(string directory)
+    private static WebApplication BuildHost(string directory, EmbeddingQuantization quantization)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -205,6 +206,7 @@ public static class MemoryApiBenchmark
             ["Serilog:MinimumLevel:Override:Microsoft"] = "Error",
             ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Error",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Error",
+            [$"{LocalEmbeddingOptions.Section}:Quantization"] = quantization.ToString(),
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var settings = MaximusHostSettings.FromConfiguration(builder.Configuration);

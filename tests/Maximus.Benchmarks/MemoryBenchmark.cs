@@ -92,7 +92,8 @@ public static class MemoryBenchmark
         double Oversampling,
         int IndexThreshold,
         int ApiQueries,
-        int ApiWarmup);
+        int ApiWarmup,
+        EmbeddingQuantization Quantization);
 
     public static Command CreateCommand(Option<bool> json)
     {
@@ -113,9 +114,14 @@ public static class MemoryBenchmark
         var threshold = new Option<int>("--index-threshold") { Description = "Exact search up to this many (candidate) points.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().IndexThreshold };
         var apiQueries = new Option<int>("--api-queries") { Description = "Measured API searches per path (in process, HTTP); 0 skips the API part.", DefaultValueFactory = _ => 200 };
         var apiWarmup = new Option<int>("--api-warmup") { Description = "API warm-up searches (not measured, disjoint from the measured ones).", DefaultValueFactory = _ => 50 };
+        var quantization = new Option<EmbeddingQuantization>("--quantization")
+        {
+            Description = "The embedding model's weights (corpus, queries and the API host): None (float) or Int8.",
+            DefaultValueFactory = _ => new LocalEmbeddingOptions().Quantization,
+        };
         var command = new Command("memory", "Retrieval latency (store and API, with and without query embedding) and recall@10 at N memories.")
         {
-            memories, queries, seed, agents, cache, ingestThreads, queryThreads, scalar, ef, oversampling, threshold, apiQueries, apiWarmup,
+            memories, queries, seed, agents, cache, ingestThreads, queryThreads, scalar, ef, oversampling, threshold, apiQueries, apiWarmup, quantization,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -124,7 +130,7 @@ public static class MemoryBenchmark
                 result.GetValue(cache) is "none" or "" ? null : result.GetValue(cache),
                 result.GetValue(ingestThreads), result.GetValue(queryThreads), result.GetValue(scalar),
                 result.GetValue(ef), result.GetValue(oversampling), result.GetValue(threshold),
-                result.GetValue(apiQueries), result.GetValue(apiWarmup));
+                result.GetValue(apiQueries), result.GetValue(apiWarmup), result.GetValue(quantization));
             if (settings.Memories < 100 || settings.Queries < 10 || settings.Agents < 1 || settings.IngestThreads < 1 || settings.QueryThreads < 1
                 || settings.ApiQueries < 0 || settings.ApiWarmup < 0)
             {
@@ -150,7 +156,8 @@ public static class MemoryBenchmark
 
         // 1. Corpus embeddings: from the cache, the rest embedded now on several threads.
         var embedded = Stopwatch.StartNew();
-        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, settings.EmbeddingCache, settings.IngestThreads, 512, "texts", progress, cancellationToken);
+        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, settings.EmbeddingCache, settings.IngestThreads, 512, "texts", progress, cancellationToken,
+            new LocalEmbeddingOptions { Quantization = settings.Quantization });
         embedded.Stop();
         progress.WriteLine($"  embeddings: {fromCache} from cache, {embeddedNow} embedded in {embedded.Elapsed.TotalSeconds:0.0} s");
 
@@ -209,7 +216,7 @@ public static class MemoryBenchmark
         var now = MemoryCorpus.Now;
         var random = new Random(settings.Seed + 1);
         var queries = Enumerable.Range(0, settings.Queries).Select(_ => corpus.Query(memories[random.Next(memories.Length)], random)).ToArray();
-        using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { IntraOpThreads = settings.QueryThreads });
+        using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { IntraOpThreads = settings.QueryThreads, Quantization = settings.Quantization });
         IEmbeddingGenerator<string, Embedding<float>> embeddings = generator;
         var queryVectors = queries.Select(q => generator.Embed(generator.FormatQuery(q.Text), cancellationToken)).ToArray();
 
@@ -275,7 +282,7 @@ public static class MemoryBenchmark
         MemoryApiBenchmark.Report? api = null;
         if (settings.ApiQueries > 0)
         {
-            api = await MemoryApiBenchmark.RunAsync(corpus, memories, vectors, settings.ApiQueries, settings.ApiWarmup, settings.Seed, progress, cancellationToken).ConfigureAwait(false);
+            api = await MemoryApiBenchmark.RunAsync(corpus, memories, vectors, settings.ApiQueries, settings.ApiWarmup, settings.Seed, settings.Quantization, progress, cancellationToken).ConfigureAwait(false);
         }
 
         var perAgent = memories.GroupBy(m => m.Agent).Select(g => g.Count()).ToList();
@@ -312,7 +319,7 @@ public static class MemoryBenchmark
                 Math.Round(reopen.Elapsed.TotalSeconds, 2),
                 status.LoadedFromDisk,
                 status.IndexMemoryBytes,
-                settings.EmbeddingCache ?? "none"),
+                settings.EmbeddingCache is null ? "none" : CachedEmbeddings.PathFor(settings.EmbeddingCache, new LocalEmbeddingOptions { Quantization = settings.Quantization })),
             new WorkloadReport(
                 settings.Agents,
                 memories.GroupBy(m => m.Type).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),

@@ -39,7 +39,6 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private readonly LocalEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly byte[]? _modelBytes;
-    private readonly int _runBatchSize;
 
     public LocalEmbeddingGenerator(IOptions<LocalEmbeddingOptions> options)
         : this(options.Value)
@@ -115,11 +114,6 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         _inputNames = [.. new[] { "input_ids", "attention_mask", "token_type_ids" }.Where(_session.InputMetadata.ContainsKey)];
         EffectiveModelId = Model.EffectiveId(_options.Quantization);
 
-        // The int8 graph quantizes each MatMul's input with one scale for the whole tensor, i.e. for the whole batch: a
-        // text embedded beside others came out different from the same text alone (cosine 0.991), so the same query could
-        // find other memories depending on what else was embedded with it. Int8 runs embed one text each: the same text
-        // gives the same vector always (at ~half the batched int8 throughput, still ~2x the float model's).
-        _runBatchSize = _options.Quantization == EmbeddingQuantization.Int8 ? 1 : _options.MaxBatchSize;
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", providerUri: null, defaultModelId: EffectiveModelId, defaultModelDimensions: Dimensions);
     }
 
@@ -173,7 +167,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
         var result = new float[texts.Count][];
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Length).ToArray();
-        foreach (var batch in order.Chunk(_runBatchSize))
+        foreach (var batch in order.Chunk(_options.MaxBatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var vectors = Run(batch.Select(i => tokens[i]).ToArray(), cancellationToken);

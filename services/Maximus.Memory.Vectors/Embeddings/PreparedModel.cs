@@ -125,7 +125,7 @@ public sealed class PreparedModel
     internal static string Key(LocalEmbeddingModel descriptor, EmbeddingQuantization quantization)
     {
         using var model = LocalEmbeddingGenerator.OpenResource(descriptor.Package, descriptor.ModelResource);
-        var weights = quantization == EmbeddingQuantization.Int8 ? "int8 weights (Int8Quantizer v1)" : "float weights";
+        var weights = quantization == EmbeddingQuantization.Int8 ? Int8Quantizer.Scheme : "float weights";
         return string.Create(CultureInfo.InvariantCulture,
             $"{descriptor.ModelId}; package {descriptor.Package.GetName().Name} {descriptor.Package.GetName().Version}; model bytes {model.Length}; {weights}; onnxruntime {OrtEnv.Instance().GetVersionString()}; level extended; format ort");
     }

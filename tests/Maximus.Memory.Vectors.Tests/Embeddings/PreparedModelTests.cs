@@ -91,15 +91,29 @@ public sealed class PreparedModelTests
         Assert.Contains("quantized to int8 at load", mismatched.ModelSource, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_int8_vector_does_not_depend_on_the_texts_embedded_with_it()
+    [Theory]
+    [InlineData(LocalEmbeddingModelKind.MiniLM)]
+    [InlineData(LocalEmbeddingModelKind.ArcticXs)]
+    public void An_int8_vector_does_not_depend_on_the_texts_embedded_with_it(LocalEmbeddingModelKind kind)
     {
-        using var int8 = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8 });
+        using var int8 = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = kind, Quantization = EmbeddingQuantization.Int8 });
+        using var full = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = kind });
         const string query = "where is package 42?";
+        string[] mates = [.. Sentences, "a much longer text about the weather, the roads, the trucks, the warehouse and the inventory", "ok"];
 
         var alone = int8.Embed(query, TestContext.Current.CancellationToken);
-        var beside = int8.Embed([query, .. Sentences, "a much longer text about the weather, the roads, the trucks, the warehouse and the inventory"], TestContext.Current.CancellationToken)[0];
+        var beside = int8.Embed([query, .. mates], TestContext.Current.CancellationToken);
+        var reversed = int8.Embed([.. mates.Reverse(), query], TestContext.Current.CancellationToken);
 
-        Assert.True(TensorPrimitives.CosineSimilarity(alone, beside) >= 0.99999f, $"cosine {TensorPrimitives.CosineSimilarity(alone, beside):F6}");
+        // One run holds them all (MaxBatchSize 32): the query's rows are quantized on their own, whatever surrounds them.
+        Assert.True(TensorPrimitives.CosineSimilarity(alone, beside[0]) >= 0.99999f, $"cosine {TensorPrimitives.CosineSimilarity(alone, beside[0]):F6}");
+        Assert.True(TensorPrimitives.CosineSimilarity(alone, reversed[^1]) >= 0.99999f, $"cosine {TensorPrimitives.CosineSimilarity(alone, reversed[^1]):F6}");
+        for (var i = 0; i < mates.Length; i++)
+        {
+            var one = int8.Embed(mates[i], TestContext.Current.CancellationToken);
+            Assert.True(TensorPrimitives.CosineSimilarity(one, beside[i + 1]) >= 0.99999f, $"text {i}: cosine {TensorPrimitives.CosineSimilarity(one, beside[i + 1]):F6}");
+            var reference = full.Embed(mates[i], TestContext.Current.CancellationToken);
+            Assert.True(TensorPrimitives.CosineSimilarity(one, reference) >= 0.98f, $"text {i}: cosine to the float model {TensorPrimitives.CosineSimilarity(one, reference):F4}");
+        }
     }
 }
