@@ -141,7 +141,7 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
             var records = new List<PlannedRecord>((int)Math.Min(collection.Count, 1_000_000));
             var dimension = collection.Dimension;
             var target = options.TargetCollection ?? DefaultTarget(collection.Name);
-            await foreach (var batch in source.ReadAsync(collection, options.BatchSize, cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in ReadAhead.Batches(source.ReadAsync(collection, options.BatchSize, cancellationToken), cancellationToken).ConfigureAwait(false))
             {
                 foreach (var record in batch)
                 {
@@ -229,7 +229,7 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
             var alreadyDone = checkpoint.Done.GetValueOrDefault(collection.Source.Name);
             var index = 0L;
             var ensured = false;
-            await foreach (var batch in source.ReadAsync(collection.Source, options.BatchSize, cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in ReadAhead.Batches(source.ReadAsync(collection.Source, options.BatchSize, cancellationToken), cancellationToken).ConfigureAwait(false))
             {
                 var pending = new List<ChromaRecord>(batch.Count);
                 foreach (var record in batch)
