@@ -141,7 +141,7 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
             var records = new List<PlannedRecord>((int)Math.Min(collection.Count, 1_000_000));
             var dimension = collection.Dimension;
             var target = options.TargetCollection ?? DefaultTarget(collection.Name);
-            await foreach (var batch in source.ReadAsync(collection, options.BatchSize, cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in ReadAhead.Batches(source.ReadAsync(collection, options.BatchSize, cancellationToken), cancellationToken).ConfigureAwait(false))
             {
                 foreach (var record in batch)
                 {
@@ -179,10 +179,21 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
         return new MigrationPlan(source.Description, plans);
     }
 
+    /// <summary>
+    /// Writes the plan into <paramref name="store"/> (and verifies it when asked). A store that supports bulk loads
+    /// (<see cref="IVectorBulkLoad"/>) gets one per target collection for the whole run, so that the embedded store builds
+    /// each HNSW index once at the end instead of growing it record by record.
+    /// </summary>
     public async Task<MigrationReport> ExecuteAsync(MigrationPlan plan, IVectorStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
+        using var bulkLoads = new BulkLoads(store);
+        return await ExecuteAsync(plan, store, bulkLoads, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<MigrationReport> ExecuteAsync(MigrationPlan plan, IVectorStore store, BulkLoads bulkLoads, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var work = plan.Collections.Where(p => p.Records.Count > 0).ToList();
         foreach (var target in work.GroupBy(p => p.Target, StringComparer.Ordinal))
@@ -218,7 +229,7 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
             var alreadyDone = checkpoint.Done.GetValueOrDefault(collection.Source.Name);
             var index = 0L;
             var ensured = false;
-            await foreach (var batch in source.ReadAsync(collection.Source, options.BatchSize, cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in ReadAhead.Batches(source.ReadAsync(collection.Source, options.BatchSize, cancellationToken), cancellationToken).ConfigureAwait(false))
             {
                 var pending = new List<ChromaRecord>(batch.Count);
                 foreach (var record in batch)
@@ -272,6 +283,7 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
                         {
                             await store.EnsureCollectionAsync(
                                 new VectorCollectionSpec(collection.Target, collection.Dimension!.Value, VectorDistance.Dot), cancellationToken).ConfigureAwait(false);
+                            bulkLoads.Begin(collection.Target);
                             ensured = true;
                         }
 
@@ -377,6 +389,30 @@ public sealed class ChromaMigrator(IChromaSource source, MigrationOptions option
 
     private static bool IsCollectionName(string name) =>
         name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
+
+/// <summary>The bulk loads of one run, one per target collection, ended together when the run ends (written or not).</summary>
+internal sealed class BulkLoads(IVectorStore store) : IDisposable
+{
+    private readonly Dictionary<string, IDisposable> _running = new(StringComparer.Ordinal);
+
+    public void Begin(string collection)
+    {
+        if (store is IVectorBulkLoad bulk && !_running.ContainsKey(collection))
+        {
+            _running[collection] = bulk.BeginBulkLoad(collection);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var running in _running.Values)
+        {
+            running.Dispose();
+        }
+
+        _running.Clear();
+    }
 }
 
 /// <summary>How far a migration got, per Chroma collection (records in source order), saved as JSON under the data directory.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -31,13 +32,23 @@ public static class RecordChecksum
         }
 
         AppendString(hash, CanonicalJson(metadata ?? []));
-        Span<byte> buffer = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(buffer, vector.Length);
-        hash.AppendData(buffer);
-        foreach (var component in vector)
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, vector.Length);
+        hash.AppendData(length);
+        if (BitConverter.IsLittleEndian)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(buffer, component);
-            hash.AppendData(buffer);
+            // The components' float32 bytes as they lie in memory, in one call (one call per component cost more than the hash).
+            hash.AppendData(MemoryMarshal.AsBytes(vector));
+        }
+        else
+        {
+            var bytes = new byte[vector.Length * sizeof(float)];
+            for (var i = 0; i < vector.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), vector[i]);
+            }
+
+            hash.AppendData(bytes);
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

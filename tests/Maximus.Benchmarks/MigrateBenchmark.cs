@@ -14,7 +14,8 @@ namespace Maximus.Benchmarks;
 /// hnswlib vector segment with its pickled id map), generated here with <c>--records</c> records, migrated into a fresh
 /// embedded store with verification, through the same entry point as <c>maximus memory migrate --from chroma:&lt;dir&gt;
 /// --verify</c>. Reports records/s end to end and per phase (read + checksum, write, verify) and the process's peak
-/// resident memory during the migration.
+/// resident memory during the migration; then waits for the HNSW index the store builds once the migration's bulk load
+/// has ended (searches are exact until then) and reports that apart: its time and the peak resident memory with it.
 /// </summary>
 public static class MigrateBenchmark
 {
@@ -39,6 +40,9 @@ public static class MigrateBenchmark
         int ExitCode,
         long PeakRssBytes,
         long RssBeforeBytes,
+        double IndexBuildSeconds,
+        int IndexedPoints,
+        long PeakRssWithIndexBytes,
         bool MeetsTargets,
         IReadOnlyDictionary<string, string> Paths,
         object Machine);
@@ -90,11 +94,12 @@ public static class MigrateBenchmark
         var run = Stopwatch.StartNew();
         int exit;
         var output = new StringWriter();
+        EmbeddedVectorStore? store = null;
         try
         {
             exit = await MigrateCommand.RunAsync(
                 new MigrateCommandOptions { From = $"chroma:{directory}", Verify = true, Json = true, DataDirectory = dataDir },
-                () => new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = dataDir }),
+                () => store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = dataDir }),
                 output,
                 progress,
                 p =>
@@ -114,6 +119,28 @@ public static class MigrateBenchmark
 
         var peak = Machine.StatusBytes("self", "VmHWM");
         var report = JsonNode.Parse(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.TrimStart().StartsWith('{')))!;
+        var rate = Math.Round(served / run.Elapsed.TotalSeconds, 1);
+        progress.WriteLine($"migrate: {served} records in {run.Elapsed.TotalSeconds:0.0} s = {rate} records/s end to end, peak RSS {peak / (1024 * 1024)} MiB, exit {exit}");
+
+        // 3. After the migration: the index build it deferred (not part of records/s; searches are exact meanwhile).
+        var indexClock = Stopwatch.StartNew();
+        var indexed = 0;
+        if (store is not null)
+        {
+            var target = (string?)report["collections"]?[0]?["target"];
+            if (target is not null && exit == 0)
+            {
+                progress.WriteLine("migrate: waiting for the HNSW index the store builds after the bulk load ...");
+                await store.WaitForIndexAsync(target, ct).ConfigureAwait(false);
+                indexed = store.GetIndexStatus(target).IndexedPoints;
+            }
+
+            store.Dispose();
+        }
+
+        var indexSeconds = Math.Round(indexClock.Elapsed.TotalSeconds, 1);
+        var peakWithIndex = Machine.StatusBytes("self", "VmHWM");
+        progress.WriteLine($"migrate: index of {indexed} points ready {indexSeconds} s after the migration, peak RSS with it {peakWithIndex / (1024 * 1024)} MiB");
         PublishedHost.DeleteQuietly(dataDir);
         PublishedHost.DeleteQuietly(directory);
 
@@ -128,18 +155,18 @@ public static class MigrateBenchmark
             from = last;
         }
 
-        var rate = Math.Round(served / run.Elapsed.TotalSeconds, 1);
-        progress.WriteLine($"migrate: {served} records in {run.Elapsed.TotalSeconds:0.0} s = {rate} records/s end to end, peak RSS {peak / (1024 * 1024)} MiB, exit {exit}");
         return new Result(
             "migrate", count, dimension, space, count - (inLog / 2), inLog, generateSeconds,
             Math.Round(run.Elapsed.TotalSeconds, 2), rate, result,
-            (long?)report["written"] ?? -1, (long?)report["mismatched"] ?? -1, exit, peak, rssBefore,
-            exit == 0 && rate >= TargetRecordsPerSecond && (peak == 0 || peak < TargetPeakRssBytes),
+            (long?)report["written"] ?? -1, (long?)report["mismatched"] ?? -1, exit, peak, rssBefore, indexSeconds, indexed, peakWithIndex,
+            exit == 0 && rate >= TargetRecordsPerSecond && (peakWithIndex == 0 || peakWithIndex < TargetPeakRssBytes),
             new Dictionary<string, string>
             {
                 ["recordsPerSecond"] = "records the directory serves (segment + log replayed) / wall time of MigrateCommand.RunAsync (validate, read + checksum, snapshot, write into a fresh embedded store, verify every checksum)",
                 ["phases"] = "from the migrator's progress reports: read (segment files, pickle, log replay, metadata, checksums), write (upserts in batches), verify (read back and compare checksums)",
                 ["peakRssBytes"] = "VmHWM of this process, reset (clear_refs 5) after generating the directory and a full GC; 0 where /proc is not available",
+                ["indexBuildSeconds"] = "after RunAsync returned: until the HNSW index the store builds in the background once the migration's bulk load ended is ready (not in recordsPerSecond; searches are exact until then)",
+                ["peakRssWithIndexBytes"] = "VmHWM once that index is built (meetsTargets checks this one against 1 GiB)",
             },
             new { processorCount = Environment.ProcessorCount, loadAverage = Machine.LoadAverage() ?? "unknown" });
     }

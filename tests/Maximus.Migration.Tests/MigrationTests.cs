@@ -117,6 +117,44 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task Migration_into_the_embedded_store_builds_its_index_once_at_the_end_and_searches_exactly_meanwhile()
+    {
+        SkipWithoutFixture();
+        var ct = TestContext.Current.CancellationToken;
+        var chroma = ChromaFixtures.Generate(Shared(), 1000);
+        var data = ChromaFixtures.TempDirectory();
+        var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = data, BuildIndexInBackground = false, IndexThreshold = 200 });
+        _stores.Add(store);
+        var during = new List<(long Done, VectorIndexState State, int Indexed, bool Found)>();
+        var options = new MigrationOptions
+        {
+            BatchSize = 100,
+            Progress = p =>
+            {
+                if (p.Phase == "write" && p.Done % 300 == 0)
+                {
+                    var status = store.GetIndexStatus("chroma-notes");
+                    // Dot product: the best hit scores at least as high as the query point itself, which is stored.
+                    var first = store.GetAsync("chroma-notes", [ChromaMigrator.PointId("notes", "rec-00001")], withVectors: true, ct).Result.Single();
+                    var hits = store.SearchAsync("chroma-notes", new VectorSearchRequest(first.Vector, 1000), ct).Result;
+                    var self = System.Numerics.Tensors.TensorPrimitives.Dot(first.Vector.Span, first.Vector.Span);
+                    during.Add((p.Done, status.State, status.IndexedPoints, hits.Count == p.Done && hits.Any(h => h.Id == first.Id) && hits[0].Score >= self - 1e-4f));
+                }
+            },
+        };
+        var migrator = new ChromaMigrator(new ChromaDirectoryReader(chroma), options);
+
+        var report = await migrator.ExecuteAsync(await migrator.PlanAsync(ct), store, ct);
+
+        Assert.Equal(1000, report.Written);
+        Assert.Equal([300L, 600, 900], during.Select(d => d.Done));
+        Assert.All(during, d => Assert.Equal((VectorIndexState.None, 0, true), (d.State, d.Indexed, d.Found)));
+        var after = store.GetIndexStatus("chroma-notes");
+        Assert.Equal(VectorIndexState.Ready, after.State);
+        Assert.Equal(1000, after.IndexedPoints);
+    }
+
+    [Fact]
     public async Task Verify_detects_a_tampered_target_record_and_lists_its_id()
     {
         SkipWithoutFixture();

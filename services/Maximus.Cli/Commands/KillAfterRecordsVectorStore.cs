@@ -7,9 +7,10 @@ namespace Maximus.Cli.Commands;
 /// A fault hook for crash tests of <c>maximus memory migrate</c> (environment variable
 /// <c>Maximus__Migration__KillAfterRecords=N</c>, off by default): the store passes writes through until N records have been
 /// upserted, writing the first part of the batch that reaches N, then the process kills itself (SIGKILL on Unix) in the
-/// middle of that batch, before the migrator can save its checkpoint.
+/// middle of that batch, before the migrator can save its checkpoint. Bulk loads pass through too, so that the crash
+/// happens on the path a real migration takes.
 /// </summary>
-internal sealed class KillAfterRecordsVectorStore(IVectorStore inner, long killAfter) : IVectorStore
+internal sealed class KillAfterRecordsVectorStore(IVectorStore inner, long killAfter) : IVectorStore, IVectorBulkLoad
 {
     public const string Setting = "Maximus:Migration:KillAfterRecords";
 
@@ -59,4 +60,16 @@ internal sealed class KillAfterRecordsVectorStore(IVectorStore inner, long killA
 
     public Task<long> CountAsync(string collection, VectorFilter? filter = null, CancellationToken cancellationToken = default) =>
         inner.CountAsync(collection, filter, cancellationToken);
+
+    public IDisposable BeginBulkLoad(string collection) =>
+        inner is IVectorBulkLoad bulk ? bulk.BeginBulkLoad(collection) : NoBulkLoad.Instance;
+
+    private sealed class NoBulkLoad : IDisposable
+    {
+        public static NoBulkLoad Instance { get; } = new();
+
+        public void Dispose()
+        {
+        }
+    }
 }

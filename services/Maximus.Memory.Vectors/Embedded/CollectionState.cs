@@ -20,6 +20,7 @@ internal sealed class CollectionState : IDisposable
     private string?[] _ids = [];
     private string?[] _partitionBySlot = [];
     private int _capacity;
+    private int _bulkLoads;
 
     public CollectionState(string name, int dimension, VectorDistance distance, IReadOnlyDictionary<string, PayloadIndexKind> indexes)
     {
@@ -82,6 +83,14 @@ internal sealed class CollectionState : IDisposable
 
     /// <summary>The background build(s) running, if any.</summary>
     public Task? BuildTask { get; set; }
+
+    /// <summary>A bulk load is running (see <see cref="EmbeddedVectorStore.BeginBulkLoad"/>): index builds wait for its end.</summary>
+    public bool BulkLoading => Volatile.Read(ref _bulkLoads) > 0;
+
+    public void EnterBulkLoad() => Interlocked.Increment(ref _bulkLoads);
+
+    /// <summary>Ends one bulk load; true when it was the last one.</summary>
+    public bool ExitBulkLoad() => Interlocked.Decrement(ref _bulkLoads) == 0;
 
     public bool IsLive(int slot) => slot < HighWater && _ids[slot] is not null;
 

@@ -25,9 +25,11 @@ namespace Maximus.Memory.Vectors.Embedded;
 /// by exact search over that list; a filtered HNSW search that finds fewer than the limit falls back to exact search, so
 /// filtering never loses results. Indexes are saved beside the SQLite file and reused at the next start only when their recorded
 /// collection version matches; otherwise (missing, stale after a crash, unreadable) it is rebuilt from SQLite, in the
-/// background by default, while searches stay exact.
+/// background by default, while searches stay exact. During a bulk load (<see cref="BeginBulkLoad"/>, a migration) no index
+/// is built: points go to SQLite and memory only (searches of a partition without an index are exact), and the partitions
+/// that need an index get one build, in parallel, when the bulk load ends.
 /// </summary>
-public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
+public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad, IDisposable
 {
     private const int SqlChunk = 500;
     private readonly EmbeddedVectorStoreOptions _options;
@@ -249,7 +251,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
 
             ApplyToIndex(state, slots, previous, removed: false);
-            startBuild = PartitionsNeedingIndex(state);
+            startBuild = state.BulkLoading ? [] : PartitionsNeedingIndex(state);
         }
         finally
         {
@@ -487,6 +489,31 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a bulk load into the collection: until the handle is disposed, upserts write SQLite and memory but build no
+    /// HNSW index (a partition that reaches <see cref="EmbeddedVectorStoreOptions.IndexThreshold"/> is searched exactly
+    /// meanwhile, and a build that was running stops); an index that is ready stays and is kept up to date. When the last
+    /// bulk load of the collection ends, every partition that needs an index gets one build (in the background when
+    /// <see cref="EmbeddedVectorStoreOptions.BuildIndexInBackground"/>): one parallel build instead of one insertion per
+    /// upsert into a growing graph under the write lock.
+    /// </summary>
+    public IDisposable BeginBulkLoad(string collection)
+    {
+        var state = State(collection);
+        state.Lock.EnterWriteLock();
+        try
+        {
+            ThrowIfDeleted(state);
+            state.EnterBulkLoad();
+        }
+        finally
+        {
+            state.Lock.ExitWriteLock();
+        }
+
+        return new BulkLoad(this, state);
+    }
+
     /// <summary>Completes when no index build of the collection is running.</summary>
     public async Task WaitForIndexAsync(string collection, CancellationToken cancellationToken = default)
     {
@@ -583,6 +610,33 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         _loaded.Clear();
         _database.Dispose();
         _shutdown.Dispose();
+    }
+
+    private void EndBulkLoad(CollectionState state)
+    {
+        if (_disposed != 0)
+        {
+            // Nothing to build for a closed store: the next start builds the indexes the file lacks.
+            return;
+        }
+
+        List<string> build;
+        state.Lock.EnterWriteLock();
+        try
+        {
+            if (!state.ExitBulkLoad() || state.Deleted)
+            {
+                return;
+            }
+
+            build = PartitionsNeedingIndex(state);
+        }
+        finally
+        {
+            state.Lock.ExitWriteLock();
+        }
+
+        StartBuild(state, "a bulk load ended", build);
     }
 
     private static void BumpVersion(SqliteTransaction transaction, string collection) =>
@@ -1168,8 +1222,9 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         state.Lock.EnterWriteLock();
         try
         {
-            if (state.Deleted)
+            if (state.Deleted || state.BulkLoading)
             {
+                // A bulk load starts the builds it deferred when it ends.
                 return;
             }
 
@@ -1230,6 +1285,14 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = index.Concurrency, CancellationToken = _shutdown.Token };
             for (var offset = 0; offset < slots.Length; offset += Chunk)
             {
+                if (state.BulkLoading)
+                {
+                    // A bulk load began (e.g. a migration resumed while the index of its first part was building): this
+                    // build would miss its points, so it stops and starts again, once, when the bulk load ends.
+                    ClearBuilding(state, partition);
+                    return;
+                }
+
                 var count = Math.Min(Chunk, slots.Length - offset);
                 state.Lock.EnterReadLock();
                 try
@@ -1365,6 +1428,20 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             finally
             {
                 state.Lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>The handle of <see cref="BeginBulkLoad"/>: ends the bulk load once.</summary>
+    private sealed class BulkLoad(EmbeddedVectorStore store, CollectionState state) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                store.EndBulkLoad(state);
             }
         }
     }

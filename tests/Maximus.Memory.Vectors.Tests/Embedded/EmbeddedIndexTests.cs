@@ -45,6 +45,84 @@ public sealed class EmbeddedIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task Bulk_load_builds_no_index_until_it_ends_searches_exactly_meanwhile_then_builds_once()
+    {
+        var points = RandomPoints(900, seed: 11);
+        using var store = Open(threshold: 200);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        var bulk = store.BeginBulkLoad(Collection);
+        foreach (var chunk in points.Chunk(150))
+        {
+            await store.UpsertAsync(Collection, chunk, Ct);
+        }
+
+        var during = store.GetIndexStatus(Collection);
+        var exact = await store.SearchAsync(Collection, new VectorSearchRequest(points[777].Vector, 5), Ct);
+        bulk.Dispose();
+        bulk.Dispose();
+        var after = store.GetIndexStatus(Collection);
+        var indexed = await store.SearchAsync(Collection, new VectorSearchRequest(points[777].Vector, 1), Ct);
+
+        Assert.Equal(VectorIndexState.None, during.State);
+        Assert.Equal(900, during.Points);
+        Assert.Equal(0, during.IndexedPoints);
+        Assert.Equal("p777", exact[0].Id);
+        Assert.Equal(1f, exact[0].Score, 4);
+        Assert.Equal(VectorIndexState.Ready, after.State);
+        Assert.Equal(900, after.IndexedPoints);
+        Assert.Equal("p777", Assert.Single(indexed).Id);
+    }
+
+    [Fact]
+    public async Task Bulk_load_keeps_a_ready_index_up_to_date_and_defers_a_rebuild_to_its_end()
+    {
+        var points = RandomPoints(700, seed: 12);
+        using var store = Open(threshold: 100);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        await store.UpsertAsync(Collection, points[..300], Ct);
+        Assert.Equal(300, store.GetIndexStatus(Collection).IndexedPoints);
+
+        using (store.BeginBulkLoad(Collection))
+        {
+            await store.UpsertAsync(Collection, points[300..500], Ct);
+            await store.DeleteAsync(Collection, ["p5"], Ct);
+            Assert.Equal(499, store.GetIndexStatus(Collection).IndexedPoints);
+
+            // A rebuild asked for during the bulk load drops the index and waits for the end.
+            await store.RebuildIndexAsync(Collection, Ct);
+            await store.UpsertAsync(Collection, points[500..], Ct);
+            Assert.Equal(VectorIndexState.None, store.GetIndexStatus(Collection).State);
+        }
+
+        var status = store.GetIndexStatus(Collection);
+        var hit = Assert.Single(await store.SearchAsync(Collection, new VectorSearchRequest(points[650].Vector, 1), Ct));
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.Equal(699, status.IndexedPoints);
+        Assert.Equal("p650", hit.Id);
+    }
+
+    [Fact]
+    public async Task Bulk_load_begun_while_a_background_build_may_run_ends_with_a_complete_index()
+    {
+        var points = RandomPoints(6000, seed: 13);
+        using var store = Open(threshold: 1000, background: true);
+        await store.EnsureCollectionAsync(Spec(), Ct);
+        await store.UpsertAsync(Collection, points[..5000], Ct);
+        using (store.BeginBulkLoad(Collection))
+        {
+            await store.UpsertAsync(Collection, points[5000..], Ct);
+            await store.WaitForIndexAsync(Collection, Ct);
+            var hit = Assert.Single(await store.SearchAsync(Collection, new VectorSearchRequest(points[5999].Vector, 1), Ct));
+            Assert.Equal("p5999", hit.Id);
+        }
+
+        await store.WaitForIndexAsync(Collection, Ct);
+        var status = store.GetIndexStatus(Collection);
+        Assert.Equal(VectorIndexState.Ready, status.State);
+        Assert.Equal(6000, status.IndexedPoints);
+    }
+
+    [Fact]
     public async Task Stale_index_after_a_crash_is_rebuilt_from_sqlite_and_finds_the_new_points()
     {
         var points = RandomPoints(300, seed: 2);
