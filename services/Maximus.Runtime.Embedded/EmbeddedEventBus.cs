@@ -91,11 +91,10 @@ public sealed class DeadLetterStore(SqliteDatabase database)
 {
     public void Add(string topic, string payload, string error)
     {
-        using var connection = database.Open();
-        Sql.Execute(
+        database.Write(connection => Sql.Execute(
             connection,
             "INSERT INTO dead_letter(topic, payload, error, at) VALUES ($t, $p, $e, $at)",
-            ("$t", topic), ("$p", payload), ("$e", error), ("$at", SqliteDatabase.Now()));
+            ("$t", topic), ("$p", payload), ("$e", error), ("$at", SqliteDatabase.Now())));
     }
 
     public IReadOnlyList<DeadLetter> List(int limit = 1000)

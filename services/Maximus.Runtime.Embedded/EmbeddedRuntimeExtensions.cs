@@ -19,7 +19,8 @@ public static class EmbeddedRuntimeExtensions
         var options = services.AddOptions<EmbeddedRuntimeOptions>().BindConfiguration(EmbeddedRuntimeOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "DataDirectory is required.")
             .Validate(o => o.MaxDeliveryAttempts is >= 1 and <= 100, "MaxDeliveryAttempts must be from 1 to 100.")
-            .Validate(o => o.MaxConcurrentDeliveries is >= 1 and <= 256, "MaxConcurrentDeliveries must be from 1 to 256.");
+            .Validate(o => o.MaxConcurrentDeliveries is >= 1 and <= 256, "MaxConcurrentDeliveries must be from 1 to 256.")
+            .Validate(o => o.MaxConcurrentActivities is >= 0 and <= 1024, "MaxConcurrentActivities must be from 0 (4 per processor) to 1024.");
         if (configure is not null)
         {
             options.Configure(configure);

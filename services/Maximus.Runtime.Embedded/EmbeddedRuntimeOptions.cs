@@ -15,6 +15,18 @@ public sealed class EmbeddedRuntimeOptions
     public int MaxConcurrentDeliveries { get; set; } = 16;
 
     /// <summary>
+    /// Workflow activities that run at the same time in this process (Dapr's <c>MaxConcurrentActivities</c> of the workflow
+    /// runtime, its sidecar's <c>maxConcurrentActivityInvocations</c>); the others wait their turn, in order. In one process
+    /// the activities (planning, simulation, the plugins' steps, recall) share the cores with the requests the host serves:
+    /// without a bound a burst of new missions fills the thread pool's queue with their work and a request waits behind all
+    /// of it. 0 (the default) means 4 per processor.
+    /// </summary>
+    public int MaxConcurrentActivities { get; set; }
+
+    /// <summary><see cref="MaxConcurrentActivities"/> as it applies (4 per processor when 0).</summary>
+    public int ActivitySlots => MaxConcurrentActivities > 0 ? MaxConcurrentActivities : 4 * Environment.ProcessorCount;
+
+    /// <summary>
     /// Resume workflow instances left running by a previous process when the host starts. On by default (in code, so a
     /// host that finds no appsettings.json still resumes after a crash); tools that only read the journal turn it off.
     /// They resume once the host's readiness checks pass (at most 30 s after start), so readiness does not wait for them.

@@ -31,14 +31,13 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         var json = JsonSerializer.Serialize(value, MaximusJson.Options);
-        using var connection = database.Open();
-        Sql.Execute(
+        database.Write(connection => Sql.Execute(
             connection,
             """
             INSERT INTO state(key, value, etag, updated_at) VALUES ($key, $value, 1, $now)
             ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = state.etag + 1, updated_at = excluded.updated_at
             """,
-            ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now()));
+            ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now())));
         return Task.CompletedTask;
     }
 
@@ -46,14 +45,13 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         var json = JsonSerializer.Serialize(value, MaximusJson.Options);
-        using var connection = database.Open();
         int changed;
         if (etag is null)
         {
-            changed = Sql.Execute(
+            changed = database.Write(connection => Sql.Execute(
                 connection,
                 "INSERT INTO state(key, value, etag, updated_at) VALUES ($key, $value, 1, $now) ON CONFLICT(key) DO NOTHING",
-                ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now()));
+                ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now())));
         }
         else
         {
@@ -62,10 +60,10 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
                 return Task.FromResult(false);
             }
 
-            changed = Sql.Execute(
+            changed = database.Write(connection => Sql.Execute(
                 connection,
                 "UPDATE state SET value = $value, etag = etag + 1, updated_at = $now WHERE key = $key AND etag = $etag",
-                ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now()), ("$etag", version));
+                ("$key", key), ("$value", json), ("$now", SqliteDatabase.Now()), ("$etag", version)));
         }
 
         return Task.FromResult(changed == 1);
@@ -74,8 +72,7 @@ public sealed class SqliteStateStore(SqliteDatabase database) : IStateStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        using var connection = database.Open();
-        Sql.Execute(connection, "DELETE FROM state WHERE key = $key", ("$key", key));
+        database.Write(connection => Sql.Execute(connection, "DELETE FROM state WHERE key = $key", ("$key", key)));
         return Task.CompletedTask;
     }
 }

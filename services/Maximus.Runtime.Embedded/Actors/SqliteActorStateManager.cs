@@ -133,27 +133,31 @@ public sealed class SqliteActorStateManager(SqliteDatabase database, string acto
             return Task.CompletedTask;
         }
 
-        using var connection = database.Open();
-        using var tx = connection.BeginTransaction();
-        foreach (var (name, entry) in dirty)
+        database.Write(connection =>
         {
-            if (entry.Removed)
+            using var tx = connection.BeginTransaction();
+            foreach (var (name, entry) in dirty)
             {
-                Sql.Execute(tx, "DELETE FROM actor_state WHERE actor_type = $t AND actor_id = $id AND name = $n", ("$t", actorType), ("$id", actorId), ("$n", name));
-                continue;
+                if (entry.Removed)
+                {
+                    Sql.Execute(tx, "DELETE FROM actor_state WHERE actor_type = $t AND actor_id = $id AND name = $n", ("$t", actorType), ("$id", actorId), ("$n", name));
+                    continue;
+                }
+
+                Sql.Execute(
+                    tx,
+                    """
+                    INSERT INTO actor_state(actor_type, actor_id, name, value, expires_at) VALUES ($t, $id, $n, $v, $e)
+                    ON CONFLICT(actor_type, actor_id, name) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                    """,
+                    ("$t", actorType), ("$id", actorId), ("$n", name), ("$v", entry.Json),
+                    ("$e", entry.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture)));
             }
 
-            Sql.Execute(
-                tx,
-                """
-                INSERT INTO actor_state(actor_type, actor_id, name, value, expires_at) VALUES ($t, $id, $n, $v, $e)
-                ON CONFLICT(actor_type, actor_id, name) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-                """,
-                ("$t", actorType), ("$id", actorId), ("$n", name), ("$v", entry.Json),
-                ("$e", entry.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture)));
-        }
+            tx.Commit();
+            return dirty.Count;
+        });
 
-        tx.Commit();
         foreach (var (name, entry) in dirty)
         {
             if (entry.Removed)

@@ -29,6 +29,8 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _completions = new(StringComparer.Ordinal);
     private readonly (string Activity, int Count)? _killAfter;
+    private readonly SemaphoreSlim _activitySlots;
+    private int _waitingForSlot;
     private volatile bool _stopping;
 
     public EmbeddedWorkflowEngine(
@@ -46,6 +48,7 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<EmbeddedWorkflowEngine>();
         _options = options.Value;
+        _activitySlots = new SemaphoreSlim(_options.ActivitySlots, _options.ActivitySlots);
         if (_options.KillAfterActivity is { Length: > 0 } spec)
         {
             var parts = spec.Split(':');
@@ -59,6 +62,12 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
     }
 
     public WorkflowJournal Journal { get; }
+
+    /// <summary>Activities running now (at most <see cref="EmbeddedRuntimeOptions.MaxConcurrentActivities"/>).</summary>
+    public int ActivitiesRunning => _options.ActivitySlots - _activitySlots.CurrentCount;
+
+    /// <summary>Activities scheduled (journaled as started) that wait for one of the slots.</summary>
+    public int ActivitiesWaiting => Volatile.Read(ref _waitingForSlot);
 
     public Task<string> ScheduleAsync(string workflowName, string instanceId, object input, CancellationToken cancellationToken = default)
     {
@@ -258,19 +267,42 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         {
             try
             {
-                await using var scope = _scopes.CreateAsyncScope();
-                if (!_factory.TryCreateActivity(new TaskIdentifier(name), scope.ServiceProvider, out var activity, out var activationError) || activity is null)
+                // One of the bounded slots (in order of arrival); a host that began to stop meanwhile parks the instance instead.
+                Interlocked.Increment(ref _waitingForSlot);
+                try
                 {
-                    throw activationError ?? new InvalidOperationException($"No activity '{name}' is registered.");
+                    await _activitySlots.WaitAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _waitingForSlot);
                 }
 
-                var typedInput = JsonSerializer.Deserialize(inputJson, activity.InputType, MaximusJson.Options);
-                var result = await activity.RunAsync(new EmbeddedActivityContext(name, context.InstanceId, context.Generation, seq), typedInput!)
-                    .ConfigureAwait(false);
-                var outputJson = JsonSerializer.Serialize(result, activity.OutputType, MaximusJson.Options);
-                var completedAt = Journal.CompleteTask(context.InstanceId, context.Generation, seq, outputJson);
-                KillIfAsked(name);
-                return (outputJson, completedAt);
+                try
+                {
+                    if (_stopping)
+                    {
+                        throw new OperationCanceledException("The host is stopping.");
+                    }
+
+                    await using var scope = _scopes.CreateAsyncScope();
+                    if (!_factory.TryCreateActivity(new TaskIdentifier(name), scope.ServiceProvider, out var activity, out var activationError) || activity is null)
+                    {
+                        throw activationError ?? new InvalidOperationException($"No activity '{name}' is registered.");
+                    }
+
+                    var typedInput = JsonSerializer.Deserialize(inputJson, activity.InputType, MaximusJson.Options);
+                    var result = await activity.RunAsync(new EmbeddedActivityContext(name, context.InstanceId, context.Generation, seq), typedInput!)
+                        .ConfigureAwait(false);
+                    var outputJson = JsonSerializer.Serialize(result, activity.OutputType, MaximusJson.Options);
+                    var completedAt = Journal.CompleteTask(context.InstanceId, context.Generation, seq, outputJson);
+                    KillIfAsked(name);
+                    return (outputJson, completedAt);
+                }
+                finally
+                {
+                    _activitySlots.Release();
+                }
             }
             catch (Exception ex) when (_stopping)
             {

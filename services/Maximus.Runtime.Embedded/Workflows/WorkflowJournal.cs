@@ -47,15 +47,14 @@ public sealed class WorkflowJournal(SqliteDatabase database)
 {
     public bool CreateInstance(string instanceId, string name, string? inputJson)
     {
-        using var c = database.Open();
         var now = SqliteDatabase.Now();
-        return Sql.Execute(
+        return database.Write(c => Sql.Execute(
             c,
             """
             INSERT INTO workflow_instance(instance_id, name, status, input, created_at, updated_at)
             VALUES ($id, $name, 'Pending', $input, $now, $now) ON CONFLICT(instance_id) DO NOTHING
             """,
-            ("$id", instanceId), ("$name", name), ("$input", inputJson), ("$now", now)) == 1;
+            ("$id", instanceId), ("$name", name), ("$input", inputJson), ("$now", now))) == 1;
     }
 
     public WorkflowInstanceRow? GetInstance(string instanceId)
@@ -84,30 +83,27 @@ public sealed class WorkflowJournal(SqliteDatabase database)
 
     public void SetStatus(string instanceId, WorkflowRunStatus status, string? output = null, string? failure = null)
     {
-        using var c = database.Open();
-        Sql.Execute(
+        database.Write(c => Sql.Execute(
             c,
             "UPDATE workflow_instance SET status = $s, output = COALESCE($o, output), failure = $f, updated_at = $now WHERE instance_id = $id",
-            ("$id", instanceId), ("$s", status.ToString()), ("$o", output), ("$f", failure), ("$now", SqliteDatabase.Now()));
+            ("$id", instanceId), ("$s", status.ToString()), ("$o", output), ("$f", failure), ("$now", SqliteDatabase.Now())));
     }
 
     public void SetCustomStatus(string instanceId, string? json)
     {
-        using var c = database.Open();
-        Sql.Execute(
+        database.Write(c => Sql.Execute(
             c,
             "UPDATE workflow_instance SET custom_status = $cs, updated_at = $now WHERE instance_id = $id",
-            ("$id", instanceId), ("$cs", json), ("$now", SqliteDatabase.Now()));
+            ("$id", instanceId), ("$cs", json), ("$now", SqliteDatabase.Now())));
     }
 
     /// <summary>Starts a new generation with a new input (ContinueAsNew); the old generation's journal stays for audit.</summary>
     public void ContinueAsNew(string instanceId, string? inputJson)
     {
-        using var c = database.Open();
-        Sql.Execute(
+        database.Write(c => Sql.Execute(
             c,
             "UPDATE workflow_instance SET input = $in, generation = generation + 1, updated_at = $now WHERE instance_id = $id",
-            ("$id", instanceId), ("$in", inputJson), ("$now", SqliteDatabase.Now()));
+            ("$id", instanceId), ("$in", inputJson), ("$now", SqliteDatabase.Now())));
     }
 
     public IReadOnlyList<JournalEntry> LoadEntries(string instanceId, int? generation = null)
@@ -137,15 +133,14 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     /// <summary>Records that a task starts running (again, after a crash: <c>runs</c> counts the attempts).</summary>
     public void BeginTask(string instanceId, int generation, int seq, string kind, string name, string? input)
     {
-        using var c = database.Open();
-        Sql.Execute(
+        database.Write(c => Sql.Execute(
             c,
             """
             INSERT INTO workflow_journal(instance_id, generation, seq, kind, name, input, status, runs, started_at)
             VALUES ($id, $g, $seq, $kind, $name, $input, 'Started', 1, $now)
             ON CONFLICT(instance_id, generation, seq) DO UPDATE SET runs = runs + 1, status = 'Started', started_at = excluded.started_at
             """,
-            ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$kind", kind), ("$name", name), ("$input", input), ("$now", SqliteDatabase.Now()));
+            ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$kind", kind), ("$name", name), ("$input", input), ("$now", SqliteDatabase.Now())));
     }
 
     public DateTimeOffset CompleteTask(string instanceId, int generation, int seq, string? output) =>
@@ -156,11 +151,10 @@ public sealed class WorkflowJournal(SqliteDatabase database)
 
     public void AddEvent(string instanceId, string name, string? payload)
     {
-        using var c = database.Open();
-        Sql.Execute(
+        database.Write(c => Sql.Execute(
             c,
             "INSERT INTO workflow_event(instance_id, name, payload, raised_at) VALUES ($id, $name, $p, $now)",
-            ("$id", instanceId), ("$name", name), ("$p", payload), ("$now", SqliteDatabase.Now()));
+            ("$id", instanceId), ("$name", name), ("$p", payload), ("$now", SqliteDatabase.Now())));
     }
 
     /// <summary>
@@ -169,44 +163,48 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     /// </summary>
     public bool TryConsumeEvent(string instanceId, int generation, string name, int seq, out string? payload, out DateTimeOffset completedAt)
     {
-        completedAt = DateTimeOffset.UtcNow;
-        using var c = database.Open();
-        using var tx = c.BeginTransaction();
-        using var find = Sql.Command(
-            tx,
-            "SELECT id, payload FROM workflow_event WHERE instance_id = $id AND name = $name AND consumed_seq IS NULL ORDER BY id LIMIT 1",
-            ("$id", instanceId), ("$name", name));
-        long eventId;
-        using (var r = find.ExecuteReader())
+        var now = DateTimeOffset.UtcNow;
+        completedAt = now;
+        (bool Found, string? Payload) taken = database.Write(c =>
         {
-            if (!r.Read())
+            using var tx = c.BeginTransaction();
+            using var find = Sql.Command(
+                tx,
+                "SELECT id, payload FROM workflow_event WHERE instance_id = $id AND name = $name AND consumed_seq IS NULL ORDER BY id LIMIT 1",
+                ("$id", instanceId), ("$name", name));
+            long eventId;
+            string? found;
+            using (var r = find.ExecuteReader())
             {
-                payload = null;
-                return false;
+                if (!r.Read())
+                {
+                    return (false, null);
+                }
+
+                eventId = r.GetInt64(0);
+                found = r.IsDBNull(1) ? null : r.GetString(1);
             }
 
-            eventId = r.GetInt64(0);
-            payload = r.IsDBNull(1) ? null : r.GetString(1);
-        }
-
-        Sql.Execute(tx, "UPDATE workflow_event SET consumed_seq = $seq WHERE id = $eid", ("$seq", seq), ("$eid", eventId));
-        Sql.Execute(
-            tx,
-            "UPDATE workflow_journal SET status = 'Completed', output = $o, error = NULL, completed_at = $now WHERE instance_id = $id AND generation = $g AND seq = $seq",
-            ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$o", payload), ("$now", completedAt.ToString("O", CultureInfo.InvariantCulture)));
-        tx.Commit();
-        return true;
+            Sql.Execute(tx, "UPDATE workflow_event SET consumed_seq = $seq WHERE id = $eid", ("$seq", seq), ("$eid", eventId));
+            Sql.Execute(
+                tx,
+                "UPDATE workflow_journal SET status = 'Completed', output = $o, error = NULL, completed_at = $now WHERE instance_id = $id AND generation = $g AND seq = $seq",
+                ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$o", found), ("$now", now.ToString("O", CultureInfo.InvariantCulture)));
+            tx.Commit();
+            return (true, found);
+        });
+        payload = taken.Payload;
+        return taken.Found;
     }
 
     private DateTimeOffset FinishTask(string instanceId, int generation, int seq, JournalEntryStatus status, string? output, string? error)
     {
         var now = DateTimeOffset.UtcNow;
-        using var c = database.Open();
-        Sql.Execute(
+        database.Write(c => Sql.Execute(
             c,
             "UPDATE workflow_journal SET status = $s, output = $o, error = $e, completed_at = $now WHERE instance_id = $id AND generation = $g AND seq = $seq",
             ("$id", instanceId), ("$g", generation), ("$seq", seq), ("$s", status.ToString()), ("$o", output), ("$e", error),
-            ("$now", now.ToString("O", CultureInfo.InvariantCulture)));
+            ("$now", now.ToString("O", CultureInfo.InvariantCulture))));
         return now;
     }
 

@@ -262,6 +262,43 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Activities_beyond_MaxConcurrentActivities_wait_for_a_slot_and_all_complete()
+    {
+        Held.Reset();
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path, maxConcurrentActivities: 2);
+        var ids = Enumerable.Range(0, 6).Select(_ => NewInstanceId()).ToList();
+        foreach (var id in ids)
+        {
+            await host.Engine.ScheduleAsync(nameof(HeldWorkflow), id, id, Ct);
+        }
+
+        // Two hold their slots; the four others have been scheduled and wait (unbounded, all six would run: the wait times out).
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            limit.CancelAfter(TimeSpan.FromSeconds(15));
+            while (host.Engine.ActivitiesWaiting < 4 || Held.Running < 2)
+            {
+                await Task.Delay(5, limit.Token);
+            }
+        }
+
+        Assert.Equal(2, Held.Running);
+        Assert.Equal(2, host.Engine.ActivitiesRunning);
+
+        Held.ReleaseAll();
+        foreach (var id in ids)
+        {
+            var row = await host.WaitForCompletionAsync(id);
+            Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+            Assert.Equal(id + "-held", Read<string>(row.Output));
+        }
+
+        Assert.Equal(2, Held.MostAtOnce);
+        Assert.Equal(0, host.Engine.ActivitiesRunning);
+        Assert.Equal(0, host.Engine.ActivitiesWaiting);
+    }
+
+    [Fact]
     public async Task Scheduling_an_unknown_workflow_or_an_existing_instance_id_is_refused()
     {
         await using var host = await WorkflowTestHost.StartAsync(_directory.Path);

@@ -29,7 +29,8 @@ public static class TestWorkflows
         .AddWorkflow<PatientApprovalWorkflow>()
         .AddWorkflow<NapWorkflow>()
         .AddWorkflow<ThreeStepWorkflow>(typeof(StepOneActivity), typeof(StepTwoActivity), typeof(StepThreeActivity))
-        .AddWorkflow<GatedWorkflow>(typeof(GatedActivity), typeof(UppercaseActivity));
+        .AddWorkflow<GatedWorkflow>(typeof(GatedActivity), typeof(UppercaseActivity))
+        .AddWorkflow<HeldWorkflow>(typeof(HeldActivity));
 }
 
 public sealed record GreetingRequest(string Name, int Times);
@@ -223,5 +224,76 @@ public sealed class GatedActivity : WorkflowActivity<string, string>
         ActivityRuns.Record(context, nameof(GatedActivity));
         await Gate.PassAsync();
         return input + "-passed";
+    }
+}
+
+/// <summary>Activities held until released, counting how many run at the same time.</summary>
+public static class Held
+{
+    private static TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly Lock Counts = new();
+    private static int _running;
+    private static int _most;
+
+    public static int Running
+    {
+        get
+        {
+            lock (Counts)
+            {
+                return _running;
+            }
+        }
+    }
+
+    public static int MostAtOnce
+    {
+        get
+        {
+            lock (Counts)
+            {
+                return _most;
+            }
+        }
+    }
+
+    public static void Reset()
+    {
+        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Counts)
+        {
+            _running = 0;
+            _most = 0;
+        }
+    }
+
+    public static void ReleaseAll() => _release.TrySetResult();
+
+    public static async Task HoldAsync()
+    {
+        lock (Counts)
+        {
+            _most = Math.Max(_most, ++_running);
+        }
+
+        await _release.Task.ConfigureAwait(false);
+        lock (Counts)
+        {
+            _running--;
+        }
+    }
+}
+
+public sealed class HeldWorkflow : Workflow<string, string>
+{
+    public override Task<string> RunAsync(WorkflowContext context, string input) => context.CallActivityAsync<string>(nameof(HeldActivity), input);
+}
+
+public sealed class HeldActivity : WorkflowActivity<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        await Held.HoldAsync();
+        return input + "-held";
     }
 }

@@ -17,13 +17,14 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 
     public WorkflowJournal Journal => _host.Services.GetRequiredService<WorkflowJournal>();
 
-    public static async Task<WorkflowTestHost> StartAsync(string dataDirectory, bool resumeOnStart = false)
+    public static async Task<WorkflowTestHost> StartAsync(string dataDirectory, bool resumeOnStart = false, int maxConcurrentActivities = 0)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddEmbeddedRuntime(o =>
         {
             o.DataDirectory = dataDirectory;
             o.ResumeWorkflowsOnStart = resumeOnStart;
+            o.MaxConcurrentActivities = maxConcurrentActivities;
         });
         builder.Services.AddTestWorkflows();
         var host = builder.Build();
