@@ -121,11 +121,14 @@ public sealed partial class AgentMemoryTests : IDisposable
     [InlineData("type")]
     [InlineData("text")]
     [InlineData("fact")]
+    [InlineData("procedure.failures")]
     public async Task Bad_writes_are_refused_naming_the_field_and_nothing_is_written(string field)
     {
         var request = field switch
         {
             "vector" => new WriteMemoryRequest(MemoryType.Episodic, "x", Vector: new float[7]),
+            // Found by the HTTP fuzz test: 0 successes and -2 failures made the success rate 1/0, which no JSON can hold.
+            "procedure.failures" => new WriteMemoryRequest(MemoryType.Procedural, "stack", Procedure: new Procedure("stack", ["stack"], 0, -2)),
             "type" => new WriteMemoryRequest(MemoryType.Vault, "a secret"),
             "text" => new WriteMemoryRequest(MemoryType.Episodic, "  "),
             _ => new WriteMemoryRequest(MemoryType.Semantic, "a fact without parts"),
@@ -137,6 +140,15 @@ public sealed partial class AgentMemoryTests : IDisposable
         Assert.Equal(400, refused.Status);
         Assert.Equal(field, refused.Field);
         Assert.Equal(0, await _store.CountAsync(VectorCollections.Memories, cancellationToken: Ct));
+    }
+
+    [Fact]
+    public void A_success_rate_of_counts_near_the_int_limit_is_a_finite_number()
+    {
+        var rate = new Procedure("stack", ["stack"], int.MaxValue, int.MaxValue).SuccessRate;
+
+        Assert.True(double.IsFinite(rate));
+        Assert.Equal(0.5, rate, 6);
     }
 
     [Theory]

@@ -72,8 +72,8 @@ public sealed record SemanticFact(
 /// <summary>A procedure of procedural memory and its track record.</summary>
 public sealed record Procedure(string GoalPattern, IReadOnlyList<string> Steps, int Successes = 0, int Failures = 0)
 {
-    /// <summary>Laplace-smoothed success rate.</summary>
-    public double SuccessRate => (Successes + 1.0) / (Successes + Failures + 2.0);
+    /// <summary>Laplace-smoothed success rate (summed in double: two counts near int.MaxValue must not overflow).</summary>
+    public double SuccessRate => (Successes + 1.0) / ((double)Successes + Failures + 2.0);
 }
 
 /// <summary>Where a resource chunk comes from.</summary>

@@ -936,6 +936,11 @@ public sealed class AgentMemory(
             throw ProblemException.Invalid("procedure", "a procedural entry needs a procedure with a goal pattern and steps.");
         }
 
+        if (request.Procedure is { } procedure && (procedure.Successes < 0 || procedure.Failures < 0))
+        {
+            throw ProblemException.Invalid(procedure.Successes < 0 ? "procedure.successes" : "procedure.failures", "must not be negative.");
+        }
+
         if (request.Vector is { } v && v.Any(x => !float.IsFinite(x)))
         {
             throw ProblemException.Invalid("vector", "must hold finite numbers only.");
