@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
+using Maximus.Memory.Vectors.Lexical;
 
 namespace Maximus.Memory.Vectors.Embedded;
 
@@ -46,6 +47,9 @@ internal sealed class CollectionState : IDisposable
 
     /// <summary>The payload key indexed for keyword search (its FTS5 table is in the same file), or null.</summary>
     public string? TextField { get; set; }
+
+    /// <summary>The keyword index of <see cref="TextField"/>, kept by <see cref="Set"/> and <see cref="Remove"/> (empty without a text field).</summary>
+    public TermIndex Text { get; } = new();
 
     /// <summary>The embedding model recorded for the vectors (column <c>embedding_model</c>), or null.</summary>
     public string? EmbeddingModel { get; set; }
@@ -164,6 +168,7 @@ internal sealed class CollectionState : IDisposable
         _slotById[id] = slot;
         vector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
         AddToIndexes(slot, payload);
+        SetText(slot, payload);
         var partition = PartitionName(slot);
         _partitionBySlot[slot] = partition;
         PartitionFor(partition).Slots.Add(slot);
@@ -191,10 +196,29 @@ internal sealed class CollectionState : IDisposable
 
         RemoveFromPartition(slot);
         RemoveFromIndexes(slot);
+        Text.Remove(slot);
         _slotById.Remove(id);
         _ids[slot] = null;
         _vectors.AsSpan(slot * Dimension, Dimension).Clear();
         _free.Push(slot);
+    }
+
+    /// <summary>Indexes every payload's text anew under <see cref="TextField"/> (after the field is set or changed).</summary>
+    public void RebuildText(IEnumerable<(int Slot, JsonObject Payload)> payloads)
+    {
+        Text.Clear();
+        foreach (var (slot, payload) in payloads)
+        {
+            SetText(slot, payload);
+        }
+    }
+
+    private void SetText(int slot, JsonObject payload)
+    {
+        if (TextField is { } field)
+        {
+            Text.Set(slot, payload[field] is JsonValue value && value.TryGetValue<string>(out var text) ? LexicalText.DocumentTerms(text) : null);
+        }
     }
 
     private void RemoveFromPartition(int slot)

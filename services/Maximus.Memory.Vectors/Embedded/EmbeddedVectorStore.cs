@@ -314,17 +314,16 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         try
         {
             ThrowIfDeleted(state);
-            List<(int Slot, double Score)> matches;
-            using (var lease = _database.Rent())
+            // In-memory BM25 (TermIndex): the filter is applied while the postings are walked, by the in-memory predicate
+            // when the filter has no residual (conditions on keys without an index), else by the slots the residual passes.
+            var plan = state.Compile(request.Filter);
+            if (plan.Nothing)
             {
-                matches = TextIndex.Search(lease.Connection, collection, terms);
+                return Task.FromResult<IReadOnlyList<VectorSearchHit>>([]);
             }
 
-            var plan = state.Compile(request.Filter);
-            HashSet<int>? allowed = plan.Everything ? null : [.. Matching(state, plan)];
-            var ranked = matches.Where(m => state.IsLive(m.Slot) && (allowed is null || allowed.Contains(m.Slot)))
-                .OrderByDescending(m => m.Score).ThenBy(m => state.IdOf(m.Slot), StringComparer.Ordinal)
-                .Take(request.Limit).ToList();
+            Func<int, bool> accept = plan.Residual.Count > 0 ? Matching(state, plan).ToHashSet().Contains : plan.Predicate;
+            var ranked = state.Text.Search(terms, slot => state.IsLive(slot) && accept(slot), request.Limit, state.IdOf);
             var payloads = request.WithPayload ? Payloads(state, ranked.Select(r => r.Slot).ToList()) : null;
             return Task.FromResult<IReadOnlyList<VectorSearchHit>>([.. ranked.Select(r => new VectorSearchHit(
                 state.IdOf(r.Slot),
@@ -850,6 +849,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             Sql.Execute(transaction, "UPDATE vector_collection SET text_field = $f WHERE name = $c", ("$f", field), ("$c", state.Name));
             transaction.Commit();
             state.TextField = field;
+            state.RebuildText(AllPayloads(lease.Connection, state.Name));
             LogTextIndexed(state.Name, field, indexed);
         }
         finally

@@ -10,7 +10,8 @@ namespace Maximus.Memory.Vectors.Embedded;
 /// The lexical (BM25) index of an embedded collection: one SQLite FTS5 table per collection in the vector store's own
 /// file, rowid = the point's slot, holding the terms of <see cref="LexicalText"/> (already stemmed and joined by spaces;
 /// FTS5's tokenizer only splits them again, '_' being a token character for the joined contraction terms). Written in the transaction of the point upsert or delete, so a forgotten point leaves no text behind;
-/// FTS5 <c>secure-delete</c> removes a deleted row's terms from the index at once.
+/// FTS5 <c>secure-delete</c> removes a deleted row's terms from the index at once. Searches run on the in-memory
+/// <see cref="TermIndex"/> (same BM25), which the collection builds from the payloads when it loads.
 /// </summary>
 internal static class TextIndex
 {
@@ -108,23 +109,5 @@ internal static class TextIndex
         }
 
         return rows.Count;
-    }
-
-    /// <summary>Every slot matching any of the query terms with its BM25 score (higher is better), best first.</summary>
-    public static List<(int Slot, double Score)> Search(SqliteConnection connection, string collection, IReadOnlyList<string> terms)
-    {
-        var table = Table(collection);
-        var match = string.Join(" OR ", terms.Select(t => $"\"{t.Replace("\"", "\"\"", StringComparison.Ordinal)}\""));
-        using var command = Sql.Command(
-            connection, $"""SELECT rowid, bm25("{table}") AS score FROM "{table}" WHERE "{table}" MATCH $m ORDER BY score""", ("$m", match));
-        using var reader = command.ExecuteReader();
-        var hits = new List<(int, double)>();
-        while (reader.Read())
-        {
-            // FTS5's bm25() is lower-is-better (negative); hits carry the usual higher-is-better score.
-            hits.Add((reader.GetInt32(0), -reader.GetDouble(1)));
-        }
-
-        return hits;
     }
 }
