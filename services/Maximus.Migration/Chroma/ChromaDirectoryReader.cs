@@ -492,14 +492,23 @@ public sealed class ChromaDirectoryReader : IChromaSource
         }
 
         var vector = new float[bytes.Length / 4];
-        for (var i = 0; i < vector.Length; i++)
+        if (encoding.Equals("FLOAT32", StringComparison.OrdinalIgnoreCase))
         {
-            vector[i] = encoding.ToUpperInvariant() switch
+            for (var i = 0; i < vector.Length; i++)
             {
-                "FLOAT32" => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4)),
-                "INT32" => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i * 4)),
-                _ => throw new ChromaSourceException($"Collection '{collection.Name}', record '{id}': unsupported vector encoding '{encoding}'."),
-            };
+                vector[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4));
+            }
+        }
+        else if (encoding.Equals("INT32", StringComparison.OrdinalIgnoreCase))
+        {
+            for (var i = 0; i < vector.Length; i++)
+            {
+                vector[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i * 4));
+            }
+        }
+        else
+        {
+            throw new ChromaSourceException($"Collection '{collection.Name}', record '{id}': unsupported vector encoding '{encoding}'.");
         }
 
         return vector;
