@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Maximus.Contracts;
@@ -19,10 +20,37 @@ namespace Maximus.Runtime.Embedded;
 /// handlers by <see cref="EmbeddedEventDispatcher"/> (concurrently, with retries and a dead-letter table).
 /// A bulk publish stays one batch, so a bulk subscriber receives it as one delivery, as with Dapr bulk subscribe.
 /// </summary>
+/// <remarks>
+/// Durable like a broker: a published event is written to the runtime's database (<c>event_pending</c>) before the
+/// publish returns and removed once it has been handled (or dead-lettered); a process killed in between delivers it
+/// when it starts again (at least once, as Dapr pub/sub). A publisher that drops its own copy once the publish
+/// returned (the reflection client's outbox) therefore loses nothing to a crash. Without a database (a bus made by
+/// hand in a test) events live in memory only.
+/// </remarks>
 public sealed class EmbeddedEventBus : IEventBus
 {
     private readonly Channel<EventEnvelope> _channel = Channel.CreateUnbounded<EventEnvelope>();
+    private readonly SqliteDatabase? _database;
     private long _pending;
+
+    /// <summary>A bus in memory only: what is published and not yet handled is lost with the process.</summary>
+    public EmbeddedEventBus()
+        : this(null)
+    {
+    }
+
+    /// <summary>A bus that keeps every event in <paramref name="database"/> until it is handled; what a previous process left is queued again now.</summary>
+    public EmbeddedEventBus(SqliteDatabase? database)
+    {
+        _database = database;
+        if (database is not null)
+        {
+            foreach (var envelope in Unhandled(database))
+            {
+                Queue(envelope);
+            }
+        }
+    }
 
     internal ChannelReader<EventEnvelope> Reader => _channel.Reader;
 
@@ -33,7 +61,7 @@ public sealed class EmbeddedEventBus : IEventBus
         where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(integrationEvent);
-        Enqueue(new EventEnvelope(Topics.For(integrationEvent.GetType()), [Serialize(integrationEvent)], Bulk: false));
+        Enqueue(Topics.For(integrationEvent.GetType()), [Serialize(integrationEvent)], bulk: false);
         return Task.CompletedTask;
     }
 
@@ -43,7 +71,7 @@ public sealed class EmbeddedEventBus : IEventBus
         ArgumentNullException.ThrowIfNull(integrationEvents);
         foreach (var group in integrationEvents.GroupBy(e => e.GetType()))
         {
-            Enqueue(new EventEnvelope(Topics.For(group.Key), group.Select(e => Serialize(e)).ToList(), Bulk: true));
+            Enqueue(Topics.For(group.Key), group.Select(e => Serialize(e)).ToList(), bulk: true);
         }
 
         return Task.CompletedTask;
@@ -64,23 +92,77 @@ public sealed class EmbeddedEventBus : IEventBus
         }
     }
 
-    internal void Done(int count) => Interlocked.Add(ref _pending, -count);
+    /// <summary>The envelope was handled or dead-lettered: it is no longer kept.</summary>
+    internal void Done(EventEnvelope envelope)
+    {
+        if (_database is not null && envelope.StoredId is { } id)
+        {
+            _database.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
+        }
+
+        Interlocked.Add(ref _pending, -envelope.Payloads.Count);
+    }
 
     internal void Complete() => _channel.Writer.TryComplete();
 
     private static byte[] Serialize(IntegrationEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), MaximusJson.Options);
 
-    private void Enqueue(EventEnvelope envelope)
+    private void Enqueue(string topic, IReadOnlyList<byte[]> payloads, bool bulk)
     {
-        Interlocked.Add(ref _pending, envelope.Payloads.Count);
-        if (!_channel.Writer.TryWrite(envelope))
+        long? stored = null;
+        if (_database is not null)
         {
-            Interlocked.Add(ref _pending, -envelope.Payloads.Count);
+            // Kept before the publish returns: the payloads as one JSON array of the events' own JSON.
+            var json = "[" + string.Join(",", payloads.Select(p => Encoding.UTF8.GetString(p))) + "]";
+            stored = _database.Write(connection => (long)Sql.Scalar(
+                connection,
+                "INSERT INTO event_pending(topic, bulk, payloads) VALUES ($t, $b, $p); SELECT last_insert_rowid();",
+                ("$t", topic), ("$b", bulk ? 1 : 0), ("$p", json))!);
+        }
+
+        if (!Queue(new EventEnvelope(topic, payloads, bulk, stored)))
+        {
+            if (stored is { } id)
+            {
+                _database!.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
+            }
+
             throw new InvalidOperationException("The embedded event bus is shut down.");
         }
     }
 
-    internal sealed record EventEnvelope(string Topic, IReadOnlyList<byte[]> Payloads, bool Bulk);
+    private bool Queue(EventEnvelope envelope)
+    {
+        Interlocked.Add(ref _pending, envelope.Payloads.Count);
+        if (_channel.Writer.TryWrite(envelope))
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _pending, -envelope.Payloads.Count);
+        return false;
+    }
+
+    private static List<EventEnvelope> Unhandled(SqliteDatabase database)
+    {
+        var envelopes = new List<EventEnvelope>();
+        using var connection = database.Open();
+        using var command = Sql.Command(connection, "SELECT id, topic, bulk, payloads FROM event_pending ORDER BY id");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            using var payloads = JsonDocument.Parse(reader.GetString(3));
+            envelopes.Add(new EventEnvelope(
+                reader.GetString(1),
+                [.. payloads.RootElement.EnumerateArray().Select(e => Encoding.UTF8.GetBytes(e.GetRawText()))],
+                reader.GetInt64(2) != 0,
+                reader.GetInt64(0)));
+        }
+
+        return envelopes;
+    }
+
+    internal sealed record EventEnvelope(string Topic, IReadOnlyList<byte[]> Payloads, bool Bulk, long? StoredId = null);
 }
 
 /// <summary>A dead-lettered event: its topic, JSON and the last error.</summary>
@@ -160,7 +242,7 @@ public sealed partial class EmbeddedEventDispatcher(
                 }
                 finally
                 {
-                    bus.Done(envelope.Payloads.Count);
+                    bus.Done(envelope);
                 }
             }
         }));

@@ -58,6 +58,11 @@ public sealed class SqliteDatabase
             payload TEXT NOT NULL,
             error TEXT NOT NULL,
             at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS event_pending (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            bulk INTEGER NOT NULL,
+            payloads TEXT NOT NULL);
         """;
 
     private readonly SqliteFile _file;
