@@ -8,6 +8,7 @@ using Maximus.Contracts.Events;
 using Maximus.Contracts.Ports;
 using Maximus.ServiceDefaults;
 using Maximus.Sqlite;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -95,12 +96,22 @@ public sealed class EmbeddedEventBus : IEventBus
     /// <summary>The envelope was handled or dead-lettered: it is no longer kept.</summary>
     internal void Done(EventEnvelope envelope)
     {
-        if (_database is not null && envelope.StoredId is { } id)
+        try
         {
-            _database.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
+            if (_database is not null && envelope.StoredId is { } id)
+            {
+                _database.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
+            }
         }
-
-        Interlocked.Add(ref _pending, -envelope.Payloads.Count);
+        catch (SqliteException)
+        {
+            // The kept copy could not be dropped (a full disk, say): it is delivered again at the next start (at least
+            // once), and the delivery worker goes on instead of failing the dispatcher.
+        }
+        finally
+        {
+            Interlocked.Add(ref _pending, -envelope.Payloads.Count);
+        }
     }
 
     internal void Complete() => _channel.Writer.TryComplete();
