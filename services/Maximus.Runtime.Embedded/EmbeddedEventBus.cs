@@ -98,9 +98,9 @@ public sealed class EmbeddedEventBus : IEventBus
     {
         try
         {
-            if (_database is not null && envelope.StoredId is { } id)
+            if (envelope.StoredId is { } id)
             {
-                _database.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
+                Forget(id);
             }
         }
         catch (SqliteException)
@@ -135,12 +135,16 @@ public sealed class EmbeddedEventBus : IEventBus
         {
             if (stored is { } id)
             {
-                _database!.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
+                Forget(id);
             }
 
             throw new InvalidOperationException("The embedded event bus is shut down.");
         }
     }
+
+    /// <summary>Drops the kept copy of an event (a stored id exists only on a bus with a database).</summary>
+    private void Forget(long id) =>
+        _database!.Write(connection => Sql.Execute(connection, "DELETE FROM event_pending WHERE id = $id", ("$id", id)));
 
     private bool Queue(EventEnvelope envelope)
     {
