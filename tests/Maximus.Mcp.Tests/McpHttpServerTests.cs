@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace Maximus.Mcp.Tests;
 
@@ -62,15 +63,28 @@ public sealed class McpHttpServerTests(SharedMcpHost shared) : IClassFixture<Sha
     {
         await using var client = await shared.Host.ConnectAsync();
         var progress = new ConcurrentQueue<ProgressNotificationValue>();
+        // The client hands notifications to handlers on the thread pool and drops a call's own progress handler when the
+        // result arrives, so a last notification can miss an IProgress given to CallToolAsync. A handler registered for
+        // the session sees every notification the server sent for this call's token.
+        var token = new ProgressToken($"test-{Guid.NewGuid():N}");
+        await using var registration = client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
+        {
+            var value = notification.Params.Deserialize<ProgressNotificationParams>(McpJsonUtilities.DefaultOptions);
+            if (value is not null && value.ProgressToken == token)
+            {
+                progress.Enqueue(value.Progress);
+            }
 
-        var result = await client.CallToolAsync("mission_start", Results.BlocksworldArguments(), new Collecting(progress), cancellationToken: Ct);
+            return ValueTask.CompletedTask;
+        });
+
+        var result = await client.CallToolAsync("mission_start", Results.BlocksworldArguments(), options: new RequestOptions { ProgressToken = token }, cancellationToken: Ct);
 
         var outcome = result.Structured();
         Assert.True(outcome.GetProperty("goalReached").GetBoolean(), result.Text());
         Assert.Equal("Succeeded", outcome.GetProperty("status").GetString());
         Assert.Equal(8, outcome.GetProperty("plan").GetArrayLength());
         Assert.Equal("pddl-env", outcome.GetProperty("pluginAppId").GetString());
-        // The client hands notifications to its handler on the thread pool: the last one may land just after the result.
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         patience.CancelAfter(TimeSpan.FromSeconds(10));
         while (!progress.Any(p => p.Message!.EndsWith("Succeeded", StringComparison.Ordinal)) && !patience.IsCancellationRequested)
@@ -239,11 +253,6 @@ public sealed class McpHttpServerTests(SharedMcpHost shared) : IClassFixture<Sha
     private sealed class Progress(Action<ProgressNotificationValue> report) : IProgress<ProgressNotificationValue>
     {
         public void Report(ProgressNotificationValue value) => report(value);
-    }
-
-    private sealed class Collecting(ConcurrentQueue<ProgressNotificationValue> into) : IProgress<ProgressNotificationValue>
-    {
-        public void Report(ProgressNotificationValue value) => into.Enqueue(value);
     }
 }
 

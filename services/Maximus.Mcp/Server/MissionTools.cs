@@ -4,6 +4,7 @@ using Maximus.Contracts;
 using Maximus.Contracts.Missions;
 using Maximus.Contracts.Plugins;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Maximus.Mcp.Server;
@@ -71,7 +72,7 @@ internal sealed class MissionTools(MaximusApi api)
         "the lessons learned. A risky step waits for mission_approve; call mission_start with wait=false to approve from " +
         "the same conversation. Cancelling stops the waiting, not the mission: follow it with mission_status.")]
     public async Task<MissionOutcome> StartAsync(
-        IProgress<ProgressNotificationValue> progress,
+        RequestContext<CallToolRequestParams> request,
         [Description("The plugin's app id (see plugins_list), e.g. pddl-env. Omit when giving domain and problem.")] string? plugin = null,
         [Description("The plugin's context, e.g. the PDDL environment id.")] string? context = null,
         [Description("PDDL domain text (with problem): creates a PDDL environment and runs the mission on it.")] string? domain = null,
@@ -120,7 +121,9 @@ internal sealed class MissionTools(MaximusApi api)
         var accepted = await api.StartMissionAsync(
             new MissionRequest(plugin!, context, agentId, goal, description, MaxReplans: maxReplans, Simulate: simulate, Planner: planner),
             cancellationToken).ConfigureAwait(false);
-        progress.Report(new ProgressNotificationValue { Progress = 0, Message = $"mission {accepted.MissionId}: started" });
+        // Each notification is awaited: one still being sent when the result goes out would be lost with the request's stream.
+        var progress = new AwaitedProgress(request);
+        await progress.ReportAsync(0, $"mission {accepted.MissionId}: started", cancellationToken).ConfigureAwait(false);
         var view = wait
             ? await FollowAsync(accepted.MissionId, progress, cancellationToken).ConfigureAwait(false)
             : await api.GetMissionAsync(accepted.MissionId, cancellationToken).ConfigureAwait(false);
@@ -153,7 +156,7 @@ internal sealed class MissionTools(MaximusApi api)
             : api.ApproveAsync(missionId, new StepApproval(approved, by, comment), cancellationToken);
 
     /// <summary>Polls the mission until it ends; each new phase is one progress notification.</summary>
-    private async Task<MissionView> FollowAsync(string missionId, IProgress<ProgressNotificationValue> progress, CancellationToken cancellationToken)
+    private async Task<MissionView> FollowAsync(string missionId, AwaitedProgress progress, CancellationToken cancellationToken)
     {
         var reported = 0;
         string? last = null;
@@ -162,7 +165,7 @@ internal sealed class MissionTools(MaximusApi api)
             var view = await api.GetMissionAsync(missionId, cancellationToken).ConfigureAwait(false);
             if (view.Status is "Succeeded" or "Failed")
             {
-                progress.Report(new ProgressNotificationValue { Progress = ++reported, Message = $"mission {missionId}: {view.Status}" });
+                await progress.ReportAsync(++reported, $"mission {missionId}: {view.Status}", cancellationToken).ConfigureAwait(false);
                 return view;
             }
 
@@ -170,10 +173,25 @@ internal sealed class MissionTools(MaximusApi api)
             if (now != last)
             {
                 last = now;
-                progress.Report(new ProgressNotificationValue { Progress = ++reported, Message = $"mission {missionId}: {now}" });
+                await progress.ReportAsync(++reported, $"mission {missionId}: {now}", cancellationToken).ConfigureAwait(false);
             }
 
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Progress notifications for one tool call, each sent before the call goes on (the SDK's <see cref="IProgress{T}"/>
+    /// sends without waiting); nothing is sent when the client gave no progress token.
+    /// </summary>
+    private sealed class AwaitedProgress(RequestContext<CallToolRequestParams> request)
+    {
+        public async Task ReportAsync(int value, string message, CancellationToken cancellationToken)
+        {
+            if (request.Params?.ProgressToken is { } token)
+            {
+                await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue { Progress = value, Message = message }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }
