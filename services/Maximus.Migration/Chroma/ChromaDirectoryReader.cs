@@ -101,6 +101,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
 
         await CheckQueueAppliedAsync(connection, collection, metadataSegment, cancellationToken).ConfigureAwait(false);
         using var source = await OpenVectorSourceAsync(connection, collection, cancellationToken).ConfigureAwait(false);
+        var log = await ReadLogIndexAsync(connection, collection, source, cancellationToken).ConfigureAwait(false);
         long lastRowId = long.MinValue;
         while (true)
         {
@@ -110,7 +111,9 @@ public sealed class ChromaDirectoryReader : IChromaSource
             {
                 using var command = Sql.Command(
                     connection,
-                    $"SELECT id, embedding_id, {(schema.EmbeddingsHaveCreatedAt ? "created_at" : "NULL")} FROM embeddings WHERE segment_id = $s AND id > $after ORDER BY id LIMIT $n",
+                    // "+segment_id": walk the rowid from $after on; the (segment_id, embedding_id) index would visit and sort the
+                    // whole segment for every page.
+                    $"SELECT id, embedding_id, {(schema.EmbeddingsHaveCreatedAt ? "created_at" : "NULL")} FROM embeddings WHERE +segment_id = $s AND id > $after ORDER BY id LIMIT $n",
                     ("$s", metadataSegment), ("$after", lastRowId), ("$n", batchSize));
                 using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -125,7 +128,7 @@ public sealed class ChromaDirectoryReader : IChromaSource
 
             lastRowId = rows[^1].RowId;
             var metadata = await ReadMetadataAsync(connection, schema, rows.Select(r => r.RowId).ToList(), cancellationToken).ConfigureAwait(false);
-            var vectors = await ReadVectorsAsync(connection, collection, source, rows.Select(r => r.Id).ToList(), cancellationToken).ConfigureAwait(false);
+            var vectors = await ReadVectorsAsync(connection, collection, source, log, rows.Select(r => r.Id).ToList(), cancellationToken).ConfigureAwait(false);
             var batch = new List<ChromaRecord>(rows.Count);
             foreach (var (rowId, id, createdAt) in rows)
             {
@@ -429,16 +432,18 @@ public sealed class ChromaDirectoryReader : IChromaSource
     /// after the segment's max_seq_id replayed in seq order (add, update, upsert, delete) on top.
     /// </summary>
     private async Task<Dictionary<string, float[]>> ReadVectorsAsync(
-        SqliteConnection connection, ChromaCollectionInfo collection, VectorSource source, List<string> ids, CancellationToken cancellationToken)
+        SqliteConnection connection, ChromaCollectionInfo collection, VectorSource source, Dictionary<string, List<long>> log, List<string> ids, CancellationToken cancellationToken)
     {
         var present = ids.ToDictionary(id => id, id => source.Segment?.Contains(id) == true, StringComparer.Ordinal);
         var logged = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        if (_schema!.HasQueue)
+        var entries = ids.SelectMany(id => log.GetValueOrDefault(id) ?? []).ToList();
+        if (entries.Count > 0)
         {
             await Guard(async () =>
             {
-                using var command = Sql.Command(connection, string.Empty, ("$c", collection.Id), ("$applied", source.AppliedSeqId));
-                command.CommandText = $"SELECT id, operation, vector, encoding FROM embeddings_queue WHERE topic LIKE '%' || $c AND seq_id > $applied AND id IN ({Sql.BindList(command, "$i", ids)}) ORDER BY seq_id";
+                using var command = Sql.Command(
+                    connection,
+                    $"SELECT id, operation, vector, encoding FROM embeddings_queue WHERE seq_id IN ({string.Join(',', entries.Select(e => e.ToString(CultureInfo.InvariantCulture)))}) ORDER BY seq_id");
                 using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -482,6 +487,40 @@ public sealed class ChromaDirectoryReader : IChromaSource
         }
 
         return vectors;
+    }
+
+    /// <summary>
+    /// The write-ahead log after the segment's <c>max_seq_id</c>, as the seq ids of each record id's entries (read once per
+    /// collection, without the vectors; each batch then reads only its own records' entries by seq id).
+    /// </summary>
+    private async Task<Dictionary<string, List<long>>> ReadLogIndexAsync(
+        SqliteConnection connection, ChromaCollectionInfo collection, VectorSource source, CancellationToken cancellationToken)
+    {
+        var log = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        if (!_schema!.HasQueue)
+        {
+            return log;
+        }
+
+        await Guard(async () =>
+        {
+            using var command = Sql.Command(
+                connection,
+                "SELECT seq_id, id FROM embeddings_queue WHERE topic LIKE '%' || $c AND seq_id > $applied ORDER BY seq_id",
+                ("$c", collection.Id), ("$applied", source.AppliedSeqId));
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var id = reader.GetString(1);
+                if (!log.TryGetValue(id, out var seqs))
+                {
+                    log[id] = seqs = [];
+                }
+
+                seqs.Add(reader.GetInt64(0));
+            }
+        }).ConfigureAwait(false);
+        return log;
     }
 
     private static float[] Decode(ChromaCollectionInfo collection, string id, byte[] bytes, string encoding)
