@@ -106,8 +106,8 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         EnsureStarted();
         if (_options.Durable)
         {
-            // Written before it is acknowledged; the in-memory path removes it once published.
-            _outbox.Add([log], _time.GetUtcNow() + DurableGrace);
+            // In the journal before it is acknowledged; settled once published (or spooled to the outbox).
+            _outbox.Accept(log);
         }
 
         var spooled = false;
@@ -119,7 +119,7 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         else
         {
             spooled = true;
-            Spool([log], _stopped ? "client stopped" : "queue full", alreadyInOutbox: _options.Durable);
+            Spool([log], _stopped ? "client stopped" : "queue full");
         }
 
         Record(started, log.Priority);
@@ -186,7 +186,7 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         if (left.Count > 0)
         {
             Interlocked.Add(ref _inQueue, -left.Count);
-            Spool(left, "shutdown", alreadyInOutbox: _options.Durable);
+            Spool(left, "shutdown");
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -232,7 +232,6 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         }
     }
 
-    private TimeSpan DurableGrace => _options.DurableHandoverDelay ?? _options.ShutdownTimeout + _options.BatchInterval + TimeSpan.FromSeconds(5);
 
     private void EnsureStarted()
     {
@@ -269,14 +268,11 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
             try
             {
                 await _bus.PublishAsync(new ExecutionLoggedIntegrationEvent(log) { Id = log.LogId }).ConfigureAwait(false);
-                if (_options.Durable)
-                {
-                    _outbox.Remove([log.LogId]);
-                }
+                Settle([log]);
             }
             catch (Exception ex)
             {
-                Spool([log], ex.Message, alreadyInOutbox: _options.Durable);
+                Spool([log], ex.Message);
             }
         }
     }
@@ -326,14 +322,11 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
             try
             {
                 await _bus.PublishBulkAsync(buffer.Select(l => new ExecutionLogBatchedIntegrationEvent(l) { Id = l.LogId }).ToList()).ConfigureAwait(false);
-                if (_options.Durable)
-                {
-                    _outbox.Remove(buffer.Select(l => l.LogId));
-                }
+                Settle(buffer);
             }
             catch (Exception ex)
             {
-                Spool(buffer, ex.Message, alreadyInOutbox: _options.Durable);
+                Spool(buffer, ex.Message);
             }
         }
     }
@@ -390,18 +383,20 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         }
     }
 
-    private void Spool(IReadOnlyList<ExecutionLog> logs, string reason, bool alreadyInOutbox)
+    /// <summary>Durable mode: the logs no longer need the journal (published, or in the outbox now).</summary>
+    private void Settle(IReadOnlyList<ExecutionLog> logs)
     {
-        var now = _time.GetUtcNow();
-        if (alreadyInOutbox)
+        if (_options.Durable)
         {
-            _outbox.Postpone(logs.Select(l => l.LogId), reason, _options.RedeliveryInitialDelay, _options.RedeliveryMaxDelay, now);
+            _outbox.Settle(logs.Select(l => l.LogId));
         }
-        else
-        {
-            _outbox.Add(logs, now + _options.RedeliveryInitialDelay);
-        }
+    }
 
+    /// <summary>To the outbox for redelivery (then settled in the journal: a crash in between leaves one copy, ids are unique).</summary>
+    private void Spool(IReadOnlyList<ExecutionLog> logs, string reason)
+    {
+        _outbox.Add(logs, _time.GetUtcNow() + _options.RedeliveryInitialDelay);
+        Settle(logs);
         Spooled.Add(logs.Count);
         LogSpooled(_logger, logs.Count, reason);
     }

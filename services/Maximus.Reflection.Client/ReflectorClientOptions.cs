@@ -18,17 +18,11 @@ public sealed class ReflectorClientOptions
     public int Publishers { get; set; } = 4;
 
     /// <summary>
-    /// Write every accepted log to the outbox before <c>SubmitAsync</c> returns: a crash then loses nothing,
-    /// at the price of one SQLite insert per submit (tens of microseconds, WAL). Off: a crash can lose logs
-    /// still queued in memory; a shutdown, a full queue or a failing broker never does.
+    /// Append every accepted log to the outbox's journal before <c>SubmitAsync</c> returns: a killed process then loses
+    /// nothing (the next start redelivers what it held), at the price of one file write per submit (a few microseconds).
+    /// Off: a crash can lose logs still queued in memory; a shutdown, a full queue or a failing broker never does.
     /// </summary>
     public bool Durable { get; set; }
-
-    /// <summary>
-    /// In durable mode, how long an accepted log waits in the outbox before redelivery takes it over from the
-    /// in-memory path (which removes it once published). Null: shutdown timeout + batch interval + 5 s.
-    /// </summary>
-    public TimeSpan? DurableHandoverDelay { get; set; }
 
     /// <summary>The outbox file. Default: <c>~/.maximus/outbox/{process}.db</c>; the host puts it in its data folder.</summary>
     public string? OutboxPath { get; set; }

@@ -415,7 +415,7 @@ public static class MemoryApiLoadBenchmark
     }
 
     /// <summary>Polls the embedded store's index status until no partition is building; returns the last status.</summary>
-    private static async Task<object> WaitForIndexAsync(HttpClient http, HostProcess host, TextWriter progress, CancellationToken ct)
+    internal static async Task<object> WaitForIndexAsync(HttpClient http, HostProcess host, TextWriter progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         while (true)

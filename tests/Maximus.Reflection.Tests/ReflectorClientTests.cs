@@ -70,7 +70,7 @@ public sealed class ReflectorClientTests
         var hanging = new HangingEventBus();
         var first = new PrioritizedReflectorClient(
             hanging, new UnusedInvoker(), new ReflectionOutbox(outboxPath),
-            Options.Create(new ReflectorClientOptions { Durable = true, DurableHandoverDelay = TimeSpan.FromMilliseconds(300), BatchInterval = TimeSpan.FromMilliseconds(20) }),
+            Options.Create(new ReflectorClientOptions { Durable = true, BatchInterval = TimeSpan.FromMilliseconds(20) }),
             TimeProvider.System, NullLogger<PrioritizedReflectorClient>.Instance);
         var ids = new List<string>();
         for (var i = 0; i < 30; i++)
@@ -87,7 +87,6 @@ public sealed class ReflectorClientTests
         {
             o.OutboxPath = outboxPath;
             o.Durable = true;
-            o.DurableHandoverDelay = TimeSpan.FromMilliseconds(300);
         });
 
         await host.WaitUntilAsync(() => ids.All(host.Reflector.Calls.ContainsKey));

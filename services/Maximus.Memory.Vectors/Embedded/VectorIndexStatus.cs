@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace Maximus.Memory.Vectors.Embedded;
 
+[JsonConverter(typeof(JsonStringEnumConverter<VectorIndexState>))]
 public enum VectorIndexState
 {
     /// <summary>No HNSW index: the collection is below the threshold, searches are exact.</summary>
