@@ -19,6 +19,7 @@ internal sealed class CollectionState : IDisposable
     private readonly Dictionary<string, double[]> _numbers = new(StringComparer.Ordinal);
     private float[] _vectors = [];
     private string?[] _ids = [];
+    private byte[]?[] _payloadUtf8 = [];
     private string?[] _partitionBySlot = [];
     private int _capacity;
     private int _bulkLoads;
@@ -100,6 +101,9 @@ internal sealed class CollectionState : IDisposable
 
     public string IdOf(int slot) => _ids[slot]!;
 
+    /// <summary>A live slot's payload as stored (UTF-8 JSON): searches answer from memory, SQLite stays the source of truth.</summary>
+    public byte[] PayloadOf(int slot) => _payloadUtf8[slot]!;
+
     public bool TryGetSlot(string id, out int slot) => _slotById.TryGetValue(id, out slot);
 
     public ReadOnlySpan<float> VectorOf(int slot) => _vectors.AsSpan(slot * Dimension, Dimension);
@@ -153,7 +157,7 @@ internal sealed class CollectionState : IDisposable
     }
 
     /// <summary>Stores a point in memory (vector already prepared); replaces the slot's previous content.</summary>
-    public void Set(int slot, string id, ReadOnlySpan<float> vector, JsonObject payload)
+    public void Set(int slot, string id, ReadOnlySpan<float> vector, JsonObject payload, byte[] payloadUtf8)
     {
         EnsureCapacity(slot + 1);
         HighWater = Math.Max(HighWater, slot + 1);
@@ -165,6 +169,7 @@ internal sealed class CollectionState : IDisposable
         }
 
         _ids[slot] = id;
+        _payloadUtf8[slot] = payloadUtf8;
         _slotById[id] = slot;
         vector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
         AddToIndexes(slot, payload);
@@ -199,6 +204,7 @@ internal sealed class CollectionState : IDisposable
         Text.Remove(slot);
         _slotById.Remove(id);
         _ids[slot] = null;
+        _payloadUtf8[slot] = null;
         _vectors.AsSpan(slot * Dimension, Dimension).Clear();
         _free.Push(slot);
     }
@@ -551,6 +557,7 @@ internal sealed class CollectionState : IDisposable
         var capacity = Math.Max(slots, Math.Max(1024, _capacity * 2));
         Array.Resize(ref _vectors, checked(capacity * Dimension));
         Array.Resize(ref _ids, capacity);
+        Array.Resize(ref _payloadUtf8, capacity);
         Array.Resize(ref _partitionBySlot, capacity);
         foreach (var keyword in _keywords.Values)
         {

@@ -16,8 +16,8 @@ namespace Maximus.Memory.Vectors.Embedded;
 
 /// <summary>
 /// The embedded adapter of <see cref="IVectorStore"/>: no server. SQLite (WAL) is the source of truth for vectors and
-/// payloads; every collection is loaded into memory on first use (vectors in one f32 arena, payload indexes as posting
-/// lists). Search is exact with <c>TensorPrimitives</c> below <see cref="EmbeddedVectorStoreOptions.IndexThreshold"/>
+/// payloads; every collection is loaded into memory on first use (vectors in one f32 arena, payloads as UTF-8 JSON for
+/// answers and residual filters, payload indexes as posting lists). Search is exact with <c>TensorPrimitives</c> below <see cref="EmbeddedVectorStoreOptions.IndexThreshold"/>
 /// points, and goes through a USearch HNSW index above it: candidates (limit × oversampling, filtered inside the graph
 /// traversal) are re-scored exactly from the f32 arena. With a tenant payload index (the agent id), every tenant with at
 /// least the threshold of points has an HNSW index of its own, so that a tenant's search walks only its own graph (a
@@ -247,7 +247,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             state.Version++;
             for (var i = 0; i < items.Length; i++)
             {
-                state.Set(slots[i], items[i].Key, items[i].Value.Vector, items[i].Value.Payload);
+                state.Set(slots[i], items[i].Key, items[i].Value.Vector, items[i].Value.Payload, Encoding.UTF8.GetBytes(items[i].Value.Json));
             }
 
             ApplyToIndex(state, slots, previous, removed: false);
@@ -780,7 +780,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             while (reader.Read())
             {
                 VectorDatabase.ReadVector(reader, 2, vector);
-                state.Set(reader.GetInt32(0), reader.GetString(1), vector, JsonNode.Parse(reader.GetString(3))!.AsObject());
+                var payload = Encoding.UTF8.GetBytes(reader.GetString(3));
+                state.Set(reader.GetInt32(0), reader.GetString(1), vector, JsonNode.Parse(payload)!.AsObject(), payload);
             }
         }
 
@@ -871,7 +872,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         return result;
     }
 
-    /// <summary>Slots passing the whole filter: the in-memory part, then the residual on payloads read from SQLite. Call under the lock.</summary>
+    /// <summary>Slots passing the whole filter: the in-memory part, then the residual on the payloads. Call under the lock.</summary>
     private List<int> Matching(CollectionState state, FilterPlan plan)
     {
         var candidates = state.Candidates(plan);
@@ -880,38 +881,18 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             return candidates;
         }
 
-        var payloads = candidates.Count > state.Count / 2
-            ? AllPayloadsBySlot(state.Name)
-            : Payloads(state, candidates);
+        var payloads = Payloads(state, candidates);
         return candidates.Where(slot => payloads.TryGetValue(slot, out var payload)
             && plan.Residual.All(r => PayloadValues.Matches(payload, r.Condition) != r.Negated)).ToList();
     }
 
-    private Dictionary<int, JsonObject> AllPayloadsBySlot(string collection)
-    {
-        using var lease = _database.Rent();
-        return AllPayloads(lease.Connection, collection).ToDictionary(p => p.Slot, p => p.Payload);
-    }
-
-    /// <summary>The payloads of these slots (one query per 500 slots).</summary>
-    private Dictionary<int, JsonObject> Payloads(CollectionState state, List<int> slots)
+    /// <summary>The payloads of these live slots, from memory (call under the state's lock).</summary>
+    private static Dictionary<int, JsonObject> Payloads(CollectionState state, List<int> slots)
     {
         var result = new Dictionary<int, JsonObject>(slots.Count);
-        if (slots.Count == 0)
+        foreach (var slot in slots)
         {
-            return result;
-        }
-
-        using var lease = _database.Rent();
-        foreach (var chunk in slots.Chunk(SqlChunk))
-        {
-            using var command = Sql.Command(lease.Connection, string.Empty, ("$c", state.Name));
-            command.CommandText = $"SELECT slot, payload FROM vector_point WHERE collection = $c AND slot IN ({Sql.BindList(command, "$s", chunk)})";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                result[reader.GetInt32(0)] = JsonNode.Parse(reader.GetString(1))!.AsObject();
-            }
+            result[slot] = JsonNode.Parse(state.PayloadOf(slot))!.AsObject();
         }
 
         return result;
