@@ -232,7 +232,6 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         }
     }
 
-
     private void EnsureStarted()
     {
         if (_started)

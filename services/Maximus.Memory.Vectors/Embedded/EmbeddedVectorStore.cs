@@ -17,17 +17,18 @@ namespace Maximus.Memory.Vectors.Embedded;
 /// <summary>
 /// The embedded adapter of <see cref="IVectorStore"/>: no server. SQLite (WAL) is the source of truth for vectors and
 /// payloads; every collection is loaded into memory on first use (vectors in one f32 arena, payloads as UTF-8 JSON for
-/// answers and residual filters, payload indexes as posting lists). Search is exact with <c>TensorPrimitives</c> below <see cref="EmbeddedVectorStoreOptions.IndexThreshold"/>
-/// points, and goes through a USearch HNSW index above it: candidates (limit × oversampling, filtered inside the graph
-/// traversal) are re-scored exactly from the f32 arena. With a tenant payload index (the agent id), every tenant with at
-/// least the threshold of points has an HNSW index of its own, so that a tenant's search walks only its own graph (a
-/// search without a tenant condition visits every partition and merges). A filter whose posting list is small is answered
-/// by exact search over that list; a filtered HNSW search that finds fewer than the limit falls back to exact search, so
-/// filtering never loses results. Indexes are saved beside the SQLite file and reused at the next start only when their recorded
-/// collection version matches; otherwise (missing, stale after a crash, unreadable) it is rebuilt from SQLite, in the
-/// background by default, while searches stay exact. During a bulk load (<see cref="BeginBulkLoad"/>, a migration) no index
-/// is built: points go to SQLite and memory only (searches of a partition without an index are exact), and the partitions
-/// that need an index get one build, in parallel, when the bulk load ends.
+/// answers and residual filters, payload indexes as posting lists). Search is exact with <c>TensorPrimitives</c> below
+/// <see cref="EmbeddedVectorStoreOptions.IndexThreshold"/> points, and goes through a USearch HNSW index above it:
+/// candidates (limit × oversampling, filtered inside the graph traversal) are re-scored exactly from the f32 arena.
+/// With a tenant payload index (the agent id), every tenant with at least the threshold of points has an HNSW index of
+/// its own, so that a tenant's search walks only its own graph (a search without a tenant condition visits every
+/// partition and merges). A filter whose posting list is small is answered by exact search over that list; a filtered
+/// HNSW search that finds fewer than the limit falls back to exact search, so filtering never loses results. Indexes
+/// are saved beside the SQLite file and reused at the next start only when their recorded collection version matches;
+/// otherwise (missing, stale after a crash, unreadable) it is rebuilt from SQLite, in the background by default, while
+/// searches stay exact. During a bulk load (<see cref="BeginBulkLoad"/>, a migration) no index is built: points go to
+/// SQLite and memory only (searches of a partition without an index are exact), and the partitions that need an index
+/// get one build, in parallel, when the bulk load ends.
 /// </summary>
 public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad, IDisposable
 {
