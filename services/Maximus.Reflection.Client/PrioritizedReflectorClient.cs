@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -93,8 +94,12 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
     public async ValueTask<SubmitResult> SubmitAsync(ExecutionLog log, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        Validate(log, _options.MaxLogBytes);
-        log = log.TraceParent is null && Activity.Current is { } activity ? log with { TraceParent = activity.Id } : log;
+        if (log is { TraceParent: null } && Activity.Current is { } activity)
+        {
+            log = log with { TraceParent = activity.Id };
+        }
+
+        var json = Validate(log, _options.MaxLogBytes);
         if (log.Priority == ReflectionPriority.Critical)
         {
             var reflection = await _invoker.InvokeAsync<ExecutionLog, ReflectionResult>(AppIds.Reflector, "v1/reflections", log, cancellationToken)
@@ -107,7 +112,7 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         if (_options.Durable)
         {
             // In the journal before it is acknowledged; settled once published (or spooled to the outbox).
-            _outbox.Accept(log);
+            _outbox.Accept(log, json);
         }
 
         var spooled = false;
@@ -203,7 +208,8 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
         _redeliverSignal.Dispose();
     }
 
-    public static void Validate(ExecutionLog? log, int maxLogBytes)
+    /// <summary>Refuses a log that cannot be accepted, naming the field; returns the accepted log's JSON.</summary>
+    public static byte[] Validate([NotNull] ExecutionLog? log, int maxLogBytes)
     {
         if (log is null)
         {
@@ -225,11 +231,13 @@ public sealed partial class PrioritizedReflectorClient : IHostedService, IAsyncD
             throw new ReflectionLogRejectedException("missionId", "is required.");
         }
 
-        var size = JsonSerializer.SerializeToUtf8Bytes(log, MaximusJson.Options).Length;
-        if (size > maxLogBytes)
+        var json = JsonSerializer.SerializeToUtf8Bytes(log, MaximusJson.Options);
+        if (json.Length > maxLogBytes)
         {
-            throw new ReflectionLogRejectedException("log", $"is {size} bytes; at most {maxLogBytes} are accepted.");
+            throw new ReflectionLogRejectedException("log", $"is {json.Length} bytes; at most {maxLogBytes} are accepted.");
         }
+
+        return json;
     }
 
     private void EnsureStarted()

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Maximus.Contracts.Reflection;
 using Maximus.ServiceDefaults;
@@ -70,10 +69,12 @@ public sealed class ReflectionOutbox : IDisposable
     /// Durable acceptance: appends the log to the journal (one write, no fsync: like SQLite's WAL at synchronous=NORMAL
     /// it survives a killed process, not a power cut). Throws <see cref="IOException"/> when it cannot be written.
     /// </summary>
-    public void Accept(ExecutionLog log)
+    /// <param name="log">The accepted log.</param>
+    /// <param name="json">Its JSON when the caller has it already (else it is serialized here).</param>
+    public void Accept(ExecutionLog log, byte[]? json = null)
     {
         ArgumentNullException.ThrowIfNull(log);
-        var line = JournalLine('+', JsonSerializer.Serialize(log, MaximusJson.Options));
+        var line = JournalLine('+', json ?? JsonSerializer.SerializeToUtf8Bytes(log, MaximusJson.Options));
         lock (_journalGate)
         {
             var journal = _journal ??= OpenJournal();
@@ -106,7 +107,7 @@ public sealed class ReflectionOutbox : IDisposable
                 if (_unsettled.Remove(id, out var line))
                 {
                     _unsettledBytes -= line.Length;
-                    marks.AddRange(JournalLine('-', JsonSerializer.Serialize(id, MaximusJson.Options)));
+                    marks.AddRange(JournalLine('-', JsonSerializer.SerializeToUtf8Bytes(id, MaximusJson.Options)));
                 }
             }
 
@@ -207,11 +208,11 @@ public sealed class ReflectionOutbox : IDisposable
         _journalLength = length;
     }
 
-    private static byte[] JournalLine(char kind, string json)
+    private static byte[] JournalLine(char kind, ReadOnlySpan<byte> json)
     {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(json) + 2];
+        var bytes = new byte[json.Length + 2];
         bytes[0] = (byte)kind;
-        Encoding.UTF8.GetBytes(json, bytes.AsSpan(1));
+        json.CopyTo(bytes.AsSpan(1));
         bytes[^1] = (byte)'\n';
         return bytes;
     }

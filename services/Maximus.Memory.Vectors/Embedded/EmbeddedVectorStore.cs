@@ -781,7 +781,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             while (reader.Read())
             {
                 VectorDatabase.ReadVector(reader, 2, vector);
-                var payload = Encoding.UTF8.GetBytes(reader.GetString(3));
+                var payload = reader.GetFieldValue<byte[]>(3); // the TEXT column's UTF-8 bytes, no string in between
                 state.Set(reader.GetInt32(0), reader.GetString(1), vector, JsonNode.Parse(payload)!.AsObject(), payload);
             }
         }
