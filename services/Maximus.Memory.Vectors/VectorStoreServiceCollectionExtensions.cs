@@ -128,6 +128,7 @@ public static class VectorStoreServiceCollectionExtensions
             .BindConfiguration(CoalescingEmbeddingOptions.Section)
             .Validate(o => o.MaxConcurrency is >= 1 and <= 256, "MaxConcurrency must be from 1 to 256.")
             .Validate(o => o.MaxBatchTexts is >= 1 and <= 1024, "MaxBatchTexts must be from 1 to 1024.")
+            .Validate(o => o.SmallRunTexts is >= 1 and <= 1024, "SmallRunTexts must be from 1 to 1024.")
             .Validate(o => o.Window >= TimeSpan.Zero && o.Window <= TimeSpan.FromSeconds(1), "Window must be from 0 to 1 s.")
             .ValidateOnStart();
         services.TryAddSingleton(sp => new LocalEmbeddingGenerator(sp.GetRequiredService<IOptions<LocalEmbeddingOptions>>()));

@@ -108,7 +108,7 @@ public static class MemoryBenchmark
         };
         var ingestThreads = new Option<int>("--ingest-threads") { Description = "Threads embedding the corpus (1 intra-op thread each).", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var queryThreads = new Option<int>("--query-threads") { Description = "ONNX Runtime intra-op threads of a query embedding.", DefaultValueFactory = _ => new LocalEmbeddingOptions().IntraOpThreads };
-        var scalar = new Option<HnswScalar>("--scalar") { Description = "Scalar type in the HNSW graph.", DefaultValueFactory = _ => HnswScalar.F32 };
+        var scalar = new Option<HnswScalar>("--scalar") { Description = "Scalar type in the HNSW graph.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().IndexScalar };
         var ef = new Option<int>("--ef-search") { Description = "HNSW ef_search.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().ExpansionSearch };
         var oversampling = new Option<double>("--oversampling") { Description = "HNSW candidates per hit, re-scored exactly.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().Oversampling };
         var threshold = new Option<int>("--index-threshold") { Description = "Exact search up to this many (candidate) points.", DefaultValueFactory = _ => new EmbeddedVectorStoreOptions().IndexThreshold };

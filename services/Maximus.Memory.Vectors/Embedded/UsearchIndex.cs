@@ -7,8 +7,14 @@ namespace Maximus.Memory.Vectors.Embedded;
 /// <summary>Scalar type of the vectors inside the HNSW graph (the SQLite copy and the exact re-scoring stay f32).</summary>
 public enum HnswScalar
 {
+    /// <summary>32-bit floats: exact distances inside the graph, 4 bytes a dimension.</summary>
     F32,
+
+    /// <summary>16-bit floats: half the memory of F32; each distance reads half the bytes.</summary>
     F16,
+
+    /// <summary>8-bit integers (a unit vector's components × 127): a quarter of the memory of F32, coarser distances.</summary>
+    I8,
 }
 
 /// <summary>
@@ -43,7 +49,7 @@ internal sealed unsafe partial class UsearchIndex : IDisposable
         var options = new InitOptions
         {
             MetricKind = (uint)MetricKind.Ip,
-            Quantization = (uint)(scalar == HnswScalar.F16 ? ScalarKind.Float16 : ScalarKind.Float32),
+            Quantization = (uint)(scalar switch { HnswScalar.F16 => ScalarKind.Float16, HnswScalar.I8 => ScalarKind.Int8, _ => ScalarKind.Float32 }),
             Dimensions = (nuint)dimension,
             Connectivity = (nuint)connectivity,
             ExpansionAdd = (nuint)expansionAdd,

@@ -324,11 +324,13 @@ public sealed class EmbeddedIndexTests : IDisposable
         Assert.Equal("p1499", Assert.Single(await store.SearchAsync(Collection, new VectorSearchRequest(points[1499].Vector, 1), Ct)).Id);
     }
 
-    [Fact]
-    public async Task F16_index_with_exact_rescoring_keeps_the_exact_order()
+    [Theory]
+    [InlineData(HnswScalar.F16)]
+    [InlineData(HnswScalar.I8)]
+    public async Task A_compact_index_with_exact_rescoring_keeps_the_exact_order(HnswScalar scalar)
     {
         var points = RandomPoints(1000, seed: 8);
-        using var store = Open(threshold: 0, scalar: HnswScalar.F16);
+        using var store = Open(threshold: 0, scalar: scalar);
         await store.EnsureCollectionAsync(Spec(), Ct);
         await store.UpsertAsync(Collection, points, Ct);
 

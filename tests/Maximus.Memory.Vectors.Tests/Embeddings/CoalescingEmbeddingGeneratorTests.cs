@@ -11,7 +11,7 @@ public sealed class CoalescingEmbeddingGeneratorTests
     public async Task Small_calls_that_arrive_while_the_runs_are_busy_share_the_next_run_and_get_their_own_vectors()
     {
         using var inner = new FakeEmbedder();
-        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 1, MaxBatchTexts = 16 });
+        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 1, MaxBatchTexts = 16, SmallRunTexts = 16 });
 
         inner.Hold();
         var first = generator.GenerateAsync(["first"], cancellationToken: Ct);
@@ -28,6 +28,34 @@ public sealed class CoalescingEmbeddingGeneratorTests
             Assert.Equal(FakeEmbedder.Vector($"text {i}"), answers[i][0].Vector.ToArray());
             Assert.Equal(FakeEmbedder.Vector($"other {i}"), answers[i][1].Vector.ToArray());
         }
+    }
+
+    [Fact]
+    public async Task Waiting_small_calls_share_runs_of_at_most_SmallRunTexts_texts_in_arrival_order()
+    {
+        using var inner = new FakeEmbedder();
+        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 1, SmallRunTexts = 4 });
+
+        inner.Hold();
+        var first = generator.GenerateAsync(["first"], cancellationToken: Ct);
+        await inner.Started.Task.WaitAsync(Ct);
+        var waiting = Enumerable.Range(0, 5).Select(i => generator.GenerateAsync([$"text {i}", $"other {i}"], cancellationToken: Ct)).ToList();
+        var large = generator.GenerateAsync([.. Enumerable.Range(0, 6).Select(i => $"six {i}")], cancellationToken: Ct);
+        inner.Release();
+        var answers = await Task.WhenAll(waiting);
+        var six = await large;
+
+        Assert.Equal(FakeEmbedder.Vector("first"), (await first)[0].Vector.ToArray());
+        // Two calls (4 texts) a run, the fifth alone (the next call would not fit), and a small call of 6 texts runs whole.
+        Assert.Equal([1, 4, 4, 2, 6], inner.Runs.Select(r => r.Count));
+        Assert.Equal(["text 0", "other 0", "text 1", "other 1"], inner.Runs[1]);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(FakeEmbedder.Vector($"text {i}"), answers[i][0].Vector.ToArray());
+            Assert.Equal(FakeEmbedder.Vector($"other {i}"), answers[i][1].Vector.ToArray());
+        }
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => FakeEmbedder.Vector($"six {i}")), six.Select(v => v.Vector.ToArray()));
     }
 
     [Fact]
