@@ -73,6 +73,38 @@ public sealed partial class AgentMemoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Ranking_reads_the_payloads_track_record_and_time_and_a_point_written_before_them_ranks_the_same_from_its_entry()
+    {
+        var procedure = await Write("a", new WriteMemoryRequest(MemoryType.Procedural, "build a tower: unstack everything then stack bottom up", Procedure: new Procedure("build a tower", ["unstack", "stack"])));
+        var episode = await Write("a", new WriteMemoryRequest(MemoryType.Episodic, "built a tower of blocks", OccurredAt: _clock.Start.AddHours(-3)));
+        for (var i = 0; i < 3; i++)
+        {
+            await _memory.RecordOutcomeAsync("a", procedure.Id, succeeded: i == 0, Ct);
+        }
+
+        var points = await _store.GetAsync(VectorCollections.Memories, [$"a:{procedure.Id}", $"a:{episode.Id}"], withVectors: true, cancellationToken: Ct);
+        Assert.Equal(1, (int)points[0].Payload[AgentMemory.SuccessesKey]!);
+        Assert.Equal(2, (int)points[0].Payload[AgentMemory.FailuresKey]!);
+        var fresh = await Search("a", "build a tower", [MemoryType.Procedural, MemoryType.Episodic]);
+
+        // The same points as an earlier version wrote them: no top-level track record or time beside the entry.
+        foreach (var point in points)
+        {
+            point.Payload.Remove(AgentMemory.SuccessesKey);
+            point.Payload.Remove(AgentMemory.FailuresKey);
+            point.Payload.Remove(AgentMemory.OccurredAtKey);
+        }
+
+        await _store.UpsertAsync(VectorCollections.Memories, points, Ct);
+        var legacy = await Search("a", "build a tower", [MemoryType.Procedural, MemoryType.Episodic], k: 6); // another k: not the cached answer
+
+        var rate = new Procedure("", [], 1, 2).SuccessRate;
+        var byProcedure = fresh.Single(h => h.Entry.Id == procedure.Id);
+        Assert.Equal(byProcedure.Similarity * rate, byProcedure.Score, 9);
+        Assert.Equal(fresh.Select(h => (h.Entry.Id, Math.Round(h.Score, 9))), legacy.Select(h => (h.Entry.Id, Math.Round(h.Score, 9))));
+    }
+
+    [Fact]
     public async Task An_invalidated_fact_is_gone_and_graph_expansion_reaches_two_hops()
     {
         var knows = await Write("a", Fact("alice", "knows", "bob"));

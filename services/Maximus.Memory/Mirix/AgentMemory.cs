@@ -52,6 +52,10 @@ public sealed class AgentMemory(
     /// <summary>When an episodic entry happened (its session's date), Unix milliseconds, indexed: hybrid recall's time windows.</summary>
     public const string OccurredAtKey = "occurredAt";
 
+    /// <summary>A procedure's track record (successes, failures), beside its entry: the ranking reads them without decoding it.</summary>
+    public const string SuccessesKey = "successes";
+    public const string FailuresKey = "failures";
+
     /// <summary>The entities of an episodic entry's text (<see cref="Hybrid.EntityExtractor"/>), indexed: hybrid recall's second hop.</summary>
     public const string EntitiesKey = "entities";
 
@@ -675,11 +679,15 @@ public sealed class AgentMemory(
             return null;
         }
 
-        var happened = type == MemoryType.Episodic
-            ? (entry["occurredAt"] ?? entry["createdAt"])?.GetValue<DateTimeOffset>() ?? DateTimeOffset.MinValue
-            : default;
-        double? rate = type == MemoryType.Procedural && entry["procedure"] is JsonObject p
-            ? new Procedure("", [], (int?)p["successes"] ?? 0, (int?)p["failures"] ?? 0).SuccessRate
+        // The payload's top-level copies first (written with the entry); the entry itself only for a point written before
+        // them. Reading the entry's fields would materialize the whole entry object of every candidate.
+        var happened = type != MemoryType.Episodic ? default
+            : payload[OccurredAtKey] is JsonValue at && at.TryGetValue<long>(out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : (entry["occurredAt"] ?? entry["createdAt"])?.GetValue<DateTimeOffset>() ?? DateTimeOffset.MinValue;
+        double? rate = type != MemoryType.Procedural ? null
+            : payload[SuccessesKey] is JsonValue successes && payload[FailuresKey] is JsonValue failures
+                && successes.TryGetValue<int>(out var won) && failures.TryGetValue<int>(out var lost) ? new Procedure("", [], won, lost).SuccessRate
+            : entry["procedure"] is JsonObject p ? new Procedure("", [], (int?)p["successes"] ?? 0, (int?)p["failures"] ?? 0).SuccessRate
             : null;
         return Rank(type, happened, rate, similarity, now);
     }
@@ -853,6 +861,12 @@ public sealed class AgentMemory(
         if (e.ExpiresAt is { } expires)
         {
             payload[VectorPayloadKeys.ExpiresAt] = expires.ToUnixTimeMilliseconds();
+        }
+
+        if (e.Procedure is { } procedure)
+        {
+            payload[SuccessesKey] = procedure.Successes;
+            payload[FailuresKey] = procedure.Failures;
         }
 
         if (e.Fact is { } f)
