@@ -74,6 +74,28 @@ public sealed class MemoryApiPathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_same_search_again_is_answered_from_the_cache_with_the_same_hits_and_no_port_call()
+    {
+        await WriteBatch("a",
+        [
+            new(MemoryType.Procedural, "to restock: scan the pallet, then shelve it", Procedure: new Procedure("restock", ["scan", "shelve"], 3, 1), Tags: new Dictionary<string, string> { ["site"] = "north" }),
+            new(MemoryType.Episodic, "the red forklift broke down at the loading dock", OccurredAt: DateTimeOffset.UtcNow.AddHours(-2)),
+            new(MemoryType.Semantic, "the loading dock is in building 7", Fact: new SemanticFact("loading dock", "is in", "building 7")),
+        ]);
+
+        var first = await Search("a", new("how do I restock the dock?"));
+        (_store.Searches, _embeddings.Calls) = (0, 0);
+        var again = await Search("a", new("how do I restock the dock?"));
+
+        Assert.Equal(0, _store.Searches);
+        Assert.Equal(0, _embeddings.Calls);
+        Assert.Equal(3, first.Hits.Count);
+        // Every entry field (tags, steps and fact included), score and similarity as the first answer gave them.
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(first.Hits, MaximusJson.Options), System.Text.Json.JsonSerializer.Serialize(again.Hits, MaximusJson.Options));
+        Assert.Equal("north", again.Hits.Single(h => h.Entry.Type == MemoryType.Procedural).Entry.Tags!["site"]);
+    }
+
+    [Fact]
     public async Task Every_key_a_search_filters_on_is_a_payload_index()
     {
         await WriteBatch("b",
