@@ -120,7 +120,7 @@ public sealed class HybridRetrievalTests : IDisposable
     public async Task Hybrid_search_fuses_lists_adds_neighbours_and_keeps_agents_apart()
     {
         var retriever = _retriever;
-        string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: How did it go?", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
+        string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: How was it?", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
         await retriever.IngestAsync("agent-a", [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t, $"D1_{i + 1}"), "1", i + 1))], CancellationToken.None);
         await retriever.IngestAsync("agent-b", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Bob: support group on Monday", "D1_1"), "1", 1)], CancellationToken.None);
 
@@ -155,6 +155,52 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.Equal("may", inMay[0].Id);
         var inAugust = await _retriever.SearchAsync("agent-t", "Where did Melanie go camping in August?", 2, CancellationToken.None, asOf: august.AddDays(1));
         Assert.Equal("aug", inAugust[0].Id);
+    }
+
+    [Fact]
+    public async Task A_turn_is_found_by_the_words_of_the_turn_before_it_and_comes_back_as_itself()
+    {
+        await Ingest("agent-c", ("q", "Melanie: which instrument did you pick up?"), ("a", "Caroline: the cello, I practise daily"), ("x", "Melanie: lovely"));
+
+        Assert.Equal(["a", "q"], (await Keyword("agent-c", "instrument")).Order().ToArray());
+        Assert.DoesNotContain("x", await Keyword("agent-c", "instrument"));
+        var stored = await _store.GetAsync(Collection, ["agent-c:a"], cancellationToken: CancellationToken.None);
+        Assert.Equal("Melanie: which instrument did you pick up?", stored[0].Payload[AgentMemory.ContextKey]!.GetValue<string>());
+        Assert.Equal("Caroline: the cello, I practise daily", (await _memory.GetAsync("agent-c", "a", CancellationToken.None))!.Text);
+        Assert.DoesNotContain("cello", (await _memory.GetAsync("agent-c", "x", CancellationToken.None))!.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("lovely", await Keyword("agent-c", "cello"));
+    }
+
+    [Fact]
+    public async Task A_turn_written_after_its_predecessor_takes_its_context_from_the_store()
+    {
+        await _retriever.IngestAsync("agent-d", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: which instrument did you pick up?", "q"), "7", 4)], CancellationToken.None);
+        await _retriever.IngestAsync("agent-d", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: the cello", "a"), "7", 5)], CancellationToken.None);
+        await _retriever.IngestAsync("agent-d", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: a new session", "b"), "8", 1)], CancellationToken.None);
+
+        Assert.Equal(["a", "q"], (await Keyword("agent-d", "instrument")).Order().ToArray());
+        var first = await _store.GetAsync(Collection, ["agent-d:b"], cancellationToken: CancellationToken.None);
+        Assert.Null(first[0].Payload[AgentMemory.ContextKey]);
+    }
+
+    [Fact]
+    public async Task Without_keyword_context_a_turn_is_found_by_its_own_words_only()
+    {
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = Path.Combine(_directory, "plain") });
+        var memoryOptions = Options.Create(new MemoryOptions());
+        var embedder = new BagOfWordsEmbedder();
+        var retriever = new HybridRetriever(
+            new AgentMemory(store, embedder, memoryOptions, TimeProvider.System), store, embedder, memoryOptions, Options.Create(new HybridRetrievalOptions { KeywordContext = false }));
+        await retriever.IngestAsync(
+            "agent-e",
+            [
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: which instrument did you pick up?", "q"), "1", 1),
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: the cello", "a"), "1", 2),
+            ],
+            CancellationToken.None);
+
+        var hits = await store.SearchTextAsync(Collection, new VectorTextSearchRequest("instrument", 10, VectorFilter.ForAgent("agent-e")), CancellationToken.None);
+        Assert.Equal(["q"], hits.Select(h => h.Payload![AgentMemory.EntryKey]!["id"]!.GetValue<string>()).ToArray());
     }
 
     public void Dispose()

@@ -18,6 +18,12 @@ public sealed class HybridRetrievalOptions
 {
     public const string Section = "Maximus:Memory:Hybrid";
 
+    /// <summary>
+    /// An episodic turn is indexed for keyword search together with the turn before it in its session (the question it
+    /// answers, the remark it replies to); the turn stays the unit returned, and its vector is the turn's own.
+    /// </summary>
+    public bool KeywordContext { get; set; } = true;
+
     /// <summary>Candidates taken from the BM25 index.</summary>
     public int LexicalCandidates { get; set; } = 100;
 

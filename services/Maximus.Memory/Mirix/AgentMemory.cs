@@ -55,7 +55,13 @@ public sealed class AgentMemory(
     /// <summary>The entities of an episodic entry's text (<see cref="Hybrid.EntityExtractor"/>), indexed: hybrid recall's second hop.</summary>
     public const string EntitiesKey = "entities";
 
-    /// <summary>The payload key indexed for keyword (BM25) search: the entry's text.</summary>
+    /// <summary>
+    /// The text before an episodic entry in its conversation (the previous turn), kept with it: the entry's keyword text is
+    /// this context and the entry's text (<see cref="KeywordText"/>), so a turn is found by the words of the question it answers.
+    /// </summary>
+    public const string ContextKey = "context";
+
+    /// <summary>The payload key indexed for keyword (BM25) search: the entry's text (after its <see cref="ContextKey"/>, when it has one).</summary>
     public const string TextField = VectorPayloadKeys.Text;
 
     /// <summary>The <see cref="PlaceKey"/> value of a turn.</summary>
@@ -149,10 +155,11 @@ public sealed class AgentMemory(
     /// <summary>
     /// <see cref="WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, string?, CancellationToken)"/> with each
     /// entry's place in its conversation (<paramref name="places"/>[i], null or a null session: none), kept in the
-    /// payload of episodic entries (<see cref="SessionKey"/>, <see cref="SequenceKey"/>, <see cref="PlaceKey"/>).
+    /// payload of episodic entries (<see cref="SessionKey"/>, <see cref="SequenceKey"/>, <see cref="PlaceKey"/>), and the
+    /// text before it there (<see cref="ContextKey"/>, null: none), indexed for keyword search with the entry's text.
     /// </summary>
     public async Task<IReadOnlyList<MemoryEntry>> WriteManyAsync(
-        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence)>? places, string? listField, CancellationToken ct)
+        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence, string? Context)>? places, string? listField, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         ArgumentNullException.ThrowIfNull(requests);
@@ -208,7 +215,7 @@ public sealed class AgentMemory(
         {
             if (plain.Count > 0)
             {
-                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0)))], ct).ConfigureAwait(false);
+                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0, places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Context)))], ct).ConfigureAwait(false);
             }
 
             for (var i = 0; i < entries.Length; i++)
@@ -755,7 +762,8 @@ public sealed class AgentMemory(
     {
         var records = await store.GetAsync(_options.Collection, [PointId(entry.AgentId, entry.Id)], withVectors: true, ct).ConfigureAwait(false);
         var vector = records.Count > 0 && records[0].Vector.Length > 0 ? records[0].Vector : await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        var payload = Payload(entry);
+        var payload = Payload(
+            entry, context: entry.Type == MemoryType.Episodic && records.Count > 0 && records[0].Payload[ContextKey] is JsonValue c && c.TryGetValue<string>(out var context) ? context : null);
         foreach (var key in new[] { SessionKey, SequenceKey, PlaceKey })
         {
             if (records.Count > 0 && records[0].Payload[key] is { } kept)
@@ -840,13 +848,20 @@ public sealed class AgentMemory(
         _ => e.Text,
     };
 
-    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0)
+    /// <summary>
+    /// What keyword search indexes for an entry: its text, or with a context the context once and the text twice (a field
+    /// weight, as BM25F would give: the entry's own words count double, so a turn outranks the reply that only follows it).
+    /// </summary>
+    public static string KeywordText(string text, string? context) =>
+        string.IsNullOrEmpty(context) ? text : $"{context}\n{text}\n{text}";
+
+    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0, string? context = null)
     {
         var payload = new JsonObject
         {
             [VectorPayloadKeys.AgentId] = e.AgentId,
             [VectorPayloadKeys.Type] = Name(e.Type),
-            [VectorPayloadKeys.Text] = e.Text,
+            [VectorPayloadKeys.Text] = KeywordText(e.Text, context),
             [VectorPayloadKeys.CreatedAt] = e.CreatedAt.ToUnixTimeMilliseconds(),
             [EntryKey] = JsonSerializer.SerializeToNode(e, MaximusJson.Options),
         };
@@ -875,6 +890,11 @@ public sealed class AgentMemory(
         {
             SetTime(payload, OccurredAtKey, e.OccurredAt);
             payload[EntitiesKey] = new JsonArray([.. Hybrid.EntityExtractor.Extract(e.Text).Select(x => (JsonNode)x)]);
+        }
+
+        if (!string.IsNullOrEmpty(context))
+        {
+            payload[ContextKey] = context;
         }
 
         if (session is not null)
