@@ -208,9 +208,12 @@ public sealed partial class HybridRetriever(
         {
             if (o.ExpandNeighbours && o.NeighbourSeeds > 0)
             {
+                // Only the neighbours no list found are fetched (those found are already candidates).
+                var known = placements.Values.Where(p => p.Session is not null).Select(p => AgentMemory.Place(p.Session!, p.Sequence)).ToHashSet(StringComparer.Ordinal);
                 var seeds = fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(o.NeighbourSeeds)
                     .Select(p => placements.GetValueOrDefault(p.Key)).OfType<TurnPlacement>().Where(p => p.Session is not null)
                     .SelectMany(p => new[] { AgentMemory.Place(p.Session!, p.Sequence - 1), AgentMemory.Place(p.Session!, p.Sequence + 1) })
+                    .Where(place => !known.Contains(place))
                     .Distinct(StringComparer.Ordinal).ToList();
                 foreach (var place in await AtAsync(agentId, seeds, ct).ConfigureAwait(false))
                 {
