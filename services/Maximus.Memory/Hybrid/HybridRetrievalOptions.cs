@@ -25,7 +25,7 @@ public sealed class HybridRetrievalOptions
     public bool KeywordContext { get; set; } = true;
 
     /// <summary>Candidates taken from the BM25 index.</summary>
-    public int LexicalCandidates { get; set; } = 100;
+    public int LexicalCandidates { get; set; } = 50;
 
     /// <summary>Candidates taken from the vector store.</summary>
     public int DenseCandidates { get; set; } = 100;
@@ -39,7 +39,7 @@ public sealed class HybridRetrievalOptions
     public double LexicalWeight { get; set; } = 1.0;
 
     /// <summary>Weight of the dense list.</summary>
-    public double DenseWeight { get; set; } = 0.4;
+    public double DenseWeight { get; set; } = 0.6;
 
     /// <summary>Share of an adjacent turn's fused score (same session, sequence ± 1) added to a candidate; 0 turns it off.</summary>
     public double NeighbourWeight { get; set; } = 0.4;
@@ -84,7 +84,7 @@ public sealed class HybridRetrievalOptions
     public int EntityHopCandidates { get; set; } = 30;
 
     /// <summary>Share of its session's score an entry gains (the session's best <see cref="SessionTop"/> candidates, scaled by the best session); 0 turns it off.</summary>
-    public double SessionWeight { get; set; } = 0.2;
+    public double SessionWeight { get; set; } = 0.3;
 
     /// <summary>How many of a session's best candidates make its score.</summary>
     public int SessionTop { get; set; } = 1;
