@@ -42,7 +42,7 @@ public sealed class HybridRetrievalOptions
     public double DenseWeight { get; set; } = 0.6;
 
     /// <summary>Share of an adjacent turn's fused score (same session, sequence ± 1) added to a candidate; 0 turns it off.</summary>
-    public double NeighbourWeight { get; set; } = 0.4;
+    public double NeighbourWeight { get; set; } = 0.3;
 
     /// <summary>Adds turns next to the best candidates even when neither list found them.</summary>
     public bool ExpandNeighbours { get; set; } = true;
@@ -51,7 +51,7 @@ public sealed class HybridRetrievalOptions
     public int NeighbourSeeds { get; set; } = 10;
 
     /// <summary>For "when" questions, a candidate whose text mentions a time gets this share more score; 0 turns it off.</summary>
-    public double TemporalBoost { get; set; } = 0.3;
+    public double TemporalBoost { get; set; } = 0.5;
 
     /// <summary>Weight of the searches restricted to the question's time window (<see cref="TimeExpressions"/>); 0 turns them off.</summary>
     public double TimeWindowWeight { get; set; } = 1.5;
