@@ -184,6 +184,32 @@ public sealed class HybridRetrievalTests : IDisposable
     }
 
     [Fact]
+    public async Task Forgetting_a_turn_takes_its_words_out_of_the_next_turns_keyword_text()
+    {
+        await _retriever.IngestAsync(
+            "agent-f",
+            [
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: my locker code is walrus", "q"), "1", 1),
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: noted, I will keep it safe"), "1", 2),
+            ],
+            CancellationToken.None);
+        var reply = Assert.Single(await Keyword("agent-f", "safe"));
+        Assert.Equal(new[] { "q", reply }.Order(StringComparer.Ordinal), (await Keyword("agent-f", "walrus")).Order(StringComparer.Ordinal));
+        Assert.Equal("q", (await _store.GetAsync(Collection, [$"agent-f:{reply}"], cancellationToken: CancellationToken.None))[0].Payload[AgentMemory.ContextFromKey]!.GetValue<string>());
+
+        Assert.True(await _memory.ForgetAsync("agent-f", "q", CancellationToken.None));
+
+        Assert.Empty(await Keyword("agent-f", "walrus"));
+        Assert.Equal([reply], await Keyword("agent-f", "safe"));
+        var stored = (await _store.GetAsync(Collection, [$"agent-f:{reply}"], withVectors: true, cancellationToken: CancellationToken.None))[0];
+        Assert.Null(stored.Payload[AgentMemory.ContextKey]);
+        Assert.Null(stored.Payload[AgentMemory.ContextFromKey]);
+        Assert.DoesNotContain("walrus", stored.Payload.ToJsonString(), StringComparison.Ordinal);
+        Assert.False(stored.Vector.IsEmpty);
+        Assert.Equal(reply, (await _retriever.SearchAsync("agent-f", "keep it safe", 1, CancellationToken.None))[0].Id);
+    }
+
+    [Fact]
     public async Task Without_keyword_context_a_turn_is_found_by_its_own_words_only()
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = Path.Combine(_directory, "plain") });

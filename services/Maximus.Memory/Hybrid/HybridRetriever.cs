@@ -61,7 +61,7 @@ public sealed partial class HybridRetriever(
     /// dense side only).
     /// </summary>
     /// <remarks>
-    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, IReadOnlyList{ValueTuple{string, int, string}}, string, CancellationToken)"/>):
+    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, IReadOnlyList{ValueTuple{string, int, string, string}}, string, CancellationToken)"/>):
     /// checked first, embedded in one call, stored in one transaction. <paramref name="listField"/> names the request's
     /// list in errors (<c>turns[3].text</c>); null for a single entry.
     /// </remarks>
@@ -69,11 +69,19 @@ public sealed partial class HybridRetriever(
     {
         ArgumentNullException.ThrowIfNull(documents);
         EpisodicMemoryStore.ValidateAgent(agentId);
-        var contexts = Options.KeywordContext ? await ContextsAsync(agentId, documents, ct).ConfigureAwait(false) : new string?[documents.Count];
+        if (Options.KeywordContext)
+        {
+            // Turns get their ids here, so that the turn after one can name the entry its context comes from.
+            documents = [.. documents.Select(d => d.Request is { Type: MemoryType.Episodic, Id: null } && d.Session is not null
+                ? d with { Request = d.Request with { Id = Guid.NewGuid().ToString("N") } }
+                : d)];
+        }
+
+        var contexts = Options.KeywordContext ? await ContextsAsync(agentId, documents, ct).ConfigureAwait(false) : new (string Text, string From)?[documents.Count];
         return await memory.WriteManyAsync(
             agentId,
             [.. documents.Select(d => d.Request)],
-            [.. documents.Select((d, i) => (d.Session, d.Sequence, contexts[i]))],
+            [.. documents.Select((d, i) => (d.Session, d.Sequence, contexts[i]?.Text, contexts[i]?.From))],
             documents.Count == 1 && listField is null ? null : listField ?? "entries",
             ct).ConfigureAwait(false);
     }
@@ -83,15 +91,15 @@ public sealed partial class HybridRetriever(
     /// before it in its session (sequence − 1), from the same batch or else from the store (one filtered scroll); null for
     /// an entry that is not an episodic turn, the first turn of a session, or one whose previous turn is not known.
     /// </summary>
-    private async Task<string?[]> ContextsAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct)
+    private async Task<(string Text, string From)?[]> ContextsAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct)
     {
-        var contexts = new string?[documents.Count];
-        var inBatch = new Dictionary<(string, int), string>();
+        var contexts = new (string Text, string From)?[documents.Count];
+        var inBatch = new Dictionary<(string, int), (string, string)>();
         foreach (var d in documents)
         {
-            if (d?.Request is { Type: MemoryType.Episodic, Text: { } text } && d.Session is not null)
+            if (d.Request is { Type: MemoryType.Episodic, Text: { } text, Id: { } id } && d.Session is not null)
             {
-                inBatch[(d.Session, d.Sequence)] = text;
+                inBatch[(d.Session, d.Sequence)] = (text, id);
             }
         }
 
@@ -99,7 +107,7 @@ public sealed partial class HybridRetriever(
         for (var i = 0; i < documents.Count; i++)
         {
             var d = documents[i];
-            if (d?.Request is not { Type: MemoryType.Episodic } || d.Session is null || d.Sequence <= 1)
+            if (d.Request is not { Type: MemoryType.Episodic } || d.Session is null || d.Sequence <= 1)
             {
                 continue;
             }
@@ -129,7 +137,7 @@ public sealed partial class HybridRetriever(
                 {
                     foreach (var i in waiting)
                     {
-                        contexts[i] = found.Text;
+                        contexts[i] = (found.Text, found.Id);
                     }
                 }
             }

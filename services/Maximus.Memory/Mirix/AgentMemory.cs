@@ -61,6 +61,12 @@ public sealed class AgentMemory(
     /// </summary>
     public const string ContextKey = "context";
 
+    /// <summary>
+    /// The id of the entry an episodic entry's <see cref="ContextKey"/> was taken from, indexed: when that entry leaves
+    /// memory (forget, expiry) the entries holding its text as context are rewritten without it first.
+    /// </summary>
+    public const string ContextFromKey = "contextFrom";
+
     /// <summary>The payload key indexed for keyword (BM25) search: the entry's text (after its <see cref="ContextKey"/>, when it has one).</summary>
     public const string TextField = VectorPayloadKeys.Text;
 
@@ -86,6 +92,7 @@ public sealed class AgentMemory(
             [PlaceKey] = PayloadIndexKind.Keyword,
             [OccurredAtKey] = PayloadIndexKind.Integer,
             [EntitiesKey] = PayloadIndexKind.Keyword,
+            [ContextFromKey] = PayloadIndexKind.Keyword,
         };
 
     public static readonly IReadOnlyList<MemoryType> Searchable = [MemoryType.Episodic, MemoryType.Semantic, MemoryType.Procedural, MemoryType.Resource];
@@ -159,7 +166,7 @@ public sealed class AgentMemory(
     /// text before it there (<see cref="ContextKey"/>, null: none), indexed for keyword search with the entry's text.
     /// </summary>
     public async Task<IReadOnlyList<MemoryEntry>> WriteManyAsync(
-        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence, string? Context)>? places, string? listField, CancellationToken ct)
+        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence, string? Context, string? ContextFrom)>? places, string? listField, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         ArgumentNullException.ThrowIfNull(requests);
@@ -215,7 +222,7 @@ public sealed class AgentMemory(
         {
             if (plain.Count > 0)
             {
-                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0, places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Context)))], ct).ConfigureAwait(false);
+                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0, places is null || entries[i].Type != MemoryType.Episodic ? null : (places[i].Context, places[i].ContextFrom))))], ct).ConfigureAwait(false);
             }
 
             for (var i = 0; i < entries.Length; i++)
@@ -523,6 +530,7 @@ public sealed class AgentMemory(
             return 0;
         }
 
+        await DropContextsAsync(pointIds, ct).ConfigureAwait(false);
         var points = await store.DeleteAsync(_options.Collection, pointIds, ct).ConfigureAwait(false);
         foreach (var agent in pointIds.Select(SplitPointId).Select(p => p.AgentId).Distinct(StringComparer.Ordinal))
         {
@@ -530,6 +538,43 @@ public sealed class AgentMemory(
         }
 
         return points;
+    }
+
+    /// <summary>
+    /// Before entries leave: the entries that hold their text as keyword context (<see cref="ContextFromKey"/>) are
+    /// rewritten without it (same vector, keyword text their own), so no index keeps a removed entry's words.
+    /// </summary>
+    private async Task DropContextsAsync(IReadOnlyCollection<string> pointIds, CancellationToken ct)
+    {
+        foreach (var agent in pointIds.Select(SplitPointId).GroupBy(p => p.AgentId, StringComparer.Ordinal))
+        {
+            var filter = VectorFilter.ForAgent(agent.Key).And(VectorCondition.MatchAny(ContextFromKey, [.. agent.Select(p => p.Id).Distinct(StringComparer.Ordinal)]));
+            var rewritten = new List<VectorRecord>();
+            string? cursor = null;
+            do
+            {
+                var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, filter, cursor) { WithVectors = true }, ct).ConfigureAwait(false);
+                foreach (var record in page.Records)
+                {
+                    if (!pointIds.Contains(record.Id) && Entry(record.Payload) is { } entry)
+                    {
+                        var payload = (JsonObject)record.Payload.DeepClone();
+                        payload.Remove(ContextKey);
+                        payload.Remove(ContextFromKey);
+                        payload[VectorPayloadKeys.Text] = entry.Text;
+                        rewritten.Add(record with { Payload = payload });
+                    }
+                }
+
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+
+            if (rewritten.Count > 0)
+            {
+                await store.UpsertAsync(_options.Collection, rewritten, ct).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<IReadOnlyList<MemoryHit>> SearchOnceAsync(
@@ -762,8 +807,7 @@ public sealed class AgentMemory(
     {
         var records = await store.GetAsync(_options.Collection, [PointId(entry.AgentId, entry.Id)], withVectors: true, ct).ConfigureAwait(false);
         var vector = records.Count > 0 && records[0].Vector.Length > 0 ? records[0].Vector : await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        var payload = Payload(
-            entry, context: entry.Type == MemoryType.Episodic && records.Count > 0 && records[0].Payload[ContextKey] is JsonValue c && c.TryGetValue<string>(out var context) ? context : null);
+        var payload = Payload(entry, context: entry.Type == MemoryType.Episodic && records.Count > 0 ? ContextOf(records[0].Payload) : null);
         foreach (var key in new[] { SessionKey, SequenceKey, PlaceKey })
         {
             if (records.Count > 0 && records[0].Payload[key] is { } kept)
@@ -855,13 +899,19 @@ public sealed class AgentMemory(
     public static string KeywordText(string text, string? context) =>
         string.IsNullOrEmpty(context) ? text : $"{context}\n{text}\n{text}";
 
-    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0, string? context = null)
+    /// <summary>The context a stored point carries (text and the id of the entry it came from), or null.</summary>
+    private static (string? Text, string? From)? ContextOf(JsonObject payload) =>
+        payload[ContextKey] is JsonValue c && c.TryGetValue<string>(out var text)
+            ? (text, payload[ContextFromKey] is JsonValue f && f.TryGetValue<string>(out var from) ? from : null)
+            : null;
+
+    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0, (string? Text, string? From)? context = null)
     {
         var payload = new JsonObject
         {
             [VectorPayloadKeys.AgentId] = e.AgentId,
             [VectorPayloadKeys.Type] = Name(e.Type),
-            [VectorPayloadKeys.Text] = KeywordText(e.Text, context),
+            [VectorPayloadKeys.Text] = KeywordText(e.Text, context?.Text),
             [VectorPayloadKeys.CreatedAt] = e.CreatedAt.ToUnixTimeMilliseconds(),
             [EntryKey] = JsonSerializer.SerializeToNode(e, MaximusJson.Options),
         };
@@ -892,9 +942,13 @@ public sealed class AgentMemory(
             payload[EntitiesKey] = new JsonArray([.. Hybrid.EntityExtractor.Extract(e.Text).Select(x => (JsonNode)x)]);
         }
 
-        if (!string.IsNullOrEmpty(context))
+        if (context is { Text: { Length: > 0 } contextText } c)
         {
-            payload[ContextKey] = context;
+            payload[ContextKey] = contextText;
+            if (c.From is { } from)
+            {
+                payload[ContextFromKey] = from;
+            }
         }
 
         if (session is not null)
