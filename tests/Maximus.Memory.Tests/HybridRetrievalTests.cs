@@ -210,6 +210,19 @@ public sealed class HybridRetrievalTests : IDisposable
     }
 
     [Fact]
+    public async Task Rewriting_a_turn_gives_the_next_turn_its_new_words_as_context()
+    {
+        await Ingest("agent-g", ("q", "Melanie: my locker code is walrus"), ("a", "Caroline: noted, I will keep it safe"));
+
+        await _retriever.IngestAsync("agent-g", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: my locker code is heron", "q"), "1", 1)], CancellationToken.None);
+
+        Assert.Empty(await Keyword("agent-g", "walrus"));
+        Assert.Equal(["a", "q"], (await Keyword("agent-g", "heron")).Order(StringComparer.Ordinal).ToArray());
+        var stored = await _store.GetAsync(Collection, ["agent-g:a"], cancellationToken: CancellationToken.None);
+        Assert.Equal("Melanie: my locker code is heron", stored[0].Payload[AgentMemory.ContextKey]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Without_keyword_context_a_turn_is_found_by_its_own_words_only()
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = Path.Combine(_directory, "plain") });

@@ -78,12 +78,19 @@ public sealed partial class HybridRetriever(
         }
 
         var contexts = Options.KeywordContext ? await ContextsAsync(agentId, documents, ct).ConfigureAwait(false) : new (string Text, string From)?[documents.Count];
-        return await memory.WriteManyAsync(
+        var written = await memory.WriteManyAsync(
             agentId,
             [.. documents.Select(d => d.Request)],
             [.. documents.Select((d, i) => (d.Session, d.Sequence, contexts[i]?.Text, contexts[i]?.From))],
             documents.Count == 1 && listField is null ? null : listField ?? "entries",
             ct).ConfigureAwait(false);
+        if (Options.KeywordContext)
+        {
+            // A rewritten turn: the turn after it holds its old text as context.
+            await memory.RefreshContextsAsync(agentId, written, ct).ConfigureAwait(false);
+        }
+
+        return written;
     }
 
     /// <summary>

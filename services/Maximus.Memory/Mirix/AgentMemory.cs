@@ -548,32 +548,74 @@ public sealed class AgentMemory(
     {
         foreach (var agent in pointIds.Select(SplitPointId).GroupBy(p => p.AgentId, StringComparer.Ordinal))
         {
-            var filter = VectorFilter.ForAgent(agent.Key).And(VectorCondition.MatchAny(ContextFromKey, [.. agent.Select(p => p.Id).Distinct(StringComparer.Ordinal)]));
-            var rewritten = new List<VectorRecord>();
-            string? cursor = null;
-            do
+            await SetContextsAsync(agent.Key, agent.Select(p => p.Id).Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => (string?)null, StringComparer.Ordinal), pointIds, ct)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After episodic entries were written: the entries that hold an older text of one of them as keyword context
+    /// (<see cref="ContextFromKey"/>) take its new text, so an edited turn leaves no old words in the next turn's index.
+    /// </summary>
+    public async Task RefreshContextsAsync(string agentId, IReadOnlyList<MemoryEntry> written, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var texts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var entry in written.Where(e => e.Type == MemoryType.Episodic))
+        {
+            texts[entry.Id] = entry.Text;
+        }
+
+        if (texts.Count > 0)
+        {
+            await SetContextsAsync(agentId, texts, null, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the agent's entries whose context came from a key of <paramref name="contextByFrom"/> with that value as
+    /// their context (null: none), keeping their vectors; entries in <paramref name="leaving"/> and those already holding
+    /// that context are left alone.
+    /// </summary>
+    private async Task SetContextsAsync(string agentId, Dictionary<string, string?> contextByFrom, IReadOnlyCollection<string>? leaving, CancellationToken ct)
+    {
+        var filter = VectorFilter.ForAgent(agentId).And(VectorCondition.MatchAny(ContextFromKey, [.. contextByFrom.Keys]));
+        var rewritten = new List<VectorRecord>();
+        string? cursor = null;
+        do
+        {
+            var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, filter, cursor) { WithVectors = true }, ct).ConfigureAwait(false);
+            foreach (var record in page.Records)
             {
-                var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, filter, cursor) { WithVectors = true }, ct).ConfigureAwait(false);
-                foreach (var record in page.Records)
+                if (leaving?.Contains(record.Id) == true || Entry(record.Payload) is not { } entry || ContextOf(record.Payload) is not { From: { } from } old
+                    || !contextByFrom.TryGetValue(from, out var context) || (context is not null && context == old.Text))
                 {
-                    if (!pointIds.Contains(record.Id) && Entry(record.Payload) is { } entry)
-                    {
-                        var payload = (JsonObject)record.Payload.DeepClone();
-                        payload.Remove(ContextKey);
-                        payload.Remove(ContextFromKey);
-                        payload[VectorPayloadKeys.Text] = entry.Text;
-                        rewritten.Add(record with { Payload = payload });
-                    }
+                    continue;
                 }
 
-                cursor = page.NextCursor;
-            }
-            while (cursor is not null);
+                var payload = (JsonObject)record.Payload.DeepClone();
+                payload[VectorPayloadKeys.Text] = KeywordText(entry.Text, context);
+                if (context is null)
+                {
+                    payload.Remove(ContextKey);
+                    payload.Remove(ContextFromKey);
+                }
+                else
+                {
+                    payload[ContextKey] = context;
+                }
 
-            if (rewritten.Count > 0)
-            {
-                await store.UpsertAsync(_options.Collection, rewritten, ct).ConfigureAwait(false);
+                rewritten.Add(record with { Payload = payload });
             }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        if (rewritten.Count > 0)
+        {
+            await store.UpsertAsync(_options.Collection, rewritten, ct).ConfigureAwait(false);
+            Touch(agentId);
         }
     }
 
