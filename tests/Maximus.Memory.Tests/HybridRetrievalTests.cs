@@ -120,7 +120,7 @@ public sealed class HybridRetrievalTests : IDisposable
     public async Task Hybrid_search_fuses_lists_adds_neighbours_and_keeps_agents_apart()
     {
         var retriever = _retriever;
-        string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: How did it go?", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
+        string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: How was it?", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
         await retriever.IngestAsync("agent-a", [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t, $"D1_{i + 1}"), "1", i + 1))], CancellationToken.None);
         await retriever.IngestAsync("agent-b", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Bob: support group on Monday", "D1_1"), "1", 1)], CancellationToken.None);
 
@@ -155,6 +155,91 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.Equal("may", inMay[0].Id);
         var inAugust = await _retriever.SearchAsync("agent-t", "Where did Melanie go camping in August?", 2, CancellationToken.None, asOf: august.AddDays(1));
         Assert.Equal("aug", inAugust[0].Id);
+    }
+
+    [Fact]
+    public async Task A_turn_is_found_by_the_words_of_the_turn_before_it_and_comes_back_as_itself()
+    {
+        await Ingest("agent-c", ("q", "Melanie: which instrument did you pick up?"), ("a", "Caroline: the cello, I practise daily"), ("x", "Melanie: lovely"));
+
+        Assert.Equal(["a", "q"], (await Keyword("agent-c", "instrument")).Order().ToArray());
+        Assert.DoesNotContain("x", await Keyword("agent-c", "instrument"));
+        var stored = await _store.GetAsync(Collection, ["agent-c:a"], cancellationToken: CancellationToken.None);
+        Assert.Equal("Melanie: which instrument did you pick up?", stored[0].Payload[AgentMemory.ContextKey]!.GetValue<string>());
+        Assert.Equal("Caroline: the cello, I practise daily", (await _memory.GetAsync("agent-c", "a", CancellationToken.None))!.Text);
+        Assert.DoesNotContain("cello", (await _memory.GetAsync("agent-c", "x", CancellationToken.None))!.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("lovely", await Keyword("agent-c", "cello"));
+    }
+
+    [Fact]
+    public async Task A_turn_written_after_its_predecessor_takes_its_context_from_the_store()
+    {
+        await _retriever.IngestAsync("agent-d", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: which instrument did you pick up?", "q"), "7", 4)], CancellationToken.None);
+        await _retriever.IngestAsync("agent-d", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: the cello", "a"), "7", 5)], CancellationToken.None);
+        await _retriever.IngestAsync("agent-d", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: a new session", "b"), "8", 1)], CancellationToken.None);
+
+        Assert.Equal(["a", "q"], (await Keyword("agent-d", "instrument")).Order().ToArray());
+        var first = await _store.GetAsync(Collection, ["agent-d:b"], cancellationToken: CancellationToken.None);
+        Assert.Null(first[0].Payload[AgentMemory.ContextKey]);
+    }
+
+    [Fact]
+    public async Task Forgetting_a_turn_takes_its_words_out_of_the_next_turns_keyword_text()
+    {
+        await _retriever.IngestAsync(
+            "agent-f",
+            [
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: my locker code is walrus", "q"), "1", 1),
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: noted, I will keep it safe"), "1", 2),
+            ],
+            CancellationToken.None);
+        var reply = Assert.Single(await Keyword("agent-f", "safe"));
+        Assert.Equal(new[] { "q", reply }.Order(StringComparer.Ordinal), (await Keyword("agent-f", "walrus")).Order(StringComparer.Ordinal));
+        Assert.Equal("q", (await _store.GetAsync(Collection, [$"agent-f:{reply}"], cancellationToken: CancellationToken.None))[0].Payload[AgentMemory.ContextFromKey]!.GetValue<string>());
+
+        Assert.True(await _memory.ForgetAsync("agent-f", "q", CancellationToken.None));
+
+        Assert.Empty(await Keyword("agent-f", "walrus"));
+        Assert.Equal([reply], await Keyword("agent-f", "safe"));
+        var stored = (await _store.GetAsync(Collection, [$"agent-f:{reply}"], withVectors: true, cancellationToken: CancellationToken.None))[0];
+        Assert.Null(stored.Payload[AgentMemory.ContextKey]);
+        Assert.Null(stored.Payload[AgentMemory.ContextFromKey]);
+        Assert.DoesNotContain("walrus", stored.Payload.ToJsonString(), StringComparison.Ordinal);
+        Assert.False(stored.Vector.IsEmpty);
+        Assert.Equal(reply, (await _retriever.SearchAsync("agent-f", "keep it safe", 1, CancellationToken.None))[0].Id);
+    }
+
+    [Fact]
+    public async Task Rewriting_a_turn_gives_the_next_turn_its_new_words_as_context()
+    {
+        await Ingest("agent-g", ("q", "Melanie: my locker code is walrus"), ("a", "Caroline: noted, I will keep it safe"));
+
+        await _retriever.IngestAsync("agent-g", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: my locker code is heron", "q"), "1", 1)], CancellationToken.None);
+
+        Assert.Empty(await Keyword("agent-g", "walrus"));
+        Assert.Equal(["a", "q"], (await Keyword("agent-g", "heron")).Order(StringComparer.Ordinal).ToArray());
+        var stored = await _store.GetAsync(Collection, ["agent-g:a"], cancellationToken: CancellationToken.None);
+        Assert.Equal("Melanie: my locker code is heron", stored[0].Payload[AgentMemory.ContextKey]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Without_keyword_context_a_turn_is_found_by_its_own_words_only()
+    {
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = Path.Combine(_directory, "plain") });
+        var memoryOptions = Options.Create(new MemoryOptions());
+        var embedder = new BagOfWordsEmbedder();
+        var retriever = new HybridRetriever(
+            new AgentMemory(store, embedder, memoryOptions, TimeProvider.System), store, embedder, memoryOptions, Options.Create(new HybridRetrievalOptions { KeywordContext = false }));
+        await retriever.IngestAsync(
+            "agent-e",
+            [
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Melanie: which instrument did you pick up?", "q"), "1", 1),
+                new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Caroline: the cello", "a"), "1", 2),
+            ],
+            CancellationToken.None);
+
+        var hits = await store.SearchTextAsync(Collection, new VectorTextSearchRequest("instrument", 10, VectorFilter.ForAgent("agent-e")), CancellationToken.None);
+        Assert.Equal(["q"], hits.Select(h => h.Payload![AgentMemory.EntryKey]!["id"]!.GetValue<string>()).ToArray());
     }
 
     public void Dispose()

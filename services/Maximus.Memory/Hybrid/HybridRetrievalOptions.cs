@@ -18,8 +18,14 @@ public sealed class HybridRetrievalOptions
 {
     public const string Section = "Maximus:Memory:Hybrid";
 
+    /// <summary>
+    /// An episodic turn is indexed for keyword search together with the turn before it in its session (the question it
+    /// answers, the remark it replies to); the turn stays the unit returned, and its vector is the turn's own.
+    /// </summary>
+    public bool KeywordContext { get; set; } = true;
+
     /// <summary>Candidates taken from the BM25 index.</summary>
-    public int LexicalCandidates { get; set; } = 100;
+    public int LexicalCandidates { get; set; } = 50;
 
     /// <summary>Candidates taken from the vector store.</summary>
     public int DenseCandidates { get; set; } = 100;
@@ -33,10 +39,10 @@ public sealed class HybridRetrievalOptions
     public double LexicalWeight { get; set; } = 1.0;
 
     /// <summary>Weight of the dense list.</summary>
-    public double DenseWeight { get; set; } = 0.4;
+    public double DenseWeight { get; set; } = 0.6;
 
     /// <summary>Share of an adjacent turn's fused score (same session, sequence ± 1) added to a candidate; 0 turns it off.</summary>
-    public double NeighbourWeight { get; set; } = 0.4;
+    public double NeighbourWeight { get; set; } = 0.3;
 
     /// <summary>Adds turns next to the best candidates even when neither list found them.</summary>
     public bool ExpandNeighbours { get; set; } = true;
@@ -45,7 +51,7 @@ public sealed class HybridRetrievalOptions
     public int NeighbourSeeds { get; set; } = 10;
 
     /// <summary>For "when" questions, a candidate whose text mentions a time gets this share more score; 0 turns it off.</summary>
-    public double TemporalBoost { get; set; } = 0.3;
+    public double TemporalBoost { get; set; } = 0.5;
 
     /// <summary>Weight of the searches restricted to the question's time window (<see cref="TimeExpressions"/>); 0 turns them off.</summary>
     public double TimeWindowWeight { get; set; } = 1.5;
@@ -78,7 +84,7 @@ public sealed class HybridRetrievalOptions
     public int EntityHopCandidates { get; set; } = 30;
 
     /// <summary>Share of its session's score an entry gains (the session's best <see cref="SessionTop"/> candidates, scaled by the best session); 0 turns it off.</summary>
-    public double SessionWeight { get; set; } = 0.2;
+    public double SessionWeight { get; set; } = 0.3;
 
     /// <summary>How many of a session's best candidates make its score.</summary>
     public int SessionTop { get; set; } = 1;

@@ -20,6 +20,9 @@ public sealed record TurnPlacement(string Id, string? Session, int Sequence, boo
 {
     /// <summary>The entities in the entry's payload (<see cref="AgentMemory.EntitiesKey"/>).</summary>
     public IReadOnlyList<string> Entities { get; init; } = [];
+
+    /// <summary>The entry's own text (without its context).</summary>
+    public string Text { get; init; } = "";
 }
 
 /// <summary>
@@ -58,19 +61,96 @@ public sealed partial class HybridRetriever(
     /// dense side only).
     /// </summary>
     /// <remarks>
-    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, IReadOnlyList{ValueTuple{string, int}}, string, CancellationToken)"/>):
+    /// The entries are written as one batch (<see cref="AgentMemory.WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, IReadOnlyList{ValueTuple{string, int, string, string}}, string, CancellationToken)"/>):
     /// checked first, embedded in one call, stored in one transaction. <paramref name="listField"/> names the request's
     /// list in errors (<c>turns[3].text</c>); null for a single entry.
     /// </remarks>
-    public Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct, string? listField = null)
+    public async Task<IReadOnlyList<MemoryEntry>> IngestAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct, string? listField = null)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return memory.WriteManyAsync(
+        EpisodicMemoryStore.ValidateAgent(agentId);
+        if (Options.KeywordContext)
+        {
+            // Turns get their ids here, so that the turn after one can name the entry its context comes from.
+            documents = [.. documents.Select(d => d.Request is { Type: MemoryType.Episodic, Id: null } && d.Session is not null
+                ? d with { Request = d.Request with { Id = Guid.NewGuid().ToString("N") } }
+                : d)];
+        }
+
+        var contexts = Options.KeywordContext ? await ContextsAsync(agentId, documents, ct).ConfigureAwait(false) : new (string Text, string From)?[documents.Count];
+        var written = await memory.WriteManyAsync(
             agentId,
             [.. documents.Select(d => d.Request)],
-            [.. documents.Select(d => (d.Session, d.Sequence))],
+            [.. documents.Select((d, i) => (d.Session, d.Sequence, contexts[i]?.Text, contexts[i]?.From))],
             documents.Count == 1 && listField is null ? null : listField ?? "entries",
-            ct);
+            ct).ConfigureAwait(false);
+        if (Options.KeywordContext)
+        {
+            // A rewritten turn: the turn after it holds its old text as context.
+            await memory.RefreshContextsAsync(agentId, written, ct).ConfigureAwait(false);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// The keyword context of each document (<see cref="HybridRetrievalOptions.KeywordContext"/>): the text of the turn
+    /// before it in its session (sequence − 1), from the same batch or else from the store (one filtered scroll); null for
+    /// an entry that is not an episodic turn, the first turn of a session, or one whose previous turn is not known.
+    /// </summary>
+    private async Task<(string Text, string From)?[]> ContextsAsync(string agentId, IReadOnlyList<HybridDocument> documents, CancellationToken ct)
+    {
+        var contexts = new (string Text, string From)?[documents.Count];
+        var inBatch = new Dictionary<(string, int), (string, string)>();
+        foreach (var d in documents)
+        {
+            if (d.Request is { Type: MemoryType.Episodic, Text: { } text, Id: { } id } && d.Session is not null)
+            {
+                inBatch[(d.Session, d.Sequence)] = (text, id);
+            }
+        }
+
+        var missing = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var d = documents[i];
+            if (d.Request is not { Type: MemoryType.Episodic } || d.Session is null || d.Sequence <= 1)
+            {
+                continue;
+            }
+
+            if (inBatch.TryGetValue((d.Session, d.Sequence - 1), out var previous))
+            {
+                contexts[i] = previous;
+            }
+            else
+            {
+                var place = AgentMemory.Place(d.Session, d.Sequence - 1);
+                if (!missing.TryGetValue(place, out var waiting))
+                {
+                    missing[place] = waiting = [];
+                }
+
+                waiting.Add(i);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            await memory.EnsureCollectionAsync(ct).ConfigureAwait(false);
+            foreach (var found in await AtAsync(agentId, [.. missing.Keys], ct).ConfigureAwait(false))
+            {
+                if (found.Session is not null && missing.TryGetValue(AgentMemory.Place(found.Session, found.Sequence), out var waiting) && found.Text.Length > 0)
+                {
+                    foreach (var i in waiting)
+                    {
+                        contexts[i] = (found.Text, found.Id);
+                    }
+                }
+            }
+        }
+
+        return contexts;
     }
 
     /// <summary>
@@ -143,9 +223,12 @@ public sealed partial class HybridRetriever(
         {
             if (o.ExpandNeighbours && o.NeighbourSeeds > 0)
             {
+                // Only the neighbours no list found are fetched (those found are already candidates).
+                var known = placements.Values.Where(p => p.Session is not null).Select(p => AgentMemory.Place(p.Session!, p.Sequence)).ToHashSet(StringComparer.Ordinal);
                 var seeds = fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(o.NeighbourSeeds)
                     .Select(p => placements.GetValueOrDefault(p.Key)).OfType<TurnPlacement>().Where(p => p.Session is not null)
                     .SelectMany(p => new[] { AgentMemory.Place(p.Session!, p.Sequence - 1), AgentMemory.Place(p.Session!, p.Sequence + 1) })
+                    .Where(place => !known.Contains(place))
                     .Distinct(StringComparer.Ordinal).ToList();
                 foreach (var place in await AtAsync(agentId, seeds, ct).ConfigureAwait(false))
                 {
@@ -318,16 +401,23 @@ public sealed partial class HybridRetriever(
         return ranks;
     }
 
-    private static TurnPlacement Placement(string id, JsonObject payload) => new(
-        id,
-        payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,
-        payload[AgentMemory.SequenceKey] is JsonValue sequence && sequence.TryGetValue<int>(out var q) ? q : 0,
-        payload[VectorPayloadKeys.Text] is JsonValue text && text.TryGetValue<string>(out var t) && MentionsTime(t))
+    private static TurnPlacement Placement(string id, JsonObject payload)
     {
-        Entities = payload[AgentMemory.EntitiesKey] is JsonArray entities
-            ? [.. entities.Select(e => e is JsonValue v && v.TryGetValue<string>(out var x) ? x : null).OfType<string>()]
-            : [],
-    };
+        var text = payload[AgentMemory.EntryKey]?["text"] is JsonValue own && own.TryGetValue<string>(out var ox) ? ox
+            : payload[VectorPayloadKeys.Text] is JsonValue t && t.TryGetValue<string>(out var tx) ? tx
+            : "";
+        return new(
+            id,
+            payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,
+            payload[AgentMemory.SequenceKey] is JsonValue sequence && sequence.TryGetValue<int>(out var q) ? q : 0,
+            MentionsTime(text))
+        {
+            Text = text,
+            Entities = payload[AgentMemory.EntitiesKey] is JsonArray entities
+                ? [.. entities.Select(e => e is JsonValue v && v.TryGetValue<string>(out var x) ? x : null).OfType<string>()]
+                : [],
+        };
+    }
 
     /// <summary>The first <paramref name="k"/> of the ranked candidates that the store still holds as current, in order.</summary>
     private async Task<List<KeyValuePair<string, double>>> CurrentAsync(

@@ -59,7 +59,19 @@ public sealed class AgentMemory(
     /// <summary>The entities of an episodic entry's text (<see cref="Hybrid.EntityExtractor"/>), indexed: hybrid recall's second hop.</summary>
     public const string EntitiesKey = "entities";
 
-    /// <summary>The payload key indexed for keyword (BM25) search: the entry's text.</summary>
+    /// <summary>
+    /// The text before an episodic entry in its conversation (the previous turn), kept with it: the entry's keyword text is
+    /// this context and the entry's text (<see cref="KeywordText"/>), so a turn is found by the words of the question it answers.
+    /// </summary>
+    public const string ContextKey = "context";
+
+    /// <summary>
+    /// The id of the entry an episodic entry's <see cref="ContextKey"/> was taken from, indexed: when that entry leaves
+    /// memory (forget, expiry) the entries holding its text as context are rewritten without it first.
+    /// </summary>
+    public const string ContextFromKey = "contextFrom";
+
+    /// <summary>The payload key indexed for keyword (BM25) search: the entry's text (after its <see cref="ContextKey"/>, when it has one).</summary>
     public const string TextField = VectorPayloadKeys.Text;
 
     /// <summary>The <see cref="PlaceKey"/> value of a turn.</summary>
@@ -84,6 +96,7 @@ public sealed class AgentMemory(
             [PlaceKey] = PayloadIndexKind.Keyword,
             [OccurredAtKey] = PayloadIndexKind.Integer,
             [EntitiesKey] = PayloadIndexKind.Keyword,
+            [ContextFromKey] = PayloadIndexKind.Keyword,
         };
 
     public static readonly IReadOnlyList<MemoryType> Searchable = [MemoryType.Episodic, MemoryType.Semantic, MemoryType.Procedural, MemoryType.Resource];
@@ -153,10 +166,11 @@ public sealed class AgentMemory(
     /// <summary>
     /// <see cref="WriteManyAsync(string, IReadOnlyList{WriteMemoryRequest}, string?, CancellationToken)"/> with each
     /// entry's place in its conversation (<paramref name="places"/>[i], null or a null session: none), kept in the
-    /// payload of episodic entries (<see cref="SessionKey"/>, <see cref="SequenceKey"/>, <see cref="PlaceKey"/>).
+    /// payload of episodic entries (<see cref="SessionKey"/>, <see cref="SequenceKey"/>, <see cref="PlaceKey"/>), and the
+    /// text before it there (<see cref="ContextKey"/>, null: none), indexed for keyword search with the entry's text.
     /// </summary>
     public async Task<IReadOnlyList<MemoryEntry>> WriteManyAsync(
-        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence)>? places, string? listField, CancellationToken ct)
+        string agentId, IReadOnlyList<WriteMemoryRequest> requests, IReadOnlyList<(string? Session, int Sequence, string? Context, string? ContextFrom)>? places, string? listField, CancellationToken ct)
     {
         EpisodicMemoryStore.ValidateAgent(agentId);
         ArgumentNullException.ThrowIfNull(requests);
@@ -212,7 +226,7 @@ public sealed class AgentMemory(
         {
             if (plain.Count > 0)
             {
-                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0)))], ct).ConfigureAwait(false);
+                await store.UpsertAsync(_options.Collection, [.. plain.Select(i => new VectorRecord(PointId(agentId, entries[i].Id), vectors[i], Payload(entries[i], places is null || entries[i].Type != MemoryType.Episodic ? null : places[i].Session, places?[i].Sequence ?? 0, places is null || entries[i].Type != MemoryType.Episodic ? null : (places[i].Context, places[i].ContextFrom))))], ct).ConfigureAwait(false);
             }
 
             for (var i = 0; i < entries.Length; i++)
@@ -524,6 +538,7 @@ public sealed class AgentMemory(
             return 0;
         }
 
+        await DropContextsAsync(pointIds, ct).ConfigureAwait(false);
         var points = await store.DeleteAsync(_options.Collection, pointIds, ct).ConfigureAwait(false);
         foreach (var agent in pointIds.Select(SplitPointId).Select(p => p.AgentId).Distinct(StringComparer.Ordinal))
         {
@@ -531,6 +546,85 @@ public sealed class AgentMemory(
         }
 
         return points;
+    }
+
+    /// <summary>
+    /// Before entries leave: the entries that hold their text as keyword context (<see cref="ContextFromKey"/>) are
+    /// rewritten without it (same vector, keyword text their own), so no index keeps a removed entry's words.
+    /// </summary>
+    private async Task DropContextsAsync(IReadOnlyCollection<string> pointIds, CancellationToken ct)
+    {
+        foreach (var agent in pointIds.Select(SplitPointId).GroupBy(p => p.AgentId, StringComparer.Ordinal))
+        {
+            await SetContextsAsync(agent.Key, agent.Select(p => p.Id).Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => (string?)null, StringComparer.Ordinal), pointIds, ct)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After episodic entries were written: the entries that hold an older text of one of them as keyword context
+    /// (<see cref="ContextFromKey"/>) take its new text, so an edited turn leaves no old words in the next turn's index.
+    /// </summary>
+    public async Task RefreshContextsAsync(string agentId, IReadOnlyList<MemoryEntry> written, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var texts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var entry in written.Where(e => e.Type == MemoryType.Episodic))
+        {
+            texts[entry.Id] = entry.Text;
+        }
+
+        if (texts.Count > 0)
+        {
+            await SetContextsAsync(agentId, texts, null, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the agent's entries whose context came from a key of <paramref name="contextByFrom"/> with that value as
+    /// their context (null: none), keeping their vectors; entries in <paramref name="leaving"/> and those already holding
+    /// that context are left alone.
+    /// </summary>
+    private async Task SetContextsAsync(string agentId, Dictionary<string, string?> contextByFrom, IReadOnlyCollection<string>? leaving, CancellationToken ct)
+    {
+        var filter = VectorFilter.ForAgent(agentId).And(VectorCondition.MatchAny(ContextFromKey, [.. contextByFrom.Keys]));
+        var rewritten = new List<VectorRecord>();
+        string? cursor = null;
+        do
+        {
+            var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, filter, cursor) { WithVectors = true }, ct).ConfigureAwait(false);
+            foreach (var record in page.Records)
+            {
+                if (leaving?.Contains(record.Id) == true || Entry(record.Payload) is not { } entry || ContextOf(record.Payload) is not { From: { } from } old
+                    || !contextByFrom.TryGetValue(from, out var context) || (context is not null && context == old.Text))
+                {
+                    continue;
+                }
+
+                var payload = (JsonObject)record.Payload.DeepClone();
+                payload[VectorPayloadKeys.Text] = KeywordText(entry.Text, context);
+                if (context is null)
+                {
+                    payload.Remove(ContextKey);
+                    payload.Remove(ContextFromKey);
+                }
+                else
+                {
+                    payload[ContextKey] = context;
+                }
+
+                rewritten.Add(record with { Payload = payload });
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        if (rewritten.Count > 0)
+        {
+            await store.UpsertAsync(_options.Collection, rewritten, ct).ConfigureAwait(false);
+            Touch(agentId);
+        }
     }
 
     private async Task<IReadOnlyList<MemoryHit>> SearchOnceAsync(
@@ -767,7 +861,7 @@ public sealed class AgentMemory(
     {
         var records = await store.GetAsync(_options.Collection, [PointId(entry.AgentId, entry.Id)], withVectors: true, ct).ConfigureAwait(false);
         var vector = records.Count > 0 && records[0].Vector.Length > 0 ? records[0].Vector : await EmbedAsync(EmbeddingText(entry), ct).ConfigureAwait(false);
-        var payload = Payload(entry);
+        var payload = Payload(entry, context: entry.Type == MemoryType.Episodic && records.Count > 0 ? ContextOf(records[0].Payload) : null);
         foreach (var key in new[] { SessionKey, SequenceKey, PlaceKey })
         {
             if (records.Count > 0 && records[0].Payload[key] is { } kept)
@@ -852,13 +946,26 @@ public sealed class AgentMemory(
         _ => e.Text,
     };
 
-    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0)
+    /// <summary>
+    /// What keyword search indexes for an entry: its text, or with a context the context once and the text twice (a field
+    /// weight, as BM25F would give: the entry's own words count double, so a turn outranks the reply that only follows it).
+    /// </summary>
+    public static string KeywordText(string text, string? context) =>
+        string.IsNullOrEmpty(context) ? text : $"{context}\n{text}\n{text}";
+
+    /// <summary>The context a stored point carries (text and the id of the entry it came from), or null.</summary>
+    private static (string? Text, string? From)? ContextOf(JsonObject payload) =>
+        payload[ContextKey] is JsonValue c && c.TryGetValue<string>(out var text)
+            ? (text, payload[ContextFromKey] is JsonValue f && f.TryGetValue<string>(out var from) ? from : null)
+            : null;
+
+    private static JsonObject Payload(MemoryEntry e, string? session = null, int sequence = 0, (string? Text, string? From)? context = null)
     {
         var payload = new JsonObject
         {
             [VectorPayloadKeys.AgentId] = e.AgentId,
             [VectorPayloadKeys.Type] = Name(e.Type),
-            [VectorPayloadKeys.Text] = e.Text,
+            [VectorPayloadKeys.Text] = KeywordText(e.Text, context?.Text),
             [VectorPayloadKeys.CreatedAt] = e.CreatedAt.ToUnixTimeMilliseconds(),
             [EntryKey] = JsonSerializer.SerializeToNode(e, MaximusJson.Options),
         };
@@ -893,6 +1000,15 @@ public sealed class AgentMemory(
         {
             SetTime(payload, OccurredAtKey, e.OccurredAt);
             payload[EntitiesKey] = new JsonArray([.. Hybrid.EntityExtractor.Extract(e.Text).Select(x => (JsonNode)x)]);
+        }
+
+        if (context is { Text: { Length: > 0 } contextText } c)
+        {
+            payload[ContextKey] = contextText;
+            if (c.From is { } from)
+            {
+                payload[ContextFromKey] = from;
+            }
         }
 
         if (session is not null)
