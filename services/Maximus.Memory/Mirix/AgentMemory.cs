@@ -459,8 +459,7 @@ public sealed class AgentMemory(
         var cacheKey = request.Vector is null
             ? $"{agentId}|{Version(agentId)}|{string.Join(',', types)}|{request.K}|{request.Active}|{Tags(request.Tags)}|{request.AsOf?.UtcTicks}|{request.KnownAt?.UtcTicks}|{request.Query}"
             : null;
-        if (cacheKey is not null && _cache.TryGetValue(cacheKey, out byte[]? bytes) && bytes is not null
-            && JsonSerializer.Deserialize<SearchMemoryResponse>(bytes, MaximusJson.Options) is { } cached)
+        if (cacheKey is not null && _cache.TryGetValue(cacheKey, out CachedAnswer? answer) && answer?.Answer is { } cached)
         {
             // An entry may have expired since the answer was cached.
             return cached with { Hits = [.. cached.Hits.Where(h => IsCurrent(h.Entry))], ElapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
@@ -498,10 +497,7 @@ public sealed class AgentMemory(
         {
             var entryOptions = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = types.Min(type => _options.For(type).CacheTtl) };
             entryOptions.AddExpirationToken(new CancellationChangeToken(_evictions.GetOrAdd(agentId, _ => new CancellationTokenSource()).Token));
-            // Kept as its JSON: one array a garbage collection copies in one move, where the answer's object graph (entries,
-            // strings, tags) was hundreds of objects to trace and promote for every answer cached — under distinct queries at
-            // 16 clients, pauses of ~25 ms that every search in flight waited out.
-            _cache.Set(cacheKey, JsonSerializer.SerializeToUtf8Bytes(response, MaximusJson.Options), entryOptions);
+            _cache.Set(cacheKey, new CachedAnswer(JsonSerializer.SerializeToUtf8Bytes(response, MaximusJson.Options)), entryOptions);
         }
 
         return response;
@@ -1129,4 +1125,38 @@ public sealed class AgentMemory(
         "there", "their", "they", "them", "you", "your", "our", "his", "her", "its", "can", "could", "would", "should", "will",
         "not", "any", "all", "some", "ever", "last", "first",
     };
+
+    /// <summary>
+    /// A cached search answer, kept as its JSON until it is asked for again: one array a garbage collection copies in one
+    /// move, where the answer's object graph (entries, strings, tags) is hundreds of objects to trace and promote — under
+    /// distinct queries at 16 clients, collections of ~25 ms that every search in flight waited out. The first repeat
+    /// decodes it once and keeps the objects (an answer asked for again is likely asked for often).
+    /// </summary>
+    private sealed class CachedAnswer(byte[] json)
+    {
+        private byte[]? _json = json;
+        private SearchMemoryResponse? _answer;
+
+        public SearchMemoryResponse? Answer
+        {
+            get
+            {
+                if (Volatile.Read(ref _answer) is { } answer)
+                {
+                    return answer;
+                }
+
+                // Two first repeats at once may both decode (the same answer either way); the JSON goes once an answer is
+                // published, so a reader that finds no JSON finds the answer.
+                if (Volatile.Read(ref _json) is not { } bytes)
+                {
+                    return Volatile.Read(ref _answer);
+                }
+
+                Interlocked.CompareExchange(ref _answer, JsonSerializer.Deserialize<SearchMemoryResponse>(bytes, MaximusJson.Options), null);
+                Volatile.Write(ref _json, null);
+                return Volatile.Read(ref _answer);
+            }
+        }
+    }
 }
