@@ -104,6 +104,23 @@ public sealed partial class AgentMemoryTests : IDisposable
         Assert.Equal(fresh.Select(h => (h.Entry.Id, Math.Round(h.Score, 9))), legacy.Select(h => (h.Entry.Id, Math.Round(h.Score, 9))));
     }
 
+    [Theory]
+    [InlineData("I went to the lake", "What did you do on Sunday?")]
+    [InlineData("two lines\nin one turn", "a question\nover two lines")]
+    [InlineData("no context here", null)]
+    public void A_turns_own_text_is_read_back_from_its_keyword_text(string text, string? context)
+    {
+        var payload = new System.Text.Json.Nodes.JsonObject { [VectorPayloadKeys.Text] = AgentMemory.KeywordText(text, context) };
+        if (context is not null)
+        {
+            payload[AgentMemory.ContextKey] = context;
+        }
+
+        Assert.Equal(text, AgentMemory.OwnText(payload));
+        payload[VectorPayloadKeys.Text] = "not in the keyword form";
+        Assert.Equal(context is null ? "not in the keyword form" : null, AgentMemory.OwnText(payload));
+    }
+
     [Fact]
     public async Task An_invalidated_fact_is_gone_and_graph_expansion_reaches_two_hops()
     {

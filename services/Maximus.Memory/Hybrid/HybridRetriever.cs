@@ -69,6 +69,8 @@ public sealed partial class HybridRetriever(
     {
         ArgumentNullException.ThrowIfNull(documents);
         EpisodicMemoryStore.ValidateAgent(agentId);
+        // Ids the caller gave: only those can name an entry written before, whose successor may hold its old text.
+        var given = documents.Select(d => d.Request?.Id).OfType<string>().ToHashSet(StringComparer.Ordinal);
         if (Options.KeywordContext)
         {
             // Turns get their ids here, so that the turn after one can name the entry its context comes from.
@@ -84,10 +86,10 @@ public sealed partial class HybridRetriever(
             [.. documents.Select((d, i) => (d.Session, d.Sequence, contexts[i]?.Text, contexts[i]?.From))],
             documents.Count == 1 && listField is null ? null : listField ?? "entries",
             ct).ConfigureAwait(false);
-        if (Options.KeywordContext)
+        if (Options.KeywordContext && written.Where(e => given.Contains(e.Id)).ToList() is { Count: > 0 } rewritten)
         {
-            // A rewritten turn: the turn after it holds its old text as context.
-            await memory.RefreshContextsAsync(agentId, written, ct).ConfigureAwait(false);
+            // A rewritten turn: the turn after it holds its old text as context. A new id has no successor holding it.
+            await memory.RefreshContextsAsync(agentId, rewritten, ct).ConfigureAwait(false);
         }
 
         return written;
@@ -403,9 +405,8 @@ public sealed partial class HybridRetriever(
 
     private static TurnPlacement Placement(string id, JsonObject payload)
     {
-        var text = payload[AgentMemory.EntryKey]?["text"] is JsonValue own && own.TryGetValue<string>(out var ox) ? ox
-            : payload[VectorPayloadKeys.Text] is JsonValue t && t.TryGetValue<string>(out var tx) ? tx
-            : "";
+        var text = AgentMemory.OwnText(payload)
+            ?? (payload[AgentMemory.EntryKey]?["text"] is JsonValue own && own.TryGetValue<string>(out var ox) ? ox : "");
         return new(
             id,
             payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,

@@ -949,6 +949,32 @@ public sealed class AgentMemory(
     public static string KeywordText(string text, string? context) =>
         string.IsNullOrEmpty(context) ? text : $"{context}\n{text}\n{text}";
 
+    /// <summary>
+    /// An entry's own text read off its payload: the keyword text without the context <see cref="KeywordText"/> put before
+    /// it (no entry object is decoded). Null when the payload holds no text or not in that form.
+    /// </summary>
+    public static string? OwnText(JsonObject payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (payload[VectorPayloadKeys.Text] is not JsonValue t || !t.TryGetValue<string>(out var keyword))
+        {
+            return null;
+        }
+
+        if (payload[ContextKey] is not JsonValue c || !c.TryGetValue<string>(out var context) || context.Length == 0)
+        {
+            return keyword;
+        }
+
+        // "{context}\n{text}\n{text}": after the context and its line break, the text, a line break, the text again.
+        var length = (keyword.Length - context.Length - 2) / 2;
+        return length >= 0 && keyword.Length == context.Length + (2 * length) + 2
+            && keyword.AsSpan().StartsWith(context, StringComparison.Ordinal) && keyword[context.Length] == '\n' && keyword[context.Length + 1 + length] == '\n'
+            && keyword.AsSpan(context.Length + 1, length).SequenceEqual(keyword.AsSpan(context.Length + length + 2))
+            ? keyword.Substring(context.Length + 1, length)
+            : null;
+    }
+
     /// <summary>The context a stored point carries (text and the id of the entry it came from), or null.</summary>
     private static (string? Text, string? From)? ContextOf(JsonObject payload) =>
         payload[ContextKey] is JsonValue c && c.TryGetValue<string>(out var text)
