@@ -24,6 +24,7 @@ public sealed class SqliteDatabase
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
             generation INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX IF NOT EXISTS ix_workflow_instance_status ON workflow_instance(status);
         CREATE TABLE IF NOT EXISTS workflow_journal (
             instance_id TEXT NOT NULL,
             generation INTEGER NOT NULL,

@@ -49,6 +49,10 @@ public static class Extensions
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddSingleton<HttpWarmup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpWarmup>());
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            HttpWarmup.CheckName, sp => sp.GetRequiredService<HttpWarmup>(), failureStatus: null, tags: [ReadyTag]));
         return builder;
     }
 

@@ -21,14 +21,23 @@ internal sealed class EmbeddedWorkflowContext : WorkflowContext
     private int _seq;
     private int _guidCounter;
     private DateTime _now;
+    private string? _storedCustomStatus;
+    private string? _replayedCustomStatus;
+    private bool _customStatusReplayed;
 
-    public EmbeddedWorkflowContext(EmbeddedWorkflowEngine engine, WorkflowInstanceRow instance, IReadOnlyList<JournalEntry> history, ILoggerFactory loggerFactory)
+    private readonly TaskCompletionSource? _replayEnded;
+
+    /// <param name="replayEnded">Completed when the replay ends (the instance runs its first task that is not in the journal).</param>
+    public EmbeddedWorkflowContext(
+        EmbeddedWorkflowEngine engine, WorkflowInstanceRow instance, IReadOnlyList<JournalEntry> history, ILoggerFactory loggerFactory, TaskCompletionSource? replayEnded = null)
     {
+        _replayEnded = replayEnded;
         _engine = engine;
         _instance = instance;
         _history = history.ToDictionary(e => e.Seq);
         _loggerFactory = loggerFactory;
         _now = instance.CreatedAt.UtcDateTime;
+        _storedCustomStatus = instance.CustomStatus;
     }
 
     public override string Name => _instance.Name;
@@ -139,8 +148,45 @@ internal sealed class EmbeddedWorkflowContext : WorkflowContext
         _engine.Journal.CompleteTask(InstanceId, Generation, seq, null);
     }
 
-    public override void SetCustomStatus(object? customStatus) =>
-        _engine.Journal.SetCustomStatus(InstanceId, customStatus is null ? null : JsonSerializer.Serialize(customStatus, MaximusJson.Options));
+    /// <summary>
+    /// Written to the journal when it changes. While the instance replays, a status is only kept: the journal already holds
+    /// what the instance set after it, and the replay's last one is written (if it differs) once the replay ends. A resumed
+    /// instance does not rewrite every status it had passed through, and dozens of instances resumed together do not queue
+    /// on the database for writes that change nothing.
+    /// </summary>
+    public override void SetCustomStatus(object? customStatus)
+    {
+        var json = customStatus is null ? null : JsonSerializer.Serialize(customStatus, MaximusJson.Options);
+        if (IsReplaying)
+        {
+            _replayedCustomStatus = json;
+            _customStatusReplayed = true;
+            return;
+        }
+
+        WriteCustomStatus(json);
+    }
+
+    /// <summary>Writes the custom status the replay left, if it has not been written: called where the replay ends.</summary>
+    internal void FlushReplayedCustomStatus()
+    {
+        if (_customStatusReplayed)
+        {
+            WriteCustomStatus(_replayedCustomStatus);
+        }
+    }
+
+    private void WriteCustomStatus(string? json)
+    {
+        _customStatusReplayed = false;
+        if (string.Equals(json, _storedCustomStatus, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        _engine.Journal.SetCustomStatus(InstanceId, json);
+        _storedCustomStatus = json;
+    }
 
     public override async Task<TResult> CallChildWorkflowAsync<TResult>(string workflowName, object? input = null, ChildWorkflowTaskOptions? options = null)
     {
@@ -210,6 +256,9 @@ internal sealed class EmbeddedWorkflowContext : WorkflowContext
     {
         if (!_history.TryGetValue(seq, out entry!) || !entry.IsTerminal)
         {
+            // The replay ends here: the instance runs new tasks from now on.
+            FlushReplayedCustomStatus();
+            _replayEnded?.TrySetResult();
             return false;
         }
 

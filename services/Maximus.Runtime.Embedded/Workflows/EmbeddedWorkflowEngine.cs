@@ -26,6 +26,7 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
     private readonly ILogger _logger;
     private readonly EmbeddedRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _replays = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _completions = new(StringComparer.Ordinal);
     private readonly (string Activity, int Count)? _killAfter;
@@ -49,6 +50,11 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         _logger = loggerFactory.CreateLogger<EmbeddedWorkflowEngine>();
         _options = options.Value;
         _activitySlots = new SemaphoreSlim(_options.ActivitySlots, _options.ActivitySlots);
+        if (_options.ResumeWaveTimeout < TimeSpan.Zero)
+        {
+            throw new OptionsValidationException(EmbeddedRuntimeOptions.Section, typeof(EmbeddedRuntimeOptions), [$"ResumeWaveTimeout must not be negative, got {_options.ResumeWaveTimeout}."]);
+        }
+
         if (_options.KillAfterActivity is { Length: > 0 } spec)
         {
             var parts = spec.Split(':');
@@ -137,7 +143,7 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
     {
         if (_options.ResumeWorkflowsOnStart)
         {
-            var left = Journal.ListInstances(10_000).Where(r => r.Status is WorkflowRunStatus.Pending or WorkflowRunStatus.Running).ToList();
+            var left = Journal.ListUnfinished();
             if (left.Count > 0)
             {
                 // Not before the host has started and is ready: dozens of replaying missions compete for the CPU with what readiness waits
@@ -165,6 +171,12 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
             }
         }
 
+        if (_services.GetService<HttpWarmup>() is { } warmup)
+        {
+            // Readiness waits for it too: waiting here first keeps the polls below from logging it as unhealthy.
+            await Task.WhenAny(warmup.Completion, Task.Delay(MaxResumeDelay, CancellationToken.None)).ConfigureAwait(false);
+        }
+
         var health = _services.GetService<HealthCheckService>();
         while (health is not null && !_stopping && clock.Elapsed < MaxResumeDelay)
         {
@@ -183,10 +195,30 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         }
 
         LogResumingAll(_logger, left.Count, clock.ElapsedMilliseconds);
-        foreach (var row in left)
+        foreach (var wave in left.Chunk(_options.ResumeWaveSize))
         {
-            LogResuming(_logger, row.InstanceId, row.Name);
-            Start(row.InstanceId);
+            var replays = new List<Task>(wave.Length);
+            foreach (var row in wave)
+            {
+                LogResuming(_logger, row.InstanceId, row.Name);
+                var replayed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _replays[row.InstanceId] = replayed;
+                if (Start(row.InstanceId))
+                {
+                    replays.Add(replayed.Task);
+                }
+                else
+                {
+                    _replays.TryRemove(row.InstanceId, out _);
+                }
+            }
+
+            if (_stopping)
+            {
+                return;
+            }
+
+            await Task.WhenAny(Task.WhenAll(replays), Task.Delay(_options.ResumeWaveTimeout, CancellationToken.None)).ConfigureAwait(false);
         }
     }
 
@@ -337,41 +369,50 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         }
     }
 
-    private void Start(string instanceId)
+    /// <summary>Runs the instance unless it runs already (false then).</summary>
+    private bool Start(string instanceId)
     {
         lock (_running)
         {
             if (_running.ContainsKey(instanceId))
             {
-                return;
+                return false;
             }
 
             // The run starts only once it is registered, so its clean-up cannot race the registration.
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _running[instanceId] = gate.Task.ContinueWith(_ => RunAsync(instanceId), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
             gate.SetResult();
+            return true;
         }
     }
 
     private async Task RunAsync(string instanceId)
     {
+        // A resumed instance tells the resume when its replay has ended (or the run ended without one).
+        _replays.TryRemove(instanceId, out var replayed);
         try
         {
             while (true)
             {
                 var row = Journal.GetInstance(instanceId)!;
-                Journal.SetStatus(instanceId, WorkflowRunStatus.Running);
+                if (row.Status != WorkflowRunStatus.Running)
+                {
+                    // A resumed instance is Running already: no write that changes nothing.
+                    Journal.SetStatus(instanceId, WorkflowRunStatus.Running);
+                }
                 if (!_factory.TryCreateWorkflow(new TaskIdentifier(row.Name), _services, out var workflow, out var activationError) || workflow is null)
                 {
                     Journal.SetStatus(instanceId, WorkflowRunStatus.Failed, failure: activationError?.Message ?? $"No workflow '{row.Name}' is registered.");
                     return;
                 }
 
-                var context = new EmbeddedWorkflowContext(this, row, Journal.LoadEntries(instanceId, row.Generation), _loggerFactory);
+                var context = new EmbeddedWorkflowContext(this, row, Journal.LoadEntries(instanceId, row.Generation), _loggerFactory, replayed);
                 try
                 {
                     var input = row.Input is null ? null : JsonSerializer.Deserialize(row.Input, workflow.InputType, MaximusJson.Options);
                     var output = await workflow.RunAsync(context, input).ConfigureAwait(false);
+                    context.FlushReplayedCustomStatus();
                     if (context.ContinueAsNewRequested)
                     {
                         Journal.ContinueAsNew(instanceId, context.ContinueAsNewInput);
@@ -396,6 +437,7 @@ public sealed partial class EmbeddedWorkflowEngine : IWorkflowHost, IHostedServi
         }
         finally
         {
+            replayed?.TrySetResult();
             _running.TryRemove(instanceId, out _);
         }
     }

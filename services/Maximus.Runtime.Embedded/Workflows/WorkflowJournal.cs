@@ -81,6 +81,21 @@ public sealed class WorkflowJournal(SqliteDatabase database)
         return rows;
     }
 
+    /// <summary>Every instance not yet ended (Pending or Running), oldest first, however many ended ones the journal holds.</summary>
+    public IReadOnlyList<WorkflowInstanceRow> ListUnfinished()
+    {
+        using var c = database.Open();
+        using var cmd = Sql.Command(c, $"{SelectInstance} WHERE status IN ('Pending', 'Running') ORDER BY created_at, instance_id");
+        using var r = cmd.ExecuteReader();
+        var rows = new List<WorkflowInstanceRow>();
+        while (r.Read())
+        {
+            rows.Add(ReadInstance(r));
+        }
+
+        return rows;
+    }
+
     public void SetStatus(string instanceId, WorkflowRunStatus status, string? output = null, string? failure = null)
     {
         database.Write(c => Sql.Execute(

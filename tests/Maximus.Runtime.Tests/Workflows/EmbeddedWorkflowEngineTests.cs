@@ -3,6 +3,7 @@ using Maximus.Contracts.Ports;
 using Maximus.Runtime.Embedded;
 using Maximus.Runtime.Embedded.Workflows;
 using Maximus.ServiceDefaults;
+using Maximus.Sqlite;
 
 namespace Maximus.Runtime.Tests.Workflows;
 
@@ -259,6 +260,125 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
         Assert.Equal(0, ActivityRuns.Of(id, nameof(StepOneActivity)));
         Assert.Equal(0, ActivityRuns.Of(id, nameof(StepTwoActivity)));
         Assert.Equal(1, ActivityRuns.Of(id, nameof(StepThreeActivity)));
+    }
+
+    [Fact]
+    public async Task A_resumed_instance_rewrites_no_custom_status_it_replays_and_writes_the_new_ones()
+    {
+        // The crash: StepOne and StepTwo completed, StepThree begun; the status the instance had set last is "step-3".
+        var id = NewInstanceId();
+        var database = new SqliteDatabase(_directory.File("maximus.db"));
+        var journal = new WorkflowJournal(database);
+        journal.CreateInstance(id, nameof(StatusStepsWorkflow), Json("crate"));
+        journal.SetStatus(id, WorkflowRunStatus.Running);
+        journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json("crate"));
+        journal.CompleteTask(id, 0, 0, Json("crate-1"));
+        journal.BeginTask(id, 0, 1, "activity", nameof(StepTwoActivity), Json("crate-1"));
+        journal.CompleteTask(id, 0, 1, Json("crate-1-2"));
+        journal.BeginTask(id, 0, 2, "activity", nameof(StepThreeActivity), Json("crate-1-2"));
+        journal.SetCustomStatus(id, Json("step-3"));
+
+        // Every write of the instance's row from here on, as SQLite sees it.
+        database.Write(c => Sql.Execute(c, """
+            CREATE TABLE row_writes (status TEXT, custom_status TEXT);
+            CREATE TRIGGER log_row_writes AFTER UPDATE ON workflow_instance
+            BEGIN INSERT INTO row_writes VALUES (NEW.status, NEW.custom_status); END;
+            """));
+
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true);
+        var row = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("crate-1-2-3", Read<string>(row.Output));
+        Assert.Equal("done", Read<string>(row.CustomStatus));
+        using var connection = database.Open();
+        using var command = Sql.Command(connection, "SELECT status, custom_status FROM row_writes");
+        using var reader = command.ExecuteReader();
+        var writes = new List<(string Status, string? CustomStatus)>();
+        while (reader.Read())
+        {
+            writes.Add((reader.GetString(0), reader.IsDBNull(1) ? null : Read<string>(reader.GetString(1))));
+        }
+
+        // Resuming wrote neither "Running" again nor the replayed "step-1"/"step-2"/"step-3": only the new "done", then the end.
+        Assert.Equal([("Running", "done"), ("Completed", "done")], writes);
+    }
+
+    [Fact]
+    public async Task A_resume_with_a_stale_custom_status_writes_the_one_the_replay_ends_with()
+    {
+        // The crash came after StepTwo completed and before the instance had set "step-3" (the row still says "step-1").
+        var id = NewInstanceId();
+        var database = new SqliteDatabase(_directory.File("maximus.db"));
+        var journal = new WorkflowJournal(database);
+        journal.CreateInstance(id, nameof(StatusStepsWorkflow), Json("tin"));
+        journal.SetStatus(id, WorkflowRunStatus.Running);
+        journal.SetCustomStatus(id, Json("step-1"));
+        journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json("tin"));
+        journal.CompleteTask(id, 0, 0, Json("tin-1"));
+        journal.BeginTask(id, 0, 1, "activity", nameof(StepTwoActivity), Json("tin-1"));
+        journal.CompleteTask(id, 0, 1, Json("tin-1-2"));
+        database.Write(c => Sql.Execute(c, """
+            CREATE TABLE row_writes (custom_status TEXT);
+            CREATE TRIGGER log_row_writes AFTER UPDATE ON workflow_instance
+            BEGIN INSERT INTO row_writes VALUES (NEW.custom_status); END;
+            """));
+
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true);
+        var row = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+        Assert.Equal("done", Read<string>(row.CustomStatus));
+        Assert.Equal(1, ActivityRuns.Of(id, nameof(StepThreeActivity)));
+        using var connection = database.Open();
+        using var command = Sql.Command(connection, "SELECT custom_status FROM row_writes");
+        using var reader = command.ExecuteReader();
+        var writes = new List<string?>();
+        while (reader.Read())
+        {
+            writes.Add(Read<string>(reader.GetString(0)));
+        }
+
+        // "step-3" (the status the replay ended with) is written before StepThree runs; "step-2" is not.
+        Assert.Equal(["step-3", "done", "done"], writes);
+    }
+
+    [Fact]
+    public async Task Instances_left_running_resume_in_waves_oldest_first_and_all_complete()
+    {
+        var journal = new WorkflowJournal(new SqliteDatabase(_directory.File("maximus.db")));
+        var ended = NewInstanceId();
+        journal.CreateInstance(ended, nameof(ThreeStepWorkflow), Json("old"));
+        journal.SetStatus(ended, WorkflowRunStatus.Completed, Json("old-1-2-3"));
+        var left = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            var id = $"wave-{i}-{Guid.NewGuid():N}";
+            journal.CreateInstance(id, nameof(ThreeStepWorkflow), Json($"box{i}"));
+            if (i % 2 == 0)
+            {
+                journal.SetStatus(id, WorkflowRunStatus.Running);
+                journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json($"box{i}"));
+                journal.CompleteTask(id, 0, 0, Json($"box{i}-1"));
+            }
+
+            left.Add(id);
+            await Task.Delay(2, Ct);
+        }
+
+        Assert.Equal(left, journal.ListUnfinished().Select(r => r.InstanceId));
+
+        await using var host = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true, resumeWave: 2);
+        for (var i = 0; i < left.Count; i++)
+        {
+            var row = await host.WaitForCompletionAsync(left[i]);
+            Assert.Equal(WorkflowRunStatus.Completed, row.Status);
+            Assert.Equal($"box{i}-1-2-3", Read<string>(row.Output));
+            Assert.Equal(i % 2 == 0 ? 0 : 1, ActivityRuns.Of(left[i], nameof(StepOneActivity)));
+        }
+
+        Assert.Empty(host.Journal.ListUnfinished());
+        Assert.Equal(0, ActivityRuns.Of(ended, nameof(StepOneActivity)));
     }
 
     [Fact]

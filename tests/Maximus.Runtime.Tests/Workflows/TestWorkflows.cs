@@ -29,6 +29,7 @@ public static class TestWorkflows
         .AddWorkflow<PatientApprovalWorkflow>()
         .AddWorkflow<NapWorkflow>()
         .AddWorkflow<ThreeStepWorkflow>(typeof(StepOneActivity), typeof(StepTwoActivity), typeof(StepThreeActivity))
+        .AddWorkflow<StatusStepsWorkflow>(typeof(StepOneActivity), typeof(StepTwoActivity), typeof(StepThreeActivity))
         .AddWorkflow<GatedWorkflow>(typeof(GatedActivity), typeof(UppercaseActivity))
         .AddWorkflow<HeldWorkflow>(typeof(HeldActivity));
 }
@@ -115,6 +116,22 @@ public sealed class ThreeStepWorkflow : Workflow<string, string>
         var one = await context.CallActivityAsync<string>(nameof(StepOneActivity), input);
         var two = await context.CallActivityAsync<string>(nameof(StepTwoActivity), one);
         return await context.CallActivityAsync<string>(nameof(StepThreeActivity), two);
+    }
+}
+
+/// <summary><see cref="ThreeStepWorkflow"/> that sets a custom status before each step and when done.</summary>
+public sealed class StatusStepsWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        context.SetCustomStatus("step-1");
+        var one = await context.CallActivityAsync<string>(nameof(StepOneActivity), input);
+        context.SetCustomStatus("step-2");
+        var two = await context.CallActivityAsync<string>(nameof(StepTwoActivity), one);
+        context.SetCustomStatus("step-3");
+        var three = await context.CallActivityAsync<string>(nameof(StepThreeActivity), two);
+        context.SetCustomStatus("done");
+        return three;
     }
 }
 

@@ -17,7 +17,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 
     public WorkflowJournal Journal => _host.Services.GetRequiredService<WorkflowJournal>();
 
-    public static async Task<WorkflowTestHost> StartAsync(string dataDirectory, bool resumeOnStart = false, int maxConcurrentActivities = 0)
+    public static async Task<WorkflowTestHost> StartAsync(string dataDirectory, bool resumeOnStart = false, int maxConcurrentActivities = 0, int resumeWave = 0)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddEmbeddedRuntime(o =>
@@ -25,6 +25,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
             o.DataDirectory = dataDirectory;
             o.ResumeWorkflowsOnStart = resumeOnStart;
             o.MaxConcurrentActivities = maxConcurrentActivities;
+            o.ResumeWave = resumeWave;
         });
         builder.Services.AddTestWorkflows();
         var host = builder.Build();
