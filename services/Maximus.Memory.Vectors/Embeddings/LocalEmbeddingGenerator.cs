@@ -167,7 +167,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
         var result = new float[texts.Count][];
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Length).ToArray();
-        foreach (var batch in order.Chunk(_options.MaxBatchSize))
+        foreach (var batch in Batches(order, i => tokens[i].Length, _options.MaxBatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var vectors = Run(batch.Select(i => tokens[i]).ToArray(), cancellationToken);
@@ -178,6 +178,36 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Cuts texts sorted by token count (shortest first) into model runs of at most <paramref name="maxBatch"/> texts, and
+    /// also before a text that would make padding the larger part of a run: every text of a run is padded to its longest,
+    /// so one long text (a mission's episode of 280 tokens) among short ones (facts of 30) made the run cost ten long
+    /// texts (measured: ~800 ms for such a run of 10 on these 2 cores, against ~100 ms cut in two).
+    /// </summary>
+    internal static IEnumerable<int[]> Batches(IReadOnlyList<int> sortedByLength, Func<int, int> length, int maxBatch)
+    {
+        var batch = new List<int>(Math.Min(maxBatch, sortedByLength.Count));
+        long tokens = 0;
+        foreach (var i in sortedByLength)
+        {
+            var n = length(i);
+            if (batch.Count > 0 && (batch.Count == maxBatch || 2 * (tokens + n) < (long)(batch.Count + 1) * n))
+            {
+                yield return [.. batch];
+                batch.Clear();
+                tokens = 0;
+            }
+
+            batch.Add(i);
+            tokens += n;
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return [.. batch];
+        }
     }
 
     /// <summary>The token ids the model sees: [CLS], WordPiece ids of the pre-tokenized words, [SEP], cut at MaxTokens.</summary>

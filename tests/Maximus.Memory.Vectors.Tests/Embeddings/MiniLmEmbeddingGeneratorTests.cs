@@ -81,6 +81,39 @@ public sealed class MiniLmEmbeddingGeneratorTests(MiniLmModels models) : IClassF
     }
 
     [Fact]
+    public void Runs_are_cut_before_a_text_that_would_make_padding_most_of_a_run()
+    {
+        // Nine facts of ~30 tokens and an episode of 280: padded together they would cost ten texts of 280.
+        int[] lengths = [28, 29, 30, 30, 31, 31, 32, 33, 34, 280];
+        var runs = LocalEmbeddingGenerator.Batches([.. Enumerable.Range(0, lengths.Length)], i => lengths[i], 32).ToList();
+        Assert.Equal([[0, 1, 2, 3, 4, 5, 6, 7, 8], [9]], runs);
+
+        // Texts of similar length share runs of up to the batch size, in order.
+        int[] similar = [18, 19, 20, 21, 22, 24, 25, 26];
+        Assert.Equal([[0, 1, 2], [3, 4, 5], [6, 7]], LocalEmbeddingGenerator.Batches([.. Enumerable.Range(0, similar.Length)], i => similar[i], 3).ToList());
+        Assert.Equal([[0, 1, 2, 3, 4, 5, 6, 7]], LocalEmbeddingGenerator.Batches([.. Enumerable.Range(0, similar.Length)], i => similar[i], 32).ToList());
+
+        // Growing lengths: a run ends where the next text would be padded over more than the run's real tokens.
+        int[] growing = [4, 5, 6, 12, 13, 40, 41, 100];
+        var cut = LocalEmbeddingGenerator.Batches([.. Enumerable.Range(0, growing.Length)], i => growing[i], 32).ToList();
+        Assert.Equal([[0, 1, 2, 3, 4], [5, 6, 7]], cut);
+        Assert.All(cut, run => Assert.True(2 * run.Sum(i => growing[i]) >= run.Length * growing[run[^1]], $"run [{string.Join(',', run)}] is mostly padding"));
+        Assert.Empty(LocalEmbeddingGenerator.Batches([], i => i, 32));
+    }
+
+    [Fact]
+    public void A_long_text_among_short_ones_embeds_as_it_does_alone()
+    {
+        var texts = Sentences.Append(string.Join(' ', Enumerable.Repeat("The mission moved block a onto block b and then onto the table.", 20))).ToArray();
+        var together = models.Generator.Embed(texts, Ct);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.True(TensorPrimitives.CosineSimilarity(models.Generator.Embed(texts[i], Ct), together[i]) >= 0.99999f);
+        }
+    }
+
+    [Fact]
     public void Similar_sentences_are_closer_than_unrelated_ones()
     {
         var vectors = models.Generator.Embed(
