@@ -48,14 +48,20 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
         return ToView(info);
     }
 
-    public async Task<IReadOnlyList<MissionView>> ListAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The latest missions, newest first. <paramref name="summary"/>: without each result's planning rounds, executed steps
+    /// and recalled memories (null; <c>GET v1/missions/{id}</c> has them), about 20 KB less per mission: a page that
+    /// polls the list, or a client that waits for progress, does not make the host serialize megabytes each time.
+    /// </summary>
+    public async Task<IReadOnlyList<MissionView>> ListAsync(int limit, bool summary, CancellationToken cancellationToken)
     {
         var views = new List<MissionView>();
         foreach (var entry in await _index.ListAsync(limit, cancellationToken).ConfigureAwait(false))
         {
             if (await workflows.GetAsync(entry.MissionId, cancellationToken).ConfigureAwait(false) is { } info)
             {
-                views.Add(ToView(info));
+                var view = ToView(info);
+                views.Add(summary && view.Result is { } result ? view with { Result = result with { Rounds = null, Steps = null, Recalled = null } } : view);
             }
         }
 

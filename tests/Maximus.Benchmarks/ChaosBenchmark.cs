@@ -215,7 +215,7 @@ public static class ChaosBenchmark
     /// <summary>True when a mission's journal changed after <paramref name="since"/> (the listing shows each one's last update).</summary>
     private static async Task<bool> ProgressedSinceAsync(HttpClient http, HostProcess host, DateTimeOffset since, CancellationToken ct)
     {
-        var list = await GetJsonAsync(http, host, "v1/missions?limit=1000", ct).ConfigureAwait(false);
+        var list = await GetJsonAsync(http, host, "v1/missions?limit=1000&view=summary", ct).ConfigureAwait(false);
         return list.EnumerateArray().Any(m => m.GetProperty("updatedAt").GetDateTimeOffset() > since);
     }
 

@@ -1,5 +1,6 @@
 using Maximus.Contracts;
 using Maximus.Contracts.Missions;
+using Maximus.Contracts.Ports;
 using Maximus.Tests;
 
 namespace Maximus.Missions.Tests;
@@ -48,5 +49,31 @@ public sealed class MissionListingTests
         {
             Assert.Equal("Succeeded", (await host.WaitAsync(a.MissionId, seconds: 180)).Status);
         }
+    }
+
+    [Fact]
+    public async Task The_summary_list_leaves_out_rounds_steps_and_recalled_memories_and_a_bad_view_is_named()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var plugin = new TestPlugin("summary-env");
+        await using var host = await MissionHost.StartAsync(plugin);
+        var accepted = await host.Invoker.InvokeAsync<MissionRequest, MissionAccepted>(
+            AppIds.Orchestrator, "v1/missions", new MissionRequest(plugin.AppId, plugin.Add(TestPddl.Blocksworld, Pair), "tester"), ct);
+        Assert.Equal("Succeeded", (await host.WaitAsync(accepted.MissionId, seconds: 60)).Status);
+
+        var full = Assert.Single(await host.Invoker.GetAsync<List<MissionView>>(AppIds.Orchestrator, "v1/missions?limit=10&view=full", ct));
+        var summary = Assert.Single(await host.Invoker.GetAsync<List<MissionView>>(AppIds.Orchestrator, "v1/missions?limit=10&view=summary", ct));
+
+        Assert.NotNull(full.Result!.Steps);
+        Assert.NotEmpty(full.Result.Steps);
+        Assert.NotNull(full.Result.Rounds);
+        Assert.Null(summary.Result!.Steps);
+        Assert.Null(summary.Result.Rounds);
+        Assert.Null(summary.Result.Recalled);
+        Assert.Equal((full.MissionId, full.Status, full.UpdatedAt, full.Result.StepsExecuted, full.Result.GoalReached), (summary.MissionId, summary.Status, summary.UpdatedAt, summary.Result.StepsExecuted, summary.Result.GoalReached));
+        Assert.Equal(full.Result.Plan, summary.Result.Plan);
+        var bad = await Assert.ThrowsAsync<InvocationException>(() => host.Invoker.GetAsync<List<MissionView>>(AppIds.Orchestrator, "v1/missions?view=everything", ct));
+        Assert.Equal(400, bad.Status);
+        Assert.Contains("view", bad.Detail ?? bad.Message, StringComparison.Ordinal);
     }
 }

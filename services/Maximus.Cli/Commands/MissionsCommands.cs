@@ -28,7 +28,11 @@ internal static class MissionsCommands
         command.SetAction((result, ct) => CommandContext.From(result, dataDir, runtime, verbose).WithRuntimeAsync(async rt =>
         {
             var views = await rt.Services.GetRequiredService<IServiceInvoker>()
-                .GetAsync<List<MissionView>>(AppIds.Orchestrator, $"v1/missions?limit={result.GetValue(limit)}", ct).ConfigureAwait(false);
+                .GetAsync<List<MissionView>>(
+                    AppIds.Orchestrator,
+                    // The table shows no steps or rounds: it asks for the summary; --json prints the missions whole.
+                    $"v1/missions?limit={result.GetValue(limit)}{(result.GetValue(json) ? "" : "&view=summary")}",
+                    ct).ConfigureAwait(false);
             if (result.GetValue(json))
             {
                 CliOutput.Json(views);

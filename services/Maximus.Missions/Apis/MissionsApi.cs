@@ -14,7 +14,12 @@ public static class MissionsApi
         ServiceOperation.Post<MissionRequest, MissionAccepted>(AppIds.Orchestrator, "v1/missions",
             (request, call) => call.GetService<MissionService>().StartAsync(request, call.CancellationToken), successStatus: 202),
         ServiceOperation.Get(AppIds.Orchestrator, "v1/missions", call =>
-            call.GetService<MissionService>().ListAsync(call.QueryInt("limit", 20, 1, 1000), call.CancellationToken)),
+            call.GetService<MissionService>().ListAsync(call.QueryInt("limit", 20, 1, 1000), call.QueryValue("view") switch
+            {
+                null or "full" => false,
+                "summary" => true,
+                _ => throw ProblemException.Invalid("view", "must be full or summary."),
+            }, call.CancellationToken)),
         ServiceOperation.Get(AppIds.Orchestrator, "v1/missions/{id}", call =>
             call.GetService<MissionService>().GetAsync(call.Route("id"), call.CancellationToken)),
         ServiceOperation.Post<ResumeRequest, MissionView>(AppIds.Orchestrator, "v1/missions/{id}/resume",
