@@ -591,14 +591,15 @@ public sealed class AgentMemory(
             var page = await store.ScrollAsync(_options.Collection, new VectorScrollRequest(1000, filter, cursor) { WithVectors = true }, ct).ConfigureAwait(false);
             foreach (var record in page.Records)
             {
-                if (leaving?.Contains(record.Id) == true || Entry(record.Payload) is not { } entry || ContextOf(record.Payload) is not { From: { } from } old
-                    || !contextByFrom.TryGetValue(from, out var context) || (context is not null && context == old.Text))
+                if (leaving?.Contains(record.Id) == true || ContextOf(record.Payload) is not { From: { } from } old
+                    || !contextByFrom.TryGetValue(from, out var context) || (context is not null && context == old.Text)
+                    || (OwnText(record.Payload) ?? Entry(record.Payload)?.Text) is not { } own)
                 {
                     continue;
                 }
 
                 var payload = (JsonObject)record.Payload.DeepClone();
-                payload[VectorPayloadKeys.Text] = KeywordText(entry.Text, context);
+                payload[VectorPayloadKeys.Text] = KeywordText(own, context);
                 if (context is null)
                 {
                     payload.Remove(ContextKey);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Maximus.Contracts.Ports;
 using Maximus.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace Maximus.Runtime.Embedded.Workflows;
 
@@ -71,14 +72,7 @@ public sealed class WorkflowJournal(SqliteDatabase database)
         using var cmd = status is null
             ? Sql.Command(c, $"{SelectInstance} ORDER BY created_at DESC LIMIT $n", ("$n", limit))
             : Sql.Command(c, $"{SelectInstance} WHERE status = $s ORDER BY created_at DESC LIMIT $n", ("$n", limit), ("$s", status.ToString()));
-        using var r = cmd.ExecuteReader();
-        var rows = new List<WorkflowInstanceRow>();
-        while (r.Read())
-        {
-            rows.Add(ReadInstance(r));
-        }
-
-        return rows;
+        return ReadInstances(cmd);
     }
 
     /// <summary>Every instance not yet ended (Pending or Running), oldest first, however many ended ones the journal holds.</summary>
@@ -86,7 +80,12 @@ public sealed class WorkflowJournal(SqliteDatabase database)
     {
         using var c = database.Open();
         using var cmd = Sql.Command(c, $"{SelectInstance} WHERE status IN ('Pending', 'Running') ORDER BY created_at, instance_id");
-        using var r = cmd.ExecuteReader();
+        return ReadInstances(cmd);
+    }
+
+    private static List<WorkflowInstanceRow> ReadInstances(SqliteCommand command)
+    {
+        using var r = command.ExecuteReader();
         var rows = new List<WorkflowInstanceRow>();
         while (r.Read())
         {

@@ -25,6 +25,42 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
 
     private static T? Read<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, MaximusJson.Options);
 
+    /// <summary>An instance a killed process left Running, its first steps (StepOne, StepTwo) completed in the journal.</summary>
+    private static void LeftRunning(WorkflowJournal journal, string id, string workflow, string input, int completedSteps)
+    {
+        string[] steps = [nameof(StepOneActivity), nameof(StepTwoActivity)];
+        journal.CreateInstance(id, workflow, Json(input));
+        journal.SetStatus(id, WorkflowRunStatus.Running);
+        var value = input;
+        for (var seq = 0; seq < completedSteps; seq++)
+        {
+            journal.BeginTask(id, 0, seq, "activity", steps[seq], Json(value));
+            value += $"-{seq + 1}";
+            journal.CompleteTask(id, 0, seq, Json(value));
+        }
+    }
+
+    /// <summary>From here on, every write of an instance's row is recorded as SQLite sees it (<see cref="RowWrites"/>).</summary>
+    private static void RecordRowWrites(SqliteDatabase database) => database.Write(c => Sql.Execute(c, """
+        CREATE TABLE row_writes (status TEXT, custom_status TEXT);
+        CREATE TRIGGER log_row_writes AFTER UPDATE ON workflow_instance
+        BEGIN INSERT INTO row_writes VALUES (NEW.status, NEW.custom_status); END;
+        """));
+
+    private static List<(string Status, string? CustomStatus)> RowWrites(SqliteDatabase database)
+    {
+        using var connection = database.Open();
+        using var command = Sql.Command(connection, "SELECT status, custom_status FROM row_writes");
+        using var reader = command.ExecuteReader();
+        var writes = new List<(string Status, string? CustomStatus)>();
+        while (reader.Read())
+        {
+            writes.Add((reader.GetString(0), reader.IsDBNull(1) ? null : Read<string>(reader.GetString(1))));
+        }
+
+        return writes;
+    }
+
     [Fact]
     public async Task A_workflow_runs_its_activities_to_completion_and_returns_their_result()
     {
@@ -269,21 +305,10 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
         var id = NewInstanceId();
         var database = new SqliteDatabase(_directory.File("maximus.db"));
         var journal = new WorkflowJournal(database);
-        journal.CreateInstance(id, nameof(StatusStepsWorkflow), Json("crate"));
-        journal.SetStatus(id, WorkflowRunStatus.Running);
-        journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json("crate"));
-        journal.CompleteTask(id, 0, 0, Json("crate-1"));
-        journal.BeginTask(id, 0, 1, "activity", nameof(StepTwoActivity), Json("crate-1"));
-        journal.CompleteTask(id, 0, 1, Json("crate-1-2"));
+        LeftRunning(journal, id, nameof(StatusStepsWorkflow), "crate", completedSteps: 2);
         journal.BeginTask(id, 0, 2, "activity", nameof(StepThreeActivity), Json("crate-1-2"));
         journal.SetCustomStatus(id, Json("step-3"));
-
-        // Every write of the instance's row from here on, as SQLite sees it.
-        database.Write(c => Sql.Execute(c, """
-            CREATE TABLE row_writes (status TEXT, custom_status TEXT);
-            CREATE TRIGGER log_row_writes AFTER UPDATE ON workflow_instance
-            BEGIN INSERT INTO row_writes VALUES (NEW.status, NEW.custom_status); END;
-            """));
+        RecordRowWrites(database);
 
         await using var host = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true);
         var row = await host.WaitForCompletionAsync(id);
@@ -291,17 +316,9 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
         Assert.Equal(WorkflowRunStatus.Completed, row.Status);
         Assert.Equal("crate-1-2-3", Read<string>(row.Output));
         Assert.Equal("done", Read<string>(row.CustomStatus));
-        using var connection = database.Open();
-        using var command = Sql.Command(connection, "SELECT status, custom_status FROM row_writes");
-        using var reader = command.ExecuteReader();
-        var writes = new List<(string Status, string? CustomStatus)>();
-        while (reader.Read())
-        {
-            writes.Add((reader.GetString(0), reader.IsDBNull(1) ? null : Read<string>(reader.GetString(1))));
-        }
 
         // Resuming wrote neither "Running" again nor the replayed "step-1"/"step-2"/"step-3": only the new "done", then the end.
-        Assert.Equal([("Running", "done"), ("Completed", "done")], writes);
+        Assert.Equal([("Running", "done"), ("Completed", "done")], RowWrites(database));
     }
 
     [Fact]
@@ -311,18 +328,9 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
         var id = NewInstanceId();
         var database = new SqliteDatabase(_directory.File("maximus.db"));
         var journal = new WorkflowJournal(database);
-        journal.CreateInstance(id, nameof(StatusStepsWorkflow), Json("tin"));
-        journal.SetStatus(id, WorkflowRunStatus.Running);
+        LeftRunning(journal, id, nameof(StatusStepsWorkflow), "tin", completedSteps: 2);
         journal.SetCustomStatus(id, Json("step-1"));
-        journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json("tin"));
-        journal.CompleteTask(id, 0, 0, Json("tin-1"));
-        journal.BeginTask(id, 0, 1, "activity", nameof(StepTwoActivity), Json("tin-1"));
-        journal.CompleteTask(id, 0, 1, Json("tin-1-2"));
-        database.Write(c => Sql.Execute(c, """
-            CREATE TABLE row_writes (custom_status TEXT);
-            CREATE TRIGGER log_row_writes AFTER UPDATE ON workflow_instance
-            BEGIN INSERT INTO row_writes VALUES (NEW.custom_status); END;
-            """));
+        RecordRowWrites(database);
 
         await using var host = await WorkflowTestHost.StartAsync(_directory.Path, resumeOnStart: true);
         var row = await host.WaitForCompletionAsync(id);
@@ -330,17 +338,9 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
         Assert.Equal(WorkflowRunStatus.Completed, row.Status);
         Assert.Equal("done", Read<string>(row.CustomStatus));
         Assert.Equal(1, ActivityRuns.Of(id, nameof(StepThreeActivity)));
-        using var connection = database.Open();
-        using var command = Sql.Command(connection, "SELECT custom_status FROM row_writes");
-        using var reader = command.ExecuteReader();
-        var writes = new List<string?>();
-        while (reader.Read())
-        {
-            writes.Add(Read<string>(reader.GetString(0)));
-        }
 
         // "step-3" (the status the replay ended with) is written before StepThree runs; "step-2" is not.
-        Assert.Equal(["step-3", "done", "done"], writes);
+        Assert.Equal(["step-3", "done", "done"], RowWrites(database).Select(w => w.CustomStatus));
     }
 
     [Fact]
@@ -354,12 +354,13 @@ public sealed class EmbeddedWorkflowEngineTests : IDisposable
         for (var i = 0; i < 7; i++)
         {
             var id = $"wave-{i}-{Guid.NewGuid():N}";
-            journal.CreateInstance(id, nameof(ThreeStepWorkflow), Json($"box{i}"));
             if (i % 2 == 0)
             {
-                journal.SetStatus(id, WorkflowRunStatus.Running);
-                journal.BeginTask(id, 0, 0, "activity", nameof(StepOneActivity), Json($"box{i}"));
-                journal.CompleteTask(id, 0, 0, Json($"box{i}-1"));
+                LeftRunning(journal, id, nameof(ThreeStepWorkflow), $"box{i}", completedSteps: 1);
+            }
+            else
+            {
+                journal.CreateInstance(id, nameof(ThreeStepWorkflow), Json($"box{i}"));
             }
 
             left.Add(id);
