@@ -15,14 +15,37 @@ public sealed record HybridDocument(WriteMemoryRequest Request, string? Session 
 /// <summary>A hybrid hit: entry id, fused score, and the ranks it had in each list (null: not in that list).</summary>
 public sealed record HybridHit(string Id, double Score, int? LexicalRank, int? DenseRank, string? Session, int Sequence);
 
-/// <summary>Where an entry sits in its conversation (from its payload), and whether its text mentions a time.</summary>
-public sealed record TurnPlacement(string Id, string? Session, int Sequence, bool Temporal)
+/// <summary>
+/// Where an entry sits in its conversation (from its payload), and what ranking may ask of it: whether its text mentions a
+/// time, its entities, its own text. Those three are read off the payload when first asked for (most candidates of a
+/// query are never asked: the time test runs for "when" questions only, the entities for the second hop only).
+/// </summary>
+public sealed class TurnPlacement(string id, string? session, int sequence, JsonObject payload)
 {
+    private string? _text;
+    private bool? _temporal;
+    private IReadOnlyList<string>? _entities;
+
+    /// <summary>The entry's id.</summary>
+    public string Id => id;
+
+    /// <summary>The entry's session (<see cref="AgentMemory.SessionKey"/>); null for an entry that is not a turn.</summary>
+    public string? Session => session;
+
+    /// <summary>The entry's place in its session (<see cref="AgentMemory.SequenceKey"/>).</summary>
+    public int Sequence => sequence;
+
+    /// <summary>Whether the entry's own text mentions a time (<see cref="HybridRetriever.MentionsTime"/>).</summary>
+    public bool Temporal => _temporal ??= HybridRetriever.MentionsTime(Text);
+
     /// <summary>The entities in the entry's payload (<see cref="AgentMemory.EntitiesKey"/>).</summary>
-    public IReadOnlyList<string> Entities { get; init; } = [];
+    public IReadOnlyList<string> Entities => _entities ??= payload[AgentMemory.EntitiesKey] is JsonArray entities
+        ? [.. entities.Select(e => e is JsonValue v && v.TryGetValue<string>(out var x) ? x : null).OfType<string>()]
+        : [];
 
     /// <summary>The entry's own text (without its context).</summary>
-    public string Text { get; init; } = "";
+    public string Text => _text ??= AgentMemory.OwnText(payload)
+        ?? (payload[AgentMemory.EntryKey]?["text"] is JsonValue own && own.TryGetValue<string>(out var text) ? text : "");
 }
 
 /// <summary>
@@ -403,22 +426,11 @@ public sealed partial class HybridRetriever(
         return ranks;
     }
 
-    private static TurnPlacement Placement(string id, JsonObject payload)
-    {
-        var text = AgentMemory.OwnText(payload)
-            ?? (payload[AgentMemory.EntryKey]?["text"] is JsonValue own && own.TryGetValue<string>(out var ox) ? ox : "");
-        return new(
-            id,
-            payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,
-            payload[AgentMemory.SequenceKey] is JsonValue sequence && sequence.TryGetValue<int>(out var q) ? q : 0,
-            MentionsTime(text))
-        {
-            Text = text,
-            Entities = payload[AgentMemory.EntitiesKey] is JsonArray entities
-                ? [.. entities.Select(e => e is JsonValue v && v.TryGetValue<string>(out var x) ? x : null).OfType<string>()]
-                : [],
-        };
-    }
+    private static TurnPlacement Placement(string id, JsonObject payload) => new(
+        id,
+        payload[AgentMemory.SessionKey] is JsonValue session && session.TryGetValue<string>(out var s) ? s : null,
+        payload[AgentMemory.SequenceKey] is JsonValue sequence && sequence.TryGetValue<int>(out var q) ? q : 0,
+        payload);
 
     /// <summary>The first <paramref name="k"/> of the ranked candidates that the store still holds as current, in order.</summary>
     private async Task<List<KeyValuePair<string, double>>> CurrentAsync(
