@@ -104,9 +104,10 @@ public static partial class LocomoBenchmark
         var set = new Option<string[]>("--set") { Description = "Name=value of any HybridRetrievalOptions setting (repeatable). " + tuning, AllowMultipleArgumentsPerToken = true };
         var model = new Option<LocalEmbeddingModelKind?>("--model") { Description = "The embedding model (MiniLM or ArcticXs); default: the product's default." };
         var quantization = new Option<EmbeddingQuantization?>("--quantization") { Description = "None (float) or Int8; default: the product's default." };
+        var questions = new Option<string?>("--questions") { Description = "Also write every question's result to this file (JSON lines: the question, its category, evidence, the hybrid and BM25 rankings as dialog ids, and the rank of each evidence turn in both), for error analysis." };
         var command = new Command("locomo", "Recall@k of hybrid memory retrieval on a LoCoMo-format file, with BM25 alone for comparison.")
         {
-            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates, set, scale, model, quantization,
+            data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates, set, scale, model, quantization, questions,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -161,7 +162,7 @@ public static partial class LocomoBenchmark
             {
                 r = await RunAsync(
                     result.GetValue(data)!, cutoffs, path, options, Console.Error, cancellationToken, result.GetValue(scale),
-                    MemoryApiLoadBenchmark.Embedding(result.GetValue(model), result.GetValue(quantization))).ConfigureAwait(false);
+                    MemoryApiLoadBenchmark.Embedding(result.GetValue(model), result.GetValue(quantization)), result.GetValue(questions)).ConfigureAwait(false);
             }
             catch (ArgumentException ex)
             {
@@ -186,7 +187,7 @@ public static partial class LocomoBenchmark
 
     public static async Task<Result> RunAsync(
         string dataPath, int[] cutoffs, string? cachePath, HybridRetrievalOptions options, TextWriter progress, CancellationToken ct, int scale = 0,
-        LocalEmbeddingOptions? embedding = null)
+        LocalEmbeddingOptions? embedding = null, string? questionsPath = null)
     {
         embedding ??= new LocalEmbeddingOptions();
         var loadAtStart = Machine.LoadAverage();
@@ -248,6 +249,7 @@ public static partial class LocomoBenchmark
             var bm25Samples = new List<(int Category, double[] Recall)>();
             var queryMs = new List<double>();
             var bm25Ms = new List<double>();
+            await using var questionLog = questionsPath is null ? null : new StreamWriter(questionsPath);
             foreach (var conversation in conversations)
             {
                 var agent = AgentId(conversation);
@@ -261,8 +263,23 @@ public static partial class LocomoBenchmark
                     started = Stopwatch.GetTimestamp();
                     var bm25 = await Bm25Async(store, collection, agent, q.Text, maxK, ct).ConfigureAwait(false);
                     bm25Ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    hybridSamples.Add((q.Category, Recall([.. hits.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)], q.Evidence, cutoffs)));
-                    bm25Samples.Add((q.Category, Recall([.. bm25.Select(id => byEntry.GetValueOrDefault(id) ?? id)], q.Evidence, cutoffs)));
+                    string[] hybridRanking = [.. hits.Select(h => byEntry.GetValueOrDefault(h.Id) ?? h.Id)];
+                    string[] bm25Ranking = [.. bm25.Select(id => byEntry.GetValueOrDefault(id) ?? id)];
+                    hybridSamples.Add((q.Category, Recall(hybridRanking, q.Evidence, cutoffs)));
+                    bm25Samples.Add((q.Category, Recall(bm25Ranking, q.Evidence, cutoffs)));
+                    if (questionLog is not null)
+                    {
+                        static int? RankOf(string[] ranking, string id) => Array.IndexOf(ranking, id) is var at and >= 0 ? at + 1 : null;
+                        await questionLog.WriteLineAsync(JsonSerializer.Serialize(new
+                        {
+                            conversation = conversation.Id,
+                            q.Category,
+                            question = q.Text,
+                            evidence = q.Evidence.Select(e => new { id = e, hybridRank = RankOf(hybridRanking, e), bm25Rank = RankOf(bm25Ranking, e) }),
+                            hybrid = hybridRanking,
+                            bm25 = bm25Ranking,
+                        }, MaximusJson.Options)).ConfigureAwait(false);
+                    }
                 }
             }
 
