@@ -104,7 +104,7 @@ public static partial class LocomoBenchmark
         var set = new Option<string[]>("--set") { Description = "Name=value of any HybridRetrievalOptions setting (repeatable). " + tuning, AllowMultipleArgumentsPerToken = true };
         var model = new Option<LocalEmbeddingModelKind?>("--model") { Description = "The embedding model (MiniLM or ArcticXs); default: the product's default." };
         var quantization = new Option<EmbeddingQuantization?>("--quantization") { Description = "None (float) or Int8; default: the product's default." };
-        var questions = new Option<string?>("--questions") { Description = "Also write every question's result to this file (JSON lines: the question, its category, evidence, the hybrid and BM25 rankings as dialog ids, and the rank of each evidence turn in both), for error analysis." };
+        var questions = new Option<string?>("--questions") { Description = "Also write every question's result to this file (JSON lines: the question, its category, its query time, evidence, the hybrid and BM25 rankings as dialog ids, and the rank of each evidence turn in both), for error analysis." };
         var command = new Command("locomo", "Recall@k of hybrid memory retrieval on a LoCoMo-format file, with BM25 alone for comparison.")
         {
             data, ks, cache, fusion, rrfK, lexicalWeight, denseWeight, neighbourWeight, seeds, temporal, candidates, set, scale, model, quantization, questions,
@@ -275,6 +275,7 @@ public static partial class LocomoBenchmark
                             conversation = conversation.Id,
                             q.Category,
                             question = q.Text,
+                            queryMs = Math.Round(queryMs[^1], 3),
                             evidence = q.Evidence.Select(e => new { id = e, hybridRank = RankOf(hybridRanking, e), bm25Rank = RankOf(bm25Ranking, e) }),
                             hybrid = hybridRanking,
                             bm25 = bm25Ranking,
