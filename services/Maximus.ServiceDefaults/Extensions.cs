@@ -24,6 +24,9 @@ public static class Extensions
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
+    /// <summary>The liveness endpoint's path (checks tagged <see cref="LiveTag"/>).</summary>
+    public const string LivePath = "/health/live";
+
     /// <summary>Activity source and meter prefix of Maximus code.</summary>
     public const string TelemetryPrefix = "Maximus";
 
@@ -121,7 +124,7 @@ public static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<ApiTokenMiddleware>();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) || c.Tags.Contains(ReadyTag) });
         return app;
     }

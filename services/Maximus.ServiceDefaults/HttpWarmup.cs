@@ -86,8 +86,9 @@ public sealed partial class HttpWarmup(IServiceProvider services, IHostApplicati
 
             using var handler = new SocketsHttpHandler { UseProxy = false };
             using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-            using var response = await client.GetAsync(new Uri(baseAddress, "health/live"), CancellationToken.None).ConfigureAwait(false);
-            LogWarmedUp(logger, baseAddress, (int)response.StatusCode);
+            var live = new Uri(baseAddress, Extensions.LivePath.TrimStart('/'));
+            using var response = await client.GetAsync(live, CancellationToken.None).ConfigureAwait(false);
+            LogWarmedUp(logger, live, (int)response.StatusCode);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
         {
@@ -99,7 +100,7 @@ public sealed partial class HttpWarmup(IServiceProvider services, IHostApplicati
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP pipeline warmed up: GET {Address}health/live answered {Status}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP pipeline warmed up: GET {Address} answered {Status}")]
     private static partial void LogWarmedUp(ILogger logger, Uri address, int status);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP pipeline warm-up request failed (the host is ready all the same)")]

@@ -44,8 +44,7 @@ public sealed class TurnPlacement(string id, string? session, int sequence, Json
         : [];
 
     /// <summary>The entry's own text (without its context).</summary>
-    public string Text => _text ??= AgentMemory.OwnText(payload)
-        ?? (payload[AgentMemory.EntryKey]?["text"] is JsonValue own && own.TryGetValue<string>(out var text) ? text : "");
+    public string Text => _text ??= AgentMemory.TextOf(payload) ?? "";
 }
 
 /// <summary>

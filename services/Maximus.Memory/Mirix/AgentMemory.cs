@@ -593,7 +593,7 @@ public sealed class AgentMemory(
             {
                 if (leaving?.Contains(record.Id) == true || ContextOf(record.Payload) is not { From: { } from } old
                     || !contextByFrom.TryGetValue(from, out var context) || (context is not null && context == old.Text)
-                    || (OwnText(record.Payload) ?? Entry(record.Payload)?.Text) is not { } own)
+                    || TextOf(record.Payload) is not { } own)
                 {
                     continue;
                 }
@@ -975,6 +975,13 @@ public sealed class AgentMemory(
             ? keyword.Substring(context.Length + 1, length)
             : null;
     }
+
+    /// <summary>
+    /// An entry's own text read off its payload: <see cref="OwnText"/>, else the text field of the payload's entry (read
+    /// without decoding the entry); null when the payload holds neither.
+    /// </summary>
+    public static string? TextOf(JsonObject payload) =>
+        OwnText(payload) ?? (payload[EntryKey]?["text"] is JsonValue text && text.TryGetValue<string>(out var own) ? own : null);
 
     /// <summary>The context a stored point carries (text and the id of the entry it came from), or null.</summary>
     private static (string? Text, string? From)? ContextOf(JsonObject payload) =>
