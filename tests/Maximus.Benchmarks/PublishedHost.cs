@@ -56,7 +56,9 @@ public static class PublishedHost
 
     /// <summary>
     /// Publishes the host (Release) into a folder under the temp directory, with its own artifacts folder so the
-    /// repository's obj/ folders are left alone. ReadyToRun for this machine's RID when it restores; otherwise IL.
+    /// repository's obj/ folders are left alone, as the image does: self-contained with one composite ReadyToRun image of
+    /// the host and the .NET libraries for this machine's RID. When that cannot be restored, framework-dependent
+    /// ReadyToRun; when that cannot either, IL. The mode says which.
     /// </summary>
     public static async Task<PublishInfo> PublishAsync(TextWriter progress, CancellationToken cancellationToken)
     {
@@ -65,15 +67,27 @@ public static class PublishedHost
         var rid = RuntimeIdentifier();
         var clock = Stopwatch.StartNew();
 
-        var r2r = Path.Combine(work, $"r2r-{rid}");
-        progress.WriteLine($"host: publishing {project} (Release, ReadyToRun, {rid})");
+        var composite = Path.Combine(work, $"composite-{rid}");
+        progress.WriteLine($"host: publishing {project} (Release, self-contained, composite ReadyToRun, {rid}; the first publish takes minutes)");
         var code = await DotnetAsync(
+            ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "true", "-p:PublishReadyToRun=true", "-p:PublishReadyToRunComposite=true",
+             "--artifacts-path", Path.Combine(work, "artifacts-composite"), "-o", composite, "--nologo"],
+            progress, cancellationToken).ConfigureAwait(false);
+        if (code == 0)
+        {
+            return new PublishInfo("ReadyToRun composite", rid, SelfContained: true, composite, Math.Round(clock.Elapsed.TotalMilliseconds, 1), null);
+        }
+
+        var r2r = Path.Combine(work, $"r2r-{rid}");
+        progress.WriteLine("host: the self-contained publish failed (runtime pack not restorable?); publishing framework-dependent ReadyToRun");
+        code = await DotnetAsync(
             ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "false", "-p:PublishReadyToRun=true",
              "--artifacts-path", Path.Combine(work, "artifacts"), "-o", r2r, "--nologo"],
             progress, cancellationToken).ConfigureAwait(false);
         if (code == 0)
         {
-            return new PublishInfo("ReadyToRun", rid, SelfContained: false, r2r, Math.Round(clock.Elapsed.TotalMilliseconds, 1), null);
+            return new PublishInfo("ReadyToRun", rid, SelfContained: false, r2r, Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                "The self-contained composite publish could not be made here.");
         }
 
         var il = Path.Combine(work, "framework-dependent");
@@ -94,11 +108,13 @@ public static class PublishedHost
             throw new ArgumentException($"--host-dir {path} holds no Maximus.Host.dll.");
         }
 
-        // A ReadyToRun image carries a managed native header; IL-only assemblies do not.
+        // A ReadyToRun image carries a managed native header; IL-only assemblies do not. A composite publish puts the
+        // native code of every assembly into one image beside them (Maximus.Host.r2r.dll).
         using var stream = File.OpenRead(Path.Combine(path, "Maximus.Composition.dll"));
         using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
         var r2r = reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
-        return new PublishInfo(r2r ? "ReadyToRun" : "framework-dependent", null, SelfContained: File.Exists(Path.Combine(path, "libcoreclr.so")), path, 0, "given with --host-dir");
+        var mode = File.Exists(Path.Combine(path, "Maximus.Host.r2r.dll")) ? "ReadyToRun composite" : r2r ? "ReadyToRun" : "framework-dependent";
+        return new PublishInfo(mode, null, SelfContained: File.Exists(Path.Combine(path, "libcoreclr.so")), path, 0, "given with --host-dir");
     }
 
     private static async Task<int> DotnetAsync(IEnumerable<string> arguments, TextWriter progress, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ namespace Maximus.Deployment.Tests;
 
 /// <summary>
 /// The images, checked statically (no Docker engine is needed): multi-stage, non-root, chiseled bases, the role
-/// as a build argument, ReadyToRun for the host, trimming and both architectures for the edge image.
+/// as a build argument, a self-contained composite ReadyToRun host, trimming and both architectures for the edge image.
 /// </summary>
 public sealed partial class DockerfileTests
 {
@@ -56,14 +56,15 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Host_image_is_ready_to_run_on_the_aspnet_chiseled_runtime()
+    public void Host_image_is_a_self_contained_composite_ready_to_run_publish_on_runtime_deps()
     {
         var dockerfile = Dockerfile.Load(Host);
 
         var publish = Assert.Single(dockerfile.Stages[0].All("RUN"));
         Assert.Contains("-p:PublishReadyToRun=true", publish, StringComparison.Ordinal);
-        Assert.Contains("--self-contained false", publish, StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", dockerfile.Stages[^1].From, StringComparison.Ordinal);
+        Assert.Contains("-p:PublishReadyToRunComposite=true", publish, StringComparison.Ordinal);
+        Assert.Contains("--self-contained true", publish, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:", dockerfile.Stages[^1].From, StringComparison.Ordinal);
     }
 
     [Fact]
