@@ -92,8 +92,9 @@ public sealed partial class MissionService(IWorkflowHost workflows, IStateStore 
 
     /// <summary>
     /// The mission's view; <paramref name="summary"/>: its result without the planning rounds, executed steps and recalled
-    /// memories, which are skipped over in the stored JSON rather than built and dropped (a list of 100 finished missions
-    /// reads ~1 MB of results: ~3× faster, and the garbage collector is left out of it).
+    /// memories, which are skipped over in the stored JSON rather than built and dropped: 45 stored results (0.9 MB) read in
+    /// 4.3 ms against 13 ms, with a fraction of the garbage; <c>GET v1/missions?limit=1000&amp;view=summary</c> over 100
+    /// missions p50 ~25 → ~15 ms on 2 cores.
     /// </summary>
     public static MissionView ToView(WorkflowInstanceInfo info, bool summary = false)
     {
