@@ -67,37 +67,32 @@ public static class PublishedHost
         var rid = RuntimeIdentifier();
         var clock = Stopwatch.StartNew();
 
-        var composite = Path.Combine(work, $"composite-{rid}");
-        progress.WriteLine($"host: publishing {project} (Release, self-contained, composite ReadyToRun, {rid}; the first publish takes minutes)");
-        var code = await DotnetAsync(
-            ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "true", "-p:PublishReadyToRun=true", "-p:PublishReadyToRunComposite=true",
-             "--artifacts-path", Path.Combine(work, "artifacts-composite"), "-o", composite, "--nologo"],
-            progress, cancellationToken).ConfigureAwait(false);
-        if (code == 0)
+        // Best first; each later one only when the one before cannot be published here (its packs not restorable).
+        (string Mode, string? Rid, bool SelfContained, string[] Arguments, string? Note)[] attempts =
+        [
+            ("ReadyToRun composite", rid, true, ["--self-contained", "true", "-p:PublishReadyToRun=true", "-p:PublishReadyToRunComposite=true"], null),
+            ("ReadyToRun", rid, false, ["--self-contained", "false", "-p:PublishReadyToRun=true"], "The self-contained composite publish could not be made here."),
+            ("framework-dependent", null, false, [], "ReadyToRun could not be published here."),
+        ];
+        var code = 0;
+        foreach (var (mode, target, selfContained, arguments, note) in attempts)
         {
-            return new PublishInfo("ReadyToRun composite", rid, SelfContained: true, composite, Math.Round(clock.Elapsed.TotalMilliseconds, 1), null);
+            var folder = target is null ? "framework-dependent" : $"{(selfContained ? "composite" : "r2r")}-{target}";
+            var output = Path.Combine(work, folder);
+            progress.WriteLine($"host: publishing {project} (Release, {mode}{(selfContained ? ", self-contained: the first publish takes minutes" : "")})");
+            string[] runtime = target is null ? [] : ["-r", target];
+            code = await DotnetAsync(
+                ["publish", project, "-c", "Release", .. runtime, .. arguments, "--artifacts-path", Path.Combine(work, "artifacts-" + folder), "-o", output, "--nologo"],
+                progress, cancellationToken).ConfigureAwait(false);
+            if (code == 0)
+            {
+                return new PublishInfo(mode, target, selfContained, output, Math.Round(clock.Elapsed.TotalMilliseconds, 1), note);
+            }
+
+            progress.WriteLine($"host: the {mode} publish failed with exit code {code}");
         }
 
-        var r2r = Path.Combine(work, $"r2r-{rid}");
-        progress.WriteLine("host: the self-contained publish failed (runtime pack not restorable?); publishing framework-dependent ReadyToRun");
-        code = await DotnetAsync(
-            ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "false", "-p:PublishReadyToRun=true",
-             "--artifacts-path", Path.Combine(work, "artifacts"), "-o", r2r, "--nologo"],
-            progress, cancellationToken).ConfigureAwait(false);
-        if (code == 0)
-        {
-            return new PublishInfo("ReadyToRun", rid, SelfContained: false, r2r, Math.Round(clock.Elapsed.TotalMilliseconds, 1),
-                "The self-contained composite publish could not be made here.");
-        }
-
-        var il = Path.Combine(work, "framework-dependent");
-        progress.WriteLine("host: ReadyToRun publish failed (runtime pack or crossgen not restorable?); publishing framework-dependent IL");
-        code = await DotnetAsync(
-            ["publish", project, "-c", "Release", "--artifacts-path", Path.Combine(work, "artifacts-il"), "-o", il, "--nologo"],
-            progress, cancellationToken).ConfigureAwait(false);
-        return code == 0
-            ? new PublishInfo("framework-dependent", null, SelfContained: false, il, Math.Round(clock.Elapsed.TotalMilliseconds, 1), "ReadyToRun could not be published here.")
-            : throw new InvalidOperationException($"dotnet publish {project} failed with exit code {code}.");
+        throw new InvalidOperationException($"dotnet publish {project} failed with exit code {code}.");
     }
 
     public static PublishInfo Locate(string hostDir)
