@@ -156,6 +156,53 @@ internal sealed class CollectionState : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="points"/> points in slots below <paramref name="slots"/> at once (before a load), so
+    /// that no array grows by copying while they are set.
+    /// </summary>
+    public void Reserve(int points, int slots)
+    {
+        EnsureCapacity(slots);
+        _slotById.EnsureCapacity(points);
+    }
+
+    /// <summary>
+    /// The part of a stored payload that <see cref="Set"/> reads: its indexed keys and the text field, as a small object
+    /// (the rest of the payload, such as a fact or a procedure, is skipped, not parsed into nodes). A load parses each
+    /// stored payload only this far; the bytes are kept whole for the answers.
+    /// </summary>
+    public JsonObject IndexedFields(byte[] payloadUtf8)
+    {
+        var fields = new JsonObject();
+        var reader = new System.Text.Json.Utf8JsonReader(payloadUtf8);
+        if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            throw new System.Text.Json.JsonException($"A stored payload of collection {Name} is not a JSON object.");
+        }
+
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (Indexes.ContainsKey(name) || string.Equals(name, TextField, StringComparison.Ordinal))
+            {
+                // Strings and numbers (what indexes read) as values of their own, without a document behind each.
+                fields[name] = reader.TokenType switch
+                {
+                    System.Text.Json.JsonTokenType.String => JsonValue.Create(reader.GetString()),
+                    System.Text.Json.JsonTokenType.Number when reader.TryGetDouble(out var number) => JsonValue.Create(number),
+                    _ => JsonNode.Parse(ref reader),
+                };
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return fields;
+    }
+
     /// <summary>Stores a point in memory (vector already prepared); replaces the slot's previous content.</summary>
     public void Set(int slot, string id, ReadOnlySpan<float> vector, JsonObject payload, byte[] payloadUtf8)
     {
@@ -505,7 +552,9 @@ internal sealed class CollectionState : IDisposable
     {
         if (_keywords.TryGetValue(key, out var keyword))
         {
-            var values = PayloadValues.Keywords(node).Distinct(StringComparer.Ordinal).ToArray();
+            var values = node is JsonValue single && single.GetValueKind() == System.Text.Json.JsonValueKind.String
+                ? [single.GetValue<string>()]
+                : PayloadValues.Keywords(node).Distinct(StringComparer.Ordinal).ToArray();
             keyword.ValuesBySlot[slot] = values.Length == 0 ? null : values;
             foreach (var value in values)
             {

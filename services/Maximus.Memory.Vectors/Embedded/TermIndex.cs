@@ -19,6 +19,9 @@ internal sealed class TermIndex
     private readonly Dictionary<int, (string[] Terms, int Length)> _documents = [];
     private long _totalLength;
 
+    /// <summary>The term counts of the document being set (one dictionary for every call: writes hold the collection's lock).</summary>
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+
     /// <summary>Documents (slots with at least one term).</summary>
     public int Count => _documents.Count;
 
@@ -31,7 +34,8 @@ internal sealed class TermIndex
             return;
         }
 
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var counts = _counts;
+        counts.Clear();
         foreach (var term in terms)
         {
             counts[term] = counts.GetValueOrDefault(term) + 1;

@@ -103,6 +103,49 @@ internal sealed class VectorDatabase : IDisposable
     public static byte[] ToBlob(ReadOnlySpan<float> vector) => MemoryMarshal.AsBytes(vector).ToArray();
 
     /// <summary>Copies a vector blob (little-endian f32) into <paramref name="destination"/>.</summary>
+    /// <summary>A point as <see cref="ReadPoints"/> reads it: slot, id, vector (valid during the call), payload (UTF-8 JSON, the caller's).</summary>
+    public delegate void PointReader(int slot, string id, ReadOnlySpan<float> vector, byte[] payloadUtf8);
+
+    /// <summary>
+    /// Every point of a collection in slot order, read by the SQLite statement itself rather than a data reader: the vector
+    /// is read in place from the row (a data reader copies every blob it is asked for into a new array), the payload
+    /// copied once into the array handed over. A load of 100k points allocated some 300 MB of garbage the other way.
+    /// </summary>
+    public static void ReadPoints(SqliteConnection connection, string collection, int dimension, PointReader read)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        Check(db, SQLitePCL.raw.sqlite3_prepare_v2(db, "SELECT slot, id, vector, payload FROM vector_point WHERE collection = ?1 ORDER BY slot", out var statement));
+        using (statement)
+        {
+            Check(db, SQLitePCL.raw.sqlite3_bind_text(statement, 1, collection));
+            var bytes = dimension * sizeof(float);
+            int step;
+            while ((step = SQLitePCL.raw.sqlite3_step(statement)) == SQLitePCL.raw.SQLITE_ROW)
+            {
+                var slot = SQLitePCL.raw.sqlite3_column_int(statement, 0);
+                var id = SQLitePCL.raw.sqlite3_column_text(statement, 1).utf8_to_string();
+                var vector = SQLitePCL.raw.sqlite3_column_blob(statement, 2);
+                if (vector.Length != bytes)
+                {
+                    throw new InvalidDataException($"The stored vector of point '{id}' has {vector.Length} bytes, expected {bytes}.");
+                }
+
+                var payload = SQLitePCL.raw.sqlite3_column_blob(statement, 3).ToArray(); // the TEXT column's UTF-8 bytes
+                read(slot, id, MemoryMarshal.Cast<byte, float>(vector), payload);
+            }
+
+            Check(db, step == SQLitePCL.raw.SQLITE_DONE ? SQLitePCL.raw.SQLITE_OK : step);
+        }
+
+        static void Check(SQLitePCL.sqlite3 db, int result)
+        {
+            if (result != SQLitePCL.raw.SQLITE_OK)
+            {
+                throw new SqliteException($"SQLite Error {result}: '{SQLitePCL.raw.sqlite3_errmsg(db).utf8_to_string()}'.", result, SQLitePCL.raw.sqlite3_extended_errcode(db));
+            }
+        }
+    }
+
     public static void ReadVector(SqliteDataReader reader, int ordinal, Span<float> destination)
     {
         var bytes = MemoryMarshal.AsBytes(destination);

@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Maximus.Memory.Vectors.Lexical;
 
@@ -13,26 +13,62 @@ namespace Maximus.Memory.Vectors.Lexical;
 /// keep every term (their length counts in BM25); queries drop very common function words and repeated words. Query text
 /// is never parsed as syntax (quotes, operators and brackets are separators).
 /// </summary>
-public static partial class LexicalText
+public static class LexicalText
 {
     /// <summary>Names the tokenization (reported by benchmarks).</summary>
     public const string Description = "letters+digits, lower case, no diacritics, porter; X's as X + X_s";
 
-    /// <summary>The terms of a document, in order, repeats kept.</summary>
+    /// <summary>Words whose stems are remembered (<see cref="StemOf"/>); past it, new words are stemmed each time.</summary>
+    private const int MaxCachedStems = 200_000;
+
+    private static readonly ConcurrentDictionary<string, string> Stems = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> StemsBySpan = Stems.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>
+    /// The terms of a document, in order, repeats kept. Every document's words are indexed on every write and on every
+    /// load of a collection (100k texts when a host starts on 100k memories), so the words are cut out of the folded text
+    /// by a scanner (<see cref="NextWord"/>, no match objects) and the stem of a word seen before comes from a cache: one
+    /// string per distinct stem, shared by every document that holds it.
+    /// </summary>
     public static List<string> DocumentTerms(string? text)
     {
         var terms = new List<string>();
-        foreach (var (word, suffix) in Words(text))
+        if (string.IsNullOrEmpty(text))
         {
-            var stem = PorterStemmer.Stem(word);
+            return terms;
+        }
+
+        var plain = Fold(text);
+        var position = 0;
+        while (NextWord(plain, ref position, out var word, out var suffix))
+        {
+            var stem = StemOf(word);
             terms.Add(stem);
-            if (suffix is not null)
+            if (!suffix.IsEmpty)
             {
-                terms.Add(Joined(stem, suffix));
+                terms.Add(Joined(stem, suffix.ToString()));
             }
         }
 
         return terms;
+    }
+
+    /// <summary>The Porter stem of a word (lower case, no diacritics), remembered for the next time it is asked.</summary>
+    private static string StemOf(ReadOnlySpan<char> word)
+    {
+        if (StemsBySpan.TryGetValue(word, out var stem))
+        {
+            return stem;
+        }
+
+        var text = word.ToString();
+        stem = PorterStemmer.Stem(text);
+        if (Stems.Count < MaxCachedStems)
+        {
+            stem = Stems.GetOrAdd(text, stem);
+        }
+
+        return stem;
     }
 
     /// <summary>
@@ -64,6 +100,17 @@ public static partial class LexicalText
             yield break;
         }
 
+        var plain = Fold(text);
+        var position = 0;
+        while (NextWord(plain, ref position, out var word, out var suffix))
+        {
+            yield return (word.ToString(), suffix.IsEmpty ? null : suffix.ToString());
+        }
+    }
+
+    /// <summary>The text lower-cased (invariant) without diacritics: the text words are cut from.</summary>
+    private static string Fold(string text)
+    {
         // Invariant globalization (the build's setting) has no Unicode normalization, so diacritics are folded by table.
         var plain = new StringBuilder(text.Length);
         foreach (var c in text)
@@ -84,11 +131,60 @@ public static partial class LexicalText
             }
         }
 
-        foreach (Match match in WordPattern().Matches(plain.ToString()))
-        {
-            yield return (match.Groups[1].Value, match.Groups[2].Success ? match.Groups[2].Value : null);
-        }
+        return plain.ToString();
     }
+
+    /// <summary>
+    /// The next word of <paramref name="text"/> from <paramref name="position"/> (moved past it): a run of letters and
+    /// digits (Unicode categories L and N), and, when an apostrophe (' ’ ʼ) and a letter follow it, the run of letters after
+    /// the apostrophe as its suffix (empty otherwise) — what the pattern <c>([\p{L}\p{N}]+)(?:['’ʼ](\p{L}+))?</c> matches,
+    /// one match after another (tested against it).
+    /// </summary>
+    internal static bool NextWord(string text, ref int position, out ReadOnlySpan<char> word, out ReadOnlySpan<char> suffix)
+    {
+        var i = position;
+        while (i < text.Length && !IsLetterOrNumber(text[i]))
+        {
+            i++;
+        }
+
+        if (i == text.Length)
+        {
+            position = i;
+            word = suffix = default;
+            return false;
+        }
+
+        var start = i;
+        while (i < text.Length && IsLetterOrNumber(text[i]))
+        {
+            i++;
+        }
+
+        word = text.AsSpan(start, i - start);
+        suffix = default;
+        if (i + 1 < text.Length && text[i] is '\'' or '\u2019' or '\u02BC' && IsLetter(text[i + 1]))
+        {
+            var suffixStart = ++i;
+            while (i < text.Length && IsLetter(text[i]))
+            {
+                i++;
+            }
+
+            suffix = text.AsSpan(suffixStart, i - suffixStart);
+        }
+
+        position = i;
+        return true;
+    }
+
+    private static bool IsLetter(char c) =>
+        char.IsAsciiLetter(c) || (c >= '\u0080' && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
+            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter);
+
+    private static bool IsLetterOrNumber(char c) =>
+        char.IsAsciiLetterOrDigit(c) || (c >= '\u0080' && (IsLetter(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.DecimalDigitNumber
+            or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber));
 
     /// <summary>Words too common to rank by, left out of queries (documents keep them).</summary>
     public static IReadOnlySet<string> StopWords { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -123,6 +219,4 @@ public static partial class LexicalText
 
     private static string Joined(string stem, string suffix) => $"{stem}_{PorterStemmer.Stem(suffix)}";
 
-    [GeneratedRegex(@"([\p{L}\p{N}]+)(?:['\u2019\u02BC](\p{L}+))?", RegexOptions.CultureInvariant)]
-    private static partial Regex WordPattern();
 }

@@ -86,4 +86,42 @@ public sealed class LexicalTextTests
         Assert.Empty(LexicalText.QueryTerms("what was it, and when?"));
         Assert.Empty(LexicalText.QueryTerms("  \"*()^:  "));
     }
+
+    /// <summary>The word pattern the scanner implements (it was the tokenizer's own before the scanner replaced it).</summary>
+    private static readonly System.Text.RegularExpressions.Regex WordPattern =
+        new(@"([\p{L}\p{N}]+)(?:['\u2019\u02BC](\p{L}+))?", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    [Fact]
+    public void The_word_scanner_cuts_texts_like_the_word_pattern()
+    {
+        // Letters and digits of several scripts and categories (Lm, Lo, Nl, No), apostrophes, marks, surrogates, punctuation.
+        var alphabet = "ab zZ09'’ʼ-_.,é ñ²Ⅻ½ʰ中ß\u0301\uD83D\uDE00\t\n'a's".ToCharArray();
+        var random = new Random(7);
+        for (var n = 0; n < 20_000; n++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(0, 24)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+            var expected = WordPattern.Matches(text).Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null)).ToList();
+            var actual = new List<(string, string?)>();
+            var position = 0;
+            while (LexicalText.NextWord(text, ref position, out var word, out var suffix))
+            {
+                actual.Add((word.ToString(), suffix.IsEmpty ? null : suffix.ToString()));
+            }
+
+            Assert.True(expected.SequenceEqual(actual), $"'{text}': pattern {string.Join(" | ", expected)}, scanner {string.Join(" | ", actual)}");
+        }
+    }
+
+    [Fact]
+    public void Remembered_stems_are_the_stems_and_one_string_per_word()
+    {
+        string[] words = ["generalization", "ponies", "running", "oscillators", "agreed"];
+        foreach (var word in words)
+        {
+            var first = LexicalText.DocumentTerms(word);
+            var second = LexicalText.DocumentTerms(word.ToUpperInvariant());
+            Assert.Equal([PorterStemmer.Stem(word)], first);
+            Assert.Same(first[0], second[0]);
+        }
+    }
 }
