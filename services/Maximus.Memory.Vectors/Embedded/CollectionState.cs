@@ -203,6 +203,33 @@ internal sealed class CollectionState : IDisposable
         return fields;
     }
 
+    /// <summary>
+    /// A load's first half of <see cref="Set"/> for a slot not used yet (after <see cref="Reserve"/>): id, payload and vector.
+    /// Touches none of what <see cref="IndexLoaded"/> writes, so the two halves of different points run on two threads.
+    /// </summary>
+    public void StoreLoaded(int slot, string id, ReadOnlySpan<float> vector, byte[] payloadUtf8)
+    {
+        if (slot >= _capacity || _ids[slot] is not null || !_slotById.TryAdd(id, slot))
+        {
+            throw new InvalidDataException($"Collection {Name}: point '{id}' in slot {slot} repeats a slot or an id, or lies past the slots reserved.");
+        }
+
+        HighWater = Math.Max(HighWater, slot + 1);
+        _ids[slot] = id;
+        _payloadUtf8[slot] = payloadUtf8;
+        vector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
+    }
+
+    /// <summary>A load's second half of <see cref="Set"/>: the slot's payload indexes, keyword terms and partition.</summary>
+    public void IndexLoaded(int slot, JsonObject indexedFields)
+    {
+        AddToIndexes(slot, indexedFields);
+        SetText(slot, indexedFields);
+        var partition = PartitionName(slot);
+        _partitionBySlot[slot] = partition;
+        PartitionFor(partition).Slots.Add(slot);
+    }
+
     /// <summary>Stores a point in memory (vector already prepared); replaces the slot's previous content.</summary>
     public void Set(int slot, string id, ReadOnlySpan<float> vector, JsonObject payload, byte[] payloadUtf8)
     {

@@ -783,12 +783,92 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             state.Reserve(reader.GetInt32(0), reader.GetInt32(1));
         }
 
-        VectorDatabase.ReadPoints(lease.Connection, collection, state.Dimension, (slot, id, vector, payload) =>
-            state.Set(slot, id, vector, state.IndexedFields(payload), payload));
+        LoadPoints(lease.Connection, state);
 
         state.RebuildFreeList();
         LogLoaded(collection, state.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return state;
+    }
+
+    /// <summary>
+    /// Reads every stored point into <paramref name="state"/> on two threads: this one reads the rows and stores ids,
+    /// payloads and vectors, another parses the payloads and builds the payload indexes, keyword terms and partitions, in
+    /// chunks handed over as they are read (the two halves touch different structures of the state). A host starting on
+    /// 100k memories waits for this before it listens.
+    /// </summary>
+    private static void LoadPoints(SqliteConnection connection, CollectionState state)
+    {
+        const int Chunk = 512;
+        using var chunks = new System.Collections.Concurrent.BlockingCollection<(int Slot, byte[] Payload)[]>(boundedCapacity: 16);
+        using var failed = new CancellationTokenSource();
+        var indexing = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    foreach (var chunk in chunks.GetConsumingEnumerable())
+                    {
+                        foreach (var (slot, payload) in chunk)
+                        {
+                            state.IndexLoaded(slot, state.IndexedFields(payload));
+                        }
+                    }
+                }
+                catch
+                {
+                    failed.Cancel();
+                    throw;
+                }
+            },
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var pending = new List<(int Slot, byte[] Payload)>(Chunk);
+        Exception? readFailure = null;
+        try
+        {
+            VectorDatabase.ReadPoints(connection, state.Name, state.Dimension, (slot, id, vector, payload) =>
+            {
+                state.StoreLoaded(slot, id, vector, payload);
+                pending.Add((slot, payload));
+                if (pending.Count == Chunk)
+                {
+                    chunks.Add([.. pending], failed.Token);
+                    pending.Clear();
+                }
+            });
+
+            if (pending.Count > 0)
+            {
+                chunks.Add([.. pending], failed.Token);
+            }
+        }
+        catch (OperationCanceledException) when (failed.IsCancellationRequested)
+        {
+            // The indexing thread failed: its exception is the one to report (below).
+        }
+        catch (Exception ex)
+        {
+            readFailure = ex;
+        }
+        finally
+        {
+            chunks.CompleteAdding();
+        }
+
+        // The indexing thread ends before the chunks' collection is disposed, whichever side failed.
+        try
+        {
+            indexing.GetAwaiter().GetResult();
+        }
+        catch (Exception) when (readFailure is not null)
+        {
+            // The read failed first: that is the error to report.
+        }
+
+        if (readFailure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readFailure);
+        }
     }
 
     private void RecordModel(CollectionState state, string model)

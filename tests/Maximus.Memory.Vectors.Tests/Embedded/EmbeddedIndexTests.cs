@@ -343,6 +343,51 @@ public sealed class EmbeddedIndexTests : IDisposable
         Assert.All(hits, h => Assert.Equal(TensorPrimitives.CosineSimilarity(query, points[int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture)].Vector.Span), h.Score, 4));
     }
 
+    [Fact]
+    public async Task A_collection_loaded_at_start_answers_every_kind_of_search_like_the_store_that_wrote_it()
+    {
+        // More points than one chunk of the two-threaded load, with a tenant key, keyword, range and keyword-search fields.
+        var points = RandomPoints(1_300, seed: 71, agents: 4);
+        var spec = Spec(tenantPartitions: true) with
+        {
+            PayloadIndexes = new Dictionary<string, PayloadIndexKind>(Spec(tenantPartitions: true).PayloadIndexes) { ["rank"] = PayloadIndexKind.Integer },
+            TextField = VectorPayloadKeys.Text,
+        };
+        var random = new Random(72);
+        var queries = Enumerable.Range(0, 20).Select(_ => RandomVector(random)).ToList();
+        var filter = VectorFilter.ForAgent("agent-2").And(VectorCondition.Range("rank", gte: 200, lt: 1_000)).And(VectorCondition.Match(VectorPayloadKeys.Type, "semantic"));
+        async Task<List<string>> AnswersAsync(EmbeddedVectorStore store)
+        {
+            var answers = new List<string> { $"count {(await store.GetCollectionAsync(Collection, Ct))!.Count}" };
+            foreach (var query in queries)
+            {
+                answers.Add(string.Join(",", (await store.SearchAsync(Collection, new VectorSearchRequest(query, 5, filter), Ct)).Select(h => h.Id)));
+                answers.Add(string.Join(",", (await store.SearchAsync(Collection, new VectorSearchRequest(query, 5), Ct)).Select(h => h.Id)));
+            }
+
+            answers.Add(string.Join(",", (await store.SearchTextAsync(Collection, new VectorTextSearchRequest("memory p1234", 5), Ct)).Select(h => h.Id)));
+            answers.Add(string.Join(",", (await store.SearchTextAsync(Collection, new VectorTextSearchRequest("memory p77", 5, VectorFilter.ForAgent("agent-1")), Ct)).Select(h => h.Id)));
+            return answers;
+        }
+
+        List<string> written;
+        using (var store = Open(threshold: 100_000))
+        {
+            await store.EnsureCollectionAsync(spec, Ct);
+            await store.UpsertAsync(Collection, points, Ct);
+            await store.DeleteAsync(Collection, ["p5", "p600"], Ct);
+            written = await AnswersAsync(store);
+        }
+
+        using var reopened = Open(threshold: 100_000);
+        var loaded = await AnswersAsync(reopened);
+
+        Assert.Equal("count 1298", loaded[0]);
+        Assert.Equal(written, loaded);
+        Assert.StartsWith("p1234", loaded[^2], StringComparison.Ordinal);
+        Assert.Contains(written.Skip(1), a => a.Length > 0);
+    }
+
     private static VectorCollectionSpec Spec(bool tenantPartitions = false) => new(Collection, Dimension)
     {
         PayloadIndexes = new Dictionary<string, PayloadIndexKind>
