@@ -773,6 +773,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             };
         }
 
+        int points;
         using (var command = Sql.Command(
             lease.Connection, "SELECT count(*), coalesce(max(slot) + 1, 0) FROM vector_point WHERE collection = $c", ("$c", collection)))
         using (var reader = command.ExecuteReader())
@@ -780,15 +781,30 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             // Every array sized once for the points there are: growing them by doubling copied the vectors about twice
             // over (and touched twice the memory) on a collection of 100k points.
             reader.Read();
-            state.Reserve(reader.GetInt32(0), reader.GetInt32(1));
+            points = reader.GetInt32(0);
+            state.Reserve(points, reader.GetInt32(1));
         }
 
-        LoadPoints(lease.Connection, state);
+        if (points < TwoThreadLoadPoints)
+        {
+            VectorDatabase.ReadPoints(lease.Connection, collection, state.Dimension, (slot, id, vector, payload) =>
+            {
+                state.StoreLoaded(slot, id, vector, payload);
+                state.IndexLoaded(slot, state.IndexedFields(payload));
+            });
+        }
+        else
+        {
+            LoadPoints(lease.Connection, state);
+        }
 
         state.RebuildFreeList();
         LogLoaded(collection, state.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return state;
     }
+
+    /// <summary>Points from which a collection loads on two threads (<see cref="LoadPoints"/>); a smaller one loads on the calling thread alone.</summary>
+    internal const int TwoThreadLoadPoints = 4096;
 
     /// <summary>
     /// Reads every stored point into <paramref name="state"/> on two threads: this one reads the rows and stores ids,
