@@ -102,14 +102,13 @@ internal sealed class VectorDatabase : IDisposable
 
     public static byte[] ToBlob(ReadOnlySpan<float> vector) => MemoryMarshal.AsBytes(vector).ToArray();
 
-    /// <summary>Copies a vector blob (little-endian f32) into <paramref name="destination"/>.</summary>
     /// <summary>A point as <see cref="ReadPoints"/> reads it: slot, id, vector (valid during the call), payload (UTF-8 JSON, the caller's).</summary>
     public delegate void PointReader(int slot, string id, ReadOnlySpan<float> vector, byte[] payloadUtf8);
 
     /// <summary>
     /// Every point of a collection in slot order, read by the SQLite statement itself rather than a data reader: the vector
-    /// is read in place from the row (a data reader copies every blob it is asked for into a new array), the payload
-    /// copied once into the array handed over. A load of 100k points allocated some 300 MB of garbage the other way.
+    /// is read in place from the row (the data reader's way copied each 1.5 KB vector twice, some 300 MB of garbage for
+    /// 100k points), the payload copied once into the array handed over.
     /// </summary>
     public static void ReadPoints(SqliteConnection connection, string collection, int dimension, PointReader read)
     {
@@ -146,6 +145,7 @@ internal sealed class VectorDatabase : IDisposable
         }
     }
 
+    /// <summary>Copies a vector blob (little-endian f32) into <paramref name="destination"/>.</summary>
     public static void ReadVector(SqliteDataReader reader, int ordinal, Span<float> destination)
     {
         var bytes = MemoryMarshal.AsBytes(destination);

@@ -23,6 +23,7 @@ public static class LexicalText
 
     private static readonly ConcurrentDictionary<string, string> Stems = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> StemsBySpan = Stems.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static int _cachedStems;
 
     /// <summary>
     /// The terms of a document, in order, repeats kept. Every document's words are indexed on every write and on every
@@ -63,9 +64,10 @@ public static class LexicalText
 
         var text = word.ToString();
         stem = PorterStemmer.Stem(text);
-        if (Stems.Count < MaxCachedStems)
+        if (Volatile.Read(ref _cachedStems) < MaxCachedStems && Stems.TryAdd(text, stem))
         {
-            stem = Stems.GetOrAdd(text, stem);
+            // (ConcurrentDictionary.Count takes every lock of the dictionary: the words are counted here instead.)
+            Interlocked.Increment(ref _cachedStems);
         }
 
         return stem;
@@ -218,5 +220,4 @@ public static class LexicalText
     }
 
     private static string Joined(string stem, string suffix) => $"{stem}_{PorterStemmer.Stem(suffix)}";
-
 }
