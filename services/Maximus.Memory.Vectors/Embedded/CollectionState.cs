@@ -220,7 +220,10 @@ internal sealed class CollectionState : IDisposable
         vector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
     }
 
-    /// <summary>A load's second half of <see cref="Set"/>: the slot's payload indexes, keyword terms and partition.</summary>
+    /// <summary>
+    /// The second half of <see cref="Set"/> (and of a load, after <see cref="StoreLoaded"/>): the slot's payload indexes,
+    /// keyword terms and partition, from the payload or the part of it that <see cref="IndexedFields"/> reads.
+    /// </summary>
     public void IndexLoaded(int slot, JsonObject indexedFields)
     {
         AddToIndexes(slot, indexedFields);
@@ -246,11 +249,7 @@ internal sealed class CollectionState : IDisposable
         _payloadUtf8[slot] = payloadUtf8;
         _slotById[id] = slot;
         vector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
-        AddToIndexes(slot, payload);
-        SetText(slot, payload);
-        var partition = PartitionName(slot);
-        _partitionBySlot[slot] = partition;
-        PartitionFor(partition).Slots.Add(slot);
+        IndexLoaded(slot, payload);
     }
 
     /// <summary>The partition a live slot is in.</summary>
