@@ -44,6 +44,7 @@ public static class MemoryApiLoadBenchmark
         int RecallQueries,
         string RecallBaseline,
         long PeakRssBytes,
+        double RestartToReadyMs,
         object Index,
         object Workload,
         IReadOnlyDictionary<string, string> Paths,
@@ -240,11 +241,15 @@ public static class MemoryApiLoadBenchmark
 
             // 4. Recall@10: the same queries through the same API on the same data, with exact vector search.
             progress.WriteLine($"memory-api: restarting the host with exact search for recall@10 over {measured.Count} queries ...");
+            var restartMs = 0.0;
             var found = 0L;
             var expected = 0L;
+            var restart = Stopwatch.StartNew();
             await using (var exact = await HostProcess.StartAsync(
                 publish.HostPath, role, dataDir, http, new Dictionary<string, string>(hostEnvironment) { ["Maximus__Memory__Vectors__IndexThreshold"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) }, progress, ct).ConfigureAwait(false))
             {
+                restartMs = Math.Round(restart.Elapsed.TotalMilliseconds, 1);
+                progress.WriteLine($"memory-api: the host restarted on {count} memories was ready after {restartMs:0} ms");
                 await SearchAllAsync(http, exact, measured, Math.Max(1, Environment.ProcessorCount), (i, _, top) =>
                 {
                     var got = indexedTop[measured[i].Key].ToHashSet(StringComparer.Ordinal);
@@ -268,6 +273,7 @@ public static class MemoryApiLoadBenchmark
                 measured.Count,
                 "the same host restarted on the same data folder with Maximus__Memory__Vectors__IndexThreshold=int.MaxValue (every search exact), the same queries through the same API",
                 peakRss,
+                restartMs,
                 index,
                 new
                 {
@@ -286,6 +292,7 @@ public static class MemoryApiLoadBenchmark
                     ["search"] = "per query: from sending POST v1/memory/{agent}/search {query, k 10, types?} to the last byte of the answer (query embedding, one filtered vector search, ranking, semantic graph expansion, JSON); each query distinct; concurrency = clients with one request in flight each",
                     ["recallAt10"] = "strict share of the exact run's top-10 ids (per query) that the indexed run returned",
                     ["peakRssBytes"] = "VmHWM of the host process after the search phase (Linux /proc; 0 elsewhere)",
+                    ["restartToReadyMs"] = "from starting the host process again on the data folder of the phases above (every memory written, exact search configured for the recall run, so no saved index is loaded) to /health/ready answering: start-up with the collection's load from SQLite",
                     ["expiry"] = "entries of the corpus with an expiry keep their lifetime (expiresAt - createdAt) counted from the write; occurredAt keeps its distance to the corpus's 'now'",
                 },
                 new { processorCount = Environment.ProcessorCount, loadAverageAtStart = loadAtStart, loadAverageAtEnd = Machine.LoadAverage() ?? "unknown" },
