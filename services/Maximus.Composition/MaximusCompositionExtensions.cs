@@ -66,14 +66,13 @@ public static class MaximusCompositionExtensions
             else
             {
                 // The local model loads from here on, beside the rest of start-up, and embeds once (its first run is the
-                // slow one); whoever needs it first waits for the rest of the load.
+                // slow one). The generator itself (its vocabulary) is ready first: services that only ask for its model
+                // id and dimension (the collection's check at start) go on; the first embedding waits for the rest.
                 var modelOptions = builder.Configuration.GetSection(LocalEmbeddingOptions.Section).Get<LocalEmbeddingOptions>() ?? new LocalEmbeddingOptions();
-                var model = Task.Run(() =>
-                {
-                    var generator = new LocalEmbeddingGenerator(modelOptions);
-                    generator.Embed("warm-up");
-                    return generator;
-                });
+                var model = Task.Run(() => new LocalEmbeddingGenerator(modelOptions));
+                _ = model.ContinueWith(
+                    generator => generator.Result.Embed("warm-up"),
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
                 services.AddSingleton(_ => model.GetAwaiter().GetResult());
                 services.AddLocalEmbeddings();
 

@@ -31,14 +31,10 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private const int MaxWordLength = 50;
     private const string SplitCharacters = ".,;:\\/?!#$%()=+-*\"'–_`<>&^@{}[]|~";
 
-    private readonly InferenceSession _session;
-    private SessionOptions _sessionOptions;
+    private readonly Lazy<LoadedSession> _loaded;
     private readonly BertTokenizer _tokenizer;
-    private readonly string[] _outputNames;
-    private readonly string[] _inputNames;
     private readonly LocalEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
-    private readonly byte[]? _modelBytes;
 
     public LocalEmbeddingGenerator(IOptions<LocalEmbeddingOptions> options)
         : this(options.Value)
@@ -66,52 +62,10 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             });
         }
 
-        _sessionOptions = NewSessionOptions(_options);
-        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, Model, _options.Quantization);
-        InferenceSession? session = null;
-        string? refused = null;
-        var source = "";
-        if (prepared is not null)
-        {
-            // The prepared model is already optimised and in ONNX Runtime's own format, which the session uses in place
-            // (no parse into a second copy): about 80 ms against about 300 ms for the ONNX file. The bytes must stay put
-            // for the session's life: a pinned array the generator keeps.
-            _sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
-            _sessionOptions.AddSessionConfigEntry("session.use_ort_model_bytes_directly", "1");
-            _sessionOptions.AddSessionConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
-            try
-            {
-                session = new InferenceSession(prepared.Bytes, _sessionOptions);
-                _modelBytes = prepared.Bytes;
-                source = prepared.Path;
-            }
-            catch (OnnxRuntimeException ex)
-            {
-                // A damaged prepared model costs the fast start, not the service: the package's model loads instead.
-                refused = $" (the prepared model {prepared.Path} does not load: {ex.Message})";
-                _sessionOptions.Dispose();
-                _sessionOptions = NewSessionOptions(_options);
-            }
-        }
-
-        if (session is null)
-        {
-            _sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
-            var model = ReadResource(assembly, Model.ModelResource);
-            if (_options.Quantization == EmbeddingQuantization.Int8)
-            {
-                model = Int8Quantizer.Quantize(model);
-            }
-
-            session = new InferenceSession(model, _sessionOptions);
-            source = "package resource " + Model.ModelResource + (_options.Quantization == EmbeddingQuantization.Int8 ? ", quantized to int8 at load" : "") + refused;
-        }
-
-        _session = session;
-        ModelSource = source;
-        _outputNames = [_session.OutputMetadata.Keys.First()];
-        // BERT exports take input_ids and attention_mask; token_type_ids only when the export kept it.
-        _inputNames = [.. new[] { "input_ids", "attention_mask", "token_type_ids" }.Where(_session.InputMetadata.ContainsKey)];
+        // The session loads at the first embedding, not here: the model's id and dimension (all a collection's start-up
+        // check needs) are known without it, so a host's start-up goes on while the model loads on the warm-up's thread
+        // (EmbeddingWarmup) instead of waiting for it at the first service that asks for the generator's metadata.
+        _loaded = new Lazy<LoadedSession>(LoadSession, LazyThreadSafetyMode.ExecutionAndPublication);
         EffectiveModelId = Model.EffectiveId(_options.Quantization);
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", providerUri: null, defaultModelId: EffectiveModelId, defaultModelDimensions: Dimensions);
@@ -123,8 +77,11 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// <summary>The model the vectors come from: its id, with <c>#int8</c> when quantized (<see cref="LocalEmbeddingModel.EffectiveId"/>).</summary>
     public string EffectiveModelId { get; }
 
-    /// <summary>Where the model was loaded from: a prepared model file, or the package's resource.</summary>
-    public string ModelSource { get; }
+    /// <summary>Where the model was loaded from: a prepared model file, or the package's resource (loads the model).</summary>
+    public string ModelSource => _loaded.Value.Source;
+
+    /// <summary>True once the session has loaded (at the first embedding, or when <see cref="ModelSource"/> is read).</summary>
+    internal bool IsLoaded => _loaded.IsValueCreated;
 
     /// <summary>Runs on the calling thread (inference is CPU-bound; a thread hop would only add latency).</summary>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
@@ -279,8 +236,79 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
     public void Dispose()
     {
-        _session.Dispose();
-        _sessionOptions.Dispose();
+        if (_loaded.IsValueCreated)
+        {
+            _loaded.Value.Dispose();
+        }
+    }
+
+    /// <summary>The ONNX Runtime session: the prepared model when one matches, else the package's model (quantized here).</summary>
+    private LoadedSession LoadSession()
+    {
+        var sessionOptions = NewSessionOptions(_options);
+        var prepared = PreparedModel.Find(_options.PreparedModelDirectory, Model, _options.Quantization);
+        InferenceSession? session = null;
+        byte[]? modelBytes = null;
+        WordEmbeddingTable? table = null;
+        string? refused = null;
+        var source = "";
+        if (prepared is not null)
+        {
+            // The prepared model is already optimised and in ONNX Runtime's own format, which the session uses in place
+            // (no parse into a second copy): about 80 ms against about 300 ms for the ONNX file. The bytes must stay put
+            // for the session's life: a pinned array the generator keeps.
+            sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+            sessionOptions.AddSessionConfigEntry("session.use_ort_model_bytes_directly", "1");
+            sessionOptions.AddSessionConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+            try
+            {
+                session = new InferenceSession(prepared.Bytes, sessionOptions);
+                table = OpenTable(session, prepared);
+                modelBytes = prepared.Bytes;
+                source = prepared.Path;
+            }
+            catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // A damaged prepared model (or a missing or damaged table beside it) costs the fast start, not the
+                // service: the package's model loads instead.
+                refused = $" (the prepared model {prepared.Path} does not load: {ex.Message})";
+                session?.Dispose();
+                session = null;
+                sessionOptions.Dispose();
+                sessionOptions = NewSessionOptions(_options);
+            }
+        }
+
+        if (session is null)
+        {
+            sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
+            var model = ReadResource(Model.Package, Model.ModelResource);
+            if (_options.Quantization == EmbeddingQuantization.Int8)
+            {
+                model = Int8Quantizer.Quantize(model);
+            }
+
+            session = new InferenceSession(model, sessionOptions);
+            source = "package resource " + Model.ModelResource + (_options.Quantization == EmbeddingQuantization.Int8 ? ", quantized to int8 at load" : "") + refused;
+        }
+
+        return new LoadedSession(session, sessionOptions, modelBytes, table, source);
+    }
+
+    /// <summary>
+    /// The word-embedding table a prepared model takes as an input (<see cref="WordEmbeddingTable"/>), mapped from its file;
+    /// null when the model holds its table itself.
+    /// </summary>
+    private WordEmbeddingTable? OpenTable(InferenceSession session, PreparedModel prepared)
+    {
+        var extra = session.InputMetadata.Where(i => !LoadedSession.TokenInputs.Contains(i.Key)).ToList();
+        return extra switch
+        {
+            [] => null,
+            [var input] when prepared.TablePath is { } path => WordEmbeddingTable.Open(path, input.Key, input.Value),
+            [var input] => throw new InvalidDataException($"its word-embedding table ({WordEmbeddingTable.FileNameFor(Model)}, input '{input.Key}') is missing"),
+            _ => throw new InvalidDataException($"it takes inputs this generator does not know: {string.Join(", ", extra.Select(i => i.Key))}"),
+        };
     }
 
     private static SessionOptions NewSessionOptions(LocalEmbeddingOptions options) => new()
@@ -325,8 +353,10 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         using var tokenTypes = OrtValue.CreateTensorValueFromMemory(types, shape);
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
-        OrtValue[] inputs = _inputNames.Length == 3 ? [ids, attention, tokenTypes] : [ids, attention];
-        using var outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
+        var loaded = _loaded.Value;
+        OrtValue[] tokenInputs = loaded.TokenInputCount == 3 ? [ids, attention, tokenTypes] : [ids, attention];
+        OrtValue[] inputs = loaded.Table is { } table ? [.. tokenInputs, table.Value] : tokenInputs;
+        using var outputs = loaded.Session.Run(runOptions, loaded.InputNames, inputs, loaded.OutputNames);
         cancellationToken.ThrowIfCancellationRequested();
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         var result = new float[count][];
@@ -354,5 +384,37 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         }
 
         return result;
+    }
+}
+
+/// <summary>A loaded model: its session, the session's options, the bytes it runs from and its mapped table (kept alive with it).</summary>
+internal sealed class LoadedSession(InferenceSession session, SessionOptions options, byte[]? modelBytes, WordEmbeddingTable? table, string source) : IDisposable
+{
+    /// <summary>The token inputs, in the order runs pass them: BERT exports take input_ids and attention_mask, token_type_ids only when the export kept it.</summary>
+    public static readonly string[] TokenInputs = ["input_ids", "attention_mask", "token_type_ids"];
+
+    public InferenceSession Session { get; } = session;
+
+    /// <summary>The prepared model's bytes, which the session reads in place: held as long as the session.</summary>
+    public byte[]? ModelBytes { get; } = modelBytes;
+
+    /// <summary>The word-embedding table mapped from its file, passed with every run; null when the model holds it.</summary>
+    public WordEmbeddingTable? Table { get; } = table;
+
+    public string Source { get; } = source;
+
+    public string[] OutputNames { get; } = [session.OutputMetadata.Keys.First()];
+
+    /// <summary>The token inputs the model takes, then the table's when it is mapped.</summary>
+    public string[] InputNames { get; } = [.. TokenInputs.Where(session.InputMetadata.ContainsKey), .. table is null ? [] : new[] { table.InputName }];
+
+    /// <summary>How many of <see cref="InputNames"/> are token inputs.</summary>
+    public int TokenInputCount => Table is null ? InputNames.Length : InputNames.Length - 1;
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        Table?.Dispose();
+        options.Dispose();
     }
 }

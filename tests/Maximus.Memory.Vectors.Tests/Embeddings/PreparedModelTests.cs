@@ -7,6 +7,7 @@ public sealed class PreparedModelTests
 {
     private const string FloatFile = "all-MiniLM-L6-v2.ort";
     private const string Int8File = "all-MiniLM-L6-v2.int8.ort";
+    private const string TableFile = "all-MiniLM-L6-v2.word-embeddings.f32";
 
     private static readonly string[] Sentences =
     [
@@ -39,6 +40,55 @@ public sealed class PreparedModelTests
         File.WriteAllText(Path.Combine(folder.Path, FloatFile + ".key"), "another model; onnxruntime 0.0.0\n");
         using var stale = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.None, PreparedModelDirectory = folder.Path });
         Assert.StartsWith("package resource", stale.ModelSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_prepared_model_maps_its_word_embedding_table_from_a_file_shared_by_the_float_and_the_int8_model()
+    {
+        using var folder = new TempDirectory();
+        var paths = PreparedModel.Prepare(folder.Path, [LocalEmbeddingModelKind.MiniLM]);
+        var table = Path.Combine(folder.Path, TableFile);
+
+        // 30,522 words × 384 floats, held once beside both models and in neither.
+        Assert.Equal(30_522L * 384 * sizeof(float), new FileInfo(table).Length);
+        var rows = File.ReadAllBytes(table).AsSpan(1 << 20, 4096).ToArray();
+        Assert.All(paths, p => Assert.True(File.ReadAllBytes(p).AsSpan().IndexOf(rows) < 0, $"{p} still holds the table"));
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
+
+        var ct = TestContext.Current.CancellationToken;
+        using var package = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = Path.Combine(folder.Path, "absent") });
+        using var prepared = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        var expected = package.Embed(Sentences, ct);
+        var actual = prepared.Embed(Sentences, ct);
+        Assert.Equal(paths[1], prepared.ModelSource);
+        for (var i = 0; i < Sentences.Length; i++)
+        {
+            Assert.True(TensorPrimitives.CosineSimilarity(expected[i], actual[i]) >= 0.99999f, Sentences[i]);
+        }
+
+        // A table cut short, or none, costs the fast start: the package's model loads and says why.
+        File.WriteAllBytes(table, new byte[4096]);
+        using var cut = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        Assert.StartsWith("package resource", cut.ModelSource, StringComparison.Ordinal);
+        Assert.Contains("4096 bytes", cut.ModelSource, StringComparison.Ordinal);
+        File.Delete(table);
+        using var none = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8, PreparedModelDirectory = folder.Path });
+        Assert.Contains(TableFile + ", input 'embeddings.word_embeddings.weight') is missing", none.ModelSource, StringComparison.Ordinal);
+        Assert.True(TensorPrimitives.CosineSimilarity(expected[0], none.Embed(Sentences[0], ct)) >= 0.99999f);
+    }
+
+    [Fact]
+    public void The_generator_reports_its_model_before_the_model_loads_and_loads_it_at_the_first_embedding()
+    {
+        using var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8 });
+
+        var metadata = generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) as Microsoft.Extensions.AI.EmbeddingGeneratorMetadata;
+        Assert.Equal("sentence-transformers/all-MiniLM-L6-v2#int8", metadata?.DefaultModelId);
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, metadata?.DefaultModelDimensions);
+        Assert.False(generator.IsLoaded);
+
+        Assert.Equal(LocalEmbeddingGenerator.Dimensions, generator.Embed("first", TestContext.Current.CancellationToken).Length);
+        Assert.True(generator.IsLoaded);
     }
 
     [Fact]
