@@ -32,6 +32,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private const string SplitCharacters = ".,;:\\/?!#$%()=+-*\"'–_`<>&^@{}[]|~";
 
     private readonly Lazy<LoadedSession> _loaded;
+    private readonly Lock _gate = new();
+    private int _running;
+    private bool _disposed;
     private readonly BertTokenizer _tokenizer;
     private readonly LocalEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
@@ -78,7 +81,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     public string EffectiveModelId { get; }
 
     /// <summary>Where the model was loaded from: a prepared model file, or the package's resource (loads the model).</summary>
-    public string ModelSource => _loaded.Value.Source;
+    public string ModelSource => Use(static loaded => loaded.Source);
 
     /// <summary>True once the session has loaded (at the first embedding, or when <see cref="ModelSource"/> is read).</summary>
     internal bool IsLoaded => _loaded.IsValueCreated;
@@ -122,19 +125,22 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             tokens[i] = Tokenize(texts[i] ?? throw new ArgumentException($"Text {i} is null.", nameof(texts)));
         }
 
-        var result = new float[texts.Count][];
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Length).ToArray();
-        foreach (var batch in Batches(order, i => tokens[i].Length, _options.MaxBatchSize))
+        return Use(loaded =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var vectors = Run(batch.Select(i => tokens[i]).ToArray(), cancellationToken);
-            for (var j = 0; j < batch.Length; j++)
+            var result = new float[tokens.Length][];
+            foreach (var batch in Batches(order, i => tokens[i].Length, _options.MaxBatchSize))
             {
-                result[batch[j]] = vectors[j];
+                cancellationToken.ThrowIfCancellationRequested();
+                var vectors = Run(loaded, batch.Select(i => tokens[i]).ToArray(), cancellationToken);
+                for (var j = 0; j < batch.Length; j++)
+                {
+                    result[batch[j]] = vectors[j];
+                }
             }
-        }
 
-        return result;
+            return result;
+        });
     }
 
     /// <summary>
@@ -234,7 +240,59 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             : null;
     }
 
+    /// <summary>
+    /// Frees the session (and unmaps its table) once no run is using it: a run still going (a warm-up started beside
+    /// start-up, say, when the host stops at once) finishes first and the last one out frees it; later calls throw
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_running > 0)
+            {
+                return;
+            }
+        }
+
+        FreeSession();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loaded session (loading it first), never on a freed one.</summary>
+    private T Use<T>(Func<LoadedSession, T> action)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+
+        try
+        {
+            return action(_loaded.Value);
+        }
+        finally
+        {
+            bool free;
+            lock (_gate)
+            {
+                free = --_running == 0 && _disposed;
+            }
+
+            if (free)
+            {
+                FreeSession();
+            }
+        }
+    }
+
+    private void FreeSession()
     {
         if (_loaded.IsValueCreated)
         {
@@ -331,7 +389,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         return bytes;
     }
 
-    private float[][] Run(int[][] batch, CancellationToken cancellationToken)
+    private float[][] Run(LoadedSession loaded, int[][] batch, CancellationToken cancellationToken)
     {
         var count = batch.Length;
         var length = batch.Max(t => t.Length);
@@ -353,7 +411,6 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         using var tokenTypes = OrtValue.CreateTensorValueFromMemory(types, shape);
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
-        var loaded = _loaded.Value;
         OrtValue[] tokenInputs = loaded.TokenInputCount == 3 ? [ids, attention, tokenTypes] : [ids, attention];
         OrtValue[] inputs = loaded.Table is { } table ? [.. tokenInputs, table.Value] : tokenInputs;
         using var outputs = loaded.Session.Run(runOptions, loaded.InputNames, inputs, loaded.OutputNames);

@@ -92,6 +92,28 @@ public sealed class PreparedModelTests
     }
 
     [Fact]
+    public async Task A_generator_disposed_while_it_embeds_finishes_the_run_and_then_refuses_more()
+    {
+        // A host that stops right after it starts disposes the generator while the warm-up may still be running: the
+        // session must outlive that run (freeing it under a run crashed the process).
+        var generator = new LocalEmbeddingGenerator(new LocalEmbeddingOptions { Model = LocalEmbeddingModelKind.MiniLM, Quantization = EmbeddingQuantization.Int8 });
+        var texts = Enumerable.Range(0, 1500).Select(i => $"memory {i}: the agent moved block {i % 7} onto block {i % 5} in the warehouse").ToArray();
+        var running = Task.Run(() => generator.Embed(texts, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        while (!generator.IsLoaded && !running.IsCompleted)
+        {
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        generator.Dispose();
+        var vectors = await running;
+
+        Assert.Equal(texts.Length, vectors.Length);
+        Assert.All(vectors, v => Assert.Equal(1f, TensorPrimitives.Norm(v), 3));
+        Assert.Throws<ObjectDisposedException>(() => generator.Embed("after", TestContext.Current.CancellationToken));
+        generator.Dispose();
+    }
+
+    [Fact]
     public void A_damaged_prepared_model_costs_the_fast_start_not_the_service()
     {
         using var folder = new TempDirectory();
