@@ -29,15 +29,13 @@ public sealed class WordEmbeddingTable : IDisposable
 
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
-    private readonly bool _pointerAcquired;
 
-    private WordEmbeddingTable(string inputName, MemoryMappedFile file, MemoryMappedViewAccessor view, OrtValue value, bool pointerAcquired)
+    private WordEmbeddingTable(string inputName, MemoryMappedFile file, MemoryMappedViewAccessor view, OrtValue value)
     {
         InputName = inputName;
         _file = file;
         _view = view;
         Value = value;
-        _pointerAcquired = pointerAcquired;
     }
 
     /// <summary>The graph input the table feeds.</summary>
@@ -117,7 +115,7 @@ public sealed class WordEmbeddingTable : IDisposable
             acquired = true;
             pointer += view.PointerOffset;
             var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (nint)pointer, bytes);
-            return new WordEmbeddingTable(inputName, file, view, value, acquired);
+            return new WordEmbeddingTable(inputName, file, view, value);
         }
         catch
         {
@@ -147,11 +145,7 @@ public sealed class WordEmbeddingTable : IDisposable
     public void Dispose()
     {
         Value.Dispose();
-        if (_pointerAcquired)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
-
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
     }
