@@ -38,12 +38,36 @@ internal static class ChromaFixtures
         return null;
     }
 
+    /// <summary>
+    /// A fresh folder under this test run's own temp folder, which goes when the run's process exits: the generated
+    /// Chroma directories and migrated stores add up to ~100 MB a run, and left behind they filled the disk of a machine
+    /// that runs the suite many times.
+    /// </summary>
     public static string TempDirectory()
     {
-        var path = Path.Combine(Path.GetTempPath(), "maximus-migration-tests", Guid.NewGuid().ToString("n"));
+        var path = Path.Combine(RunDirectory.Value, Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(path);
         return path;
     }
+
+    private static readonly Lazy<string> RunDirectory = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), "maximus-migration-tests", $"run-{Environment.ProcessId}-{Guid.NewGuid():n}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A folder still held open (a Chroma server not yet gone) stays; it changes no test's outcome.
+            }
+        };
+        return root;
+    });
 
     /// <summary>A Chroma directory with one collection of <paramref name="count"/> records (vectors in the embeddings queue).</summary>
     public static string Generate(string shared, int count, int dimension = 8, string name = "notes")

@@ -34,7 +34,7 @@ public sealed class PluginFaultTests
     [Fact]
     public async Task A_plugin_that_hangs_fails_the_step_with_a_reason_naming_the_step_timeout()
     {
-        await using var host = await FaultyPluginHost.StartAsync(FakeFaultyPlugin.Fault.Hang);
+        await using var host = await FaultyPluginHost.StartAsync(FakeFaultyPlugin.Fault.Hang, TimeSpan.FromSeconds(0.5));
 
         var response = await ExecuteAsync(host, "load");
 
@@ -47,7 +47,7 @@ public sealed class PluginFaultTests
     [Fact]
     public async Task A_mission_whose_plugin_hangs_ends_failed_with_the_timeout_as_its_reason()
     {
-        await using var host = await FaultyPluginHost.StartAsync(FakeFaultyPlugin.Fault.Hang);
+        await using var host = await FaultyPluginHost.StartAsync(FakeFaultyPlugin.Fault.Hang, TimeSpan.FromSeconds(0.5));
 
         var mission = await host.RunMissionAsync();
 
@@ -63,7 +63,9 @@ public sealed class PluginFaultTests
     [InlineData(FakeFaultyPlugin.Fault.JsonNull, "a JSON null instead of an action result")]
     public async Task A_plugin_that_answers_garbage_fails_the_step_naming_the_plugin_and_the_problem(FakeFaultyPlugin.Fault fault, string problem)
     {
-        await using var host = await FaultyPluginHost.StartAsync(fault);
+        // A step timeout far above any answer's time: a garbage answer that came late on a busy machine (the first request
+        // of a Debug build on 2 loaded cores took longer than the hang tests' half second once) must still be read as garbage.
+        await using var host = await FaultyPluginHost.StartAsync(fault, TimeSpan.FromSeconds(30));
 
         var response = await ExecuteAsync(host, "load");
 
@@ -79,7 +81,7 @@ public sealed class PluginFaultTests
             new ExecuteStepRequest(FakeFaultyPlugin.AppId, Context, new PlanStep(action, [new StepArgument("parcel", "p1")]), "mission-1/r0/s0", "mission-1", "v1-fixture", 0),
             TestContext.Current.CancellationToken);
 
-    /// <summary>Every Maximus role on the embedded runtime with a half-second step timeout; the faulty plugin over HTTP.</summary>
+    /// <summary>Every Maximus role on the embedded runtime with the given step timeout; the faulty plugin over HTTP.</summary>
     private sealed class FaultyPluginHost : IAsyncDisposable
     {
         private readonly IHost _host;
@@ -98,7 +100,7 @@ public sealed class PluginFaultTests
 
         public IServiceInvoker Invoker => _host.Services.GetRequiredService<IServiceInvoker>();
 
-        public static async Task<FaultyPluginHost> StartAsync(FakeFaultyPlugin.Fault fault)
+        public static async Task<FaultyPluginHost> StartAsync(FakeFaultyPlugin.Fault fault, TimeSpan stepTimeout)
         {
             var plugin = await FakeFaultyPlugin.StartAsync(fault);
             var sidecar = new FakeDaprInvocationSidecar(new Dictionary<string, HttpMessageHandler>(StringComparer.Ordinal)
@@ -112,7 +114,7 @@ public sealed class PluginFaultTests
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Serilog:MinimumLevel:Default"] = "Error",
-                ["Maximus:Execution:StepTimeout"] = "00:00:00.5",
+                ["Maximus:Execution:StepTimeout"] = stepTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             });
             builder.AddMaximusLogging(toStandardError: true);
             builder.Services.AddSingleton<IServiceInvoker>(sp => new PluginRouter(sp.GetRequiredService<EmbeddedServiceInvoker>(), pluginInvoker));
