@@ -93,9 +93,16 @@ public sealed class VaultTests : IAsyncLifetime
     [Fact]
     public async Task An_expired_entry_is_never_returned_and_is_purged()
     {
+        // Seconds, not milliseconds: the write itself must land before the expiry, and on a loaded machine a write took
+        // longer than the 400 ms this test gave once (refused as "expiresAt must be in the future").
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(3);
         await Invoker.InvokeAsync<VaultWriteRequest, VaultEntryInfo>(
-            AppIds.Memory, "v1/memory/agent-3/vault", new VaultWriteRequest("otp", "424242", DateTimeOffset.UtcNow.AddMilliseconds(400)), Ct);
-        await Task.Delay(600, Ct);
+            AppIds.Memory, "v1/memory/agent-3/vault", new VaultWriteRequest("otp", "424242", expiresAt), Ct);
+        var wait = expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, Ct);
+        }
 
         var expired = await Assert.ThrowsAsync<InvocationException>(() => Read("agent-3", "otp", [VaultService.ReadScope]));
 
