@@ -67,7 +67,7 @@ public sealed class SqliteDatabase
         """;
 
     private readonly SqliteFile _file;
-    private readonly Lock _writeGate = new();
+    private readonly HandOffGate _writeGate = new();
 
     public SqliteDatabase(IOptions<EmbeddedRuntimeOptions> options)
         : this(options.Value.DatabasePath)
@@ -94,16 +94,22 @@ public sealed class SqliteDatabase
     /// Runs a write (a statement or a transaction) on a connection of its own, one writer of this process at a time. SQLite
     /// takes one writer anyway; the others would meet its lock and poll for it in <c>busy_timeout</c>, sleeping up to 100 ms
     /// between tries and in no order, so that a request's one short write waited behind dozens of missions' journal writes
-    /// for up to a second. Here they wait on a lock that hands over at once, in about the order they came. Another process
-    /// on the same file still meets the busy timeout.
+    /// for up to a second. Here they wait on a gate that wakes the next waiter at once, never spins, and hands over in arrival
+    /// order to a waiter that has waited long (<see cref="HandOffGate"/>). Another process on the same file still meets the
+    /// busy timeout.
     /// </summary>
     public T Write<T>(Func<SqliteConnection, T> write)
     {
         ArgumentNullException.ThrowIfNull(write);
         using var connection = Open();
-        lock (_writeGate)
+        _writeGate.Enter();
+        try
         {
             return write(connection);
+        }
+        finally
+        {
+            _writeGate.Exit();
         }
     }
 
