@@ -51,35 +51,30 @@ internal sealed class HandOffGate(TimeSpan? starvationThreshold = null)
             _waiting.AddLast(waiter.Node);
         }
 
-        try
+        // The event is not disposed: the leaving owner may still be inside Set when this thread wakes, and an event whose
+        // wait handle is never asked for holds nothing but managed memory.
+        while (true)
         {
-            while (true)
+            waiter.Turn.Wait();
+            lock (_sync)
             {
-                waiter.Turn.Wait();
-                lock (_sync)
+                if (_owner == me)
                 {
-                    if (_owner == me)
-                    {
-                        // Handed over by the leaving owner.
-                        return;
-                    }
-
-                    if (_owner == 0)
-                    {
-                        _owner = me;
-                        _depth = 1;
-                        return;
-                    }
-
-                    // A newcomer took it first: wait again, first in line, keeping the time this thread came.
-                    waiter.Turn.Reset();
-                    _waiting.AddFirst(waiter.Node);
+                    // Handed over by the leaving owner.
+                    return;
                 }
+
+                if (_owner == 0)
+                {
+                    _owner = me;
+                    _depth = 1;
+                    return;
+                }
+
+                // A newcomer took it first: wait again, first in line, keeping the time this thread came.
+                waiter.Turn.Reset();
+                _waiting.AddFirst(waiter.Node);
             }
-        }
-        finally
-        {
-            waiter.Turn.Dispose();
         }
     }
 
