@@ -14,7 +14,7 @@ namespace Maximus.Runtime.Embedded;
 /// (<see cref="Lock"/>, <c>lock</c>) lets waiters burn the core the owner needs and lets newcomers overtake threads that
 /// have waited long, so a few writes waited tens of milliseconds behind later ones: critical reflections at 100 concurrent
 /// submitters on 2 cores had a p99 of 12–52 ms, spent in the state store's save and the event bus's enqueue; with this
-/// gate 6.5–7.0 ms. Strict hand-over in arrival order (or after 1 ms of waiting) fixed that tail too but cost throughput,
+/// gate 6.5–8.6 ms. Strict hand-over in arrival order (or after 1 ms of waiting) fixed that tail too but cost throughput,
 /// because every hand-over waits for the next owner to be scheduled: reflection submits in the load benchmark fell from
 /// ~65k to ~45–48k in 30 s. With hand-over only after 20 ms they stayed at ~66k, their p99 325 → 64 ms.
 /// </remarks>
