@@ -65,6 +65,9 @@ internal sealed class CollectionState : IDisposable
 
     public bool Deleted { get; set; }
 
+    /// <summary>Set by <see cref="Dispose"/>: the store was closed; an operation that reaches the state afterwards is refused.</summary>
+    public bool Closed { get; private set; }
+
     public int Count => _slotById.Count;
 
     /// <summary>One past the highest slot ever used.</summary>
@@ -523,15 +526,28 @@ internal sealed class CollectionState : IDisposable
     public float Score(ReadOnlySpan<float> query, int slot) =>
         TensorPrimitives.Dot(query, _vectors.AsSpan(slot * Dimension, Dimension));
 
+    /// <summary>
+    /// Closes the state when its store is disposed: waits, under the write lock, for the searches and writes inside it to
+    /// finish, then frees the HNSW indexes (native memory: freeing one while a search walks it would crash the process).
+    /// Operations that take the lock afterwards see <see cref="Closed"/>. The lock itself is not disposed: a caller may
+    /// still be waiting for it, and disposing a lock with waiters throws; it holds no native resource.
+    /// </summary>
     public void Dispose()
     {
-        foreach (var partition in Partitions.Values)
+        Lock.EnterWriteLock();
+        try
         {
-            partition.Index?.Dispose();
-            partition.Index = null;
+            Closed = true;
+            foreach (var partition in Partitions.Values)
+            {
+                partition.Index?.Dispose();
+                partition.Index = null;
+            }
         }
-
-        Lock.Dispose();
+        finally
+        {
+            Lock.ExitWriteLock();
+        }
     }
 
     private static Func<int, bool> InAny(HashSet<int>[] sets) => sets.Length == 1

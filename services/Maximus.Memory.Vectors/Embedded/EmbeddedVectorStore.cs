@@ -644,6 +644,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
 
     private static void ThrowIfDeleted(CollectionState state)
     {
+        ObjectDisposedException.ThrowIf(state.Closed, typeof(EmbeddedVectorStore));
         if (state.Deleted)
         {
             throw new VectorCollectionNotFoundException(state.Name);
@@ -1300,7 +1301,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         state.Lock.EnterWriteLock();
         try
         {
-            if (state.Deleted || state.BulkLoading)
+            if (state.Closed || state.Deleted || state.BulkLoading)
             {
                 // A bulk load starts the builds it deferred when it ends.
                 return;
@@ -1475,7 +1476,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             try
             {
                 var ready = state.Partitions.Values.Where(p => p.Ready).ToList();
-                if (state.Deleted || state.Building || ready.Count == 0 || state.IndexVersion == state.Version)
+                if (state.Closed || state.Deleted || state.Building || ready.Count == 0 || state.IndexVersion == state.Version)
                 {
                     return;
                 }

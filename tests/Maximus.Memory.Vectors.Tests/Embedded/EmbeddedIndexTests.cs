@@ -390,6 +390,63 @@ public sealed class EmbeddedIndexTests : IDisposable
         Assert.Contains(written.Skip(1), a => a.Length > 0);
     }
 
+    [Fact]
+    public async Task Disposing_the_store_while_searches_and_writes_run_waits_for_them_and_refuses_the_later_ones()
+    {
+        // A host that stops while requests are still in flight disposes the store under them: the HNSW index (native
+        // memory) must not be freed while a search or an insertion is inside it (a crash of the process, not an exception).
+        var points = RandomPoints(2000, seed: 23);
+        for (var round = 0; round < 12; round++)
+        {
+            var store = Open(threshold: 500, saveOnDispose: false, directory: $"race-{round}");
+            await store.EnsureCollectionAsync(Spec(), Ct);
+            await store.UpsertAsync(Collection, points, Ct);
+            Assert.Equal(VectorIndexState.Ready, store.GetIndexStatus(Collection).State);
+
+            using var stop = new CancellationTokenSource();
+            var completed = new int[4];
+            var refused = new bool[4];
+            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                var random = new Random((round * 10) + w);
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        if (w == 0)
+                        {
+                            await store.UpsertAsync(Collection, [Point($"n{round}-{completed[w]}", RandomVector(random), "agent-0", "episodic")], Ct);
+                        }
+                        else
+                        {
+                            await store.SearchAsync(Collection, new VectorSearchRequest(RandomVector(random), 10), Ct);
+                        }
+
+                        Interlocked.Increment(ref completed[w]);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        refused[w] = true;
+                        return;
+                    }
+                }
+            })).ToArray();
+
+            // Disposed while every worker is in its loop (each has finished at least one call), at varying moments.
+            while (Enumerable.Range(0, completed.Length).Any(i => Volatile.Read(ref completed[i]) == 0))
+            {
+                await Task.Delay(1, Ct);
+            }
+
+            await Task.Delay(round % 5 * 5, Ct);
+            store.Dispose();
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+            Assert.Contains(true, refused);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => store.SearchAsync(Collection, new VectorSearchRequest(points[0].Vector, 1), Ct));
+        }
+    }
+
     private static VectorCollectionSpec Spec(bool tenantPartitions = false) => new(Collection, Dimension)
     {
         PayloadIndexes = new Dictionary<string, PayloadIndexKind>
