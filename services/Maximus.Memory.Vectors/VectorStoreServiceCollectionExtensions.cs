@@ -39,7 +39,7 @@ public static class VectorStoreServiceCollectionExtensions
             .Validate(o => o.ExpansionAdd is >= 8 and <= 4096, "ExpansionAdd must be from 8 to 4096.")
             .Validate(o => o.ExpansionSearch is >= 8 and <= 4096, "ExpansionSearch must be from 8 to 4096.")
             .Validate(o => o.Oversampling is >= 1 and <= 100, "Oversampling must be from 1 to 100.")
-            .Validate(o => Enum.IsDefined(o.IndexScalar), "IndexScalar must be F32 or F16.")
+            .Validate(o => Enum.IsDefined(o.IndexScalar), "IndexScalar must be I8, F16 or F32.")
             .ValidateOnStart();
         if (configureEmbedded is not null)
         {

@@ -1356,7 +1356,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         UsearchIndex? index = null;
         try
         {
-            index = UsearchIndex.Create(state.Dimension, _options.IndexScalar, _options.Connectivity, _options.ExpansionAdd, _options.ExpansionSearch);
+            index = UsearchIndex.Create(state.Dimension, GraphScalar(state.Distance, _options.IndexScalar), _options.Connectivity, _options.ExpansionAdd, _options.ExpansionSearch);
             index.Reserve(slots.Length + 1024);
             const int Chunk = 4096;
             var buffer = new float[Chunk * state.Dimension];
@@ -1453,6 +1453,13 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             index?.Dispose();
         }
     }
+
+    /// <summary>
+    /// The scalar type of a new graph: the configured one, except that an I8 graph (components × 127, clamped to ±127)
+    /// only holds unit vectors, so a dot-product collection, whose vectors keep their length, gets an F16 graph instead.
+    /// </summary>
+    internal static HnswScalar GraphScalar(VectorDistance distance, HnswScalar configured) =>
+        configured == HnswScalar.I8 && distance != VectorDistance.Cosine ? HnswScalar.F16 : configured;
 
     private static void ClearBuilding(CollectionState state, Partition partition)
     {

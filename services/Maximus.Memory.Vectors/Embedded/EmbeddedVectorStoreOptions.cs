@@ -22,11 +22,16 @@ public sealed class EmbeddedVectorStoreOptions
     public int IndexThreshold { get; set; } = 4096;
 
     /// <summary>
-    /// Scalar type inside the HNSW graph: F16 (default), F32 or I8. The candidates it finds are re-scored from the f32 copy,
-    /// so the scores and order of the hits are exact whatever the graph holds. F16 halves the graph's vector memory and
-    /// the bytes each distance reads (100k memories through <c>/search</c>, 16 clients: p99 56 → 42 ms at the same recall@10).
+    /// Scalar type inside the HNSW graph: I8 (default), F16 or F32. The candidates it finds are re-scored from the f32 copy,
+    /// so the scores and order of the hits are exact whatever the graph holds. I8 (a unit vector's components × 127) is for
+    /// cosine collections, whose vectors are unit length; a dot-product collection gets an F16 graph when I8 is set.
+    /// Measured on these 2 cores (bench memory, 100k memories, 10 agents, store level): building the graph 7.3 s with F16
+    /// against 4.1 s with I8 (each insertion's distances are int8 dot products), search with a vector p99 0.86 against
+    /// 0.69 ms, recall@10 0.9947 against 0.9933 (unfiltered 0.9848 against 0.9846). Every point written through the API is
+    /// inserted into its graph on the way, so that CPU comes off ingest. F16 against F32 (100k through <c>/search</c>,
+    /// 16 clients): p99 56 → 42 ms at the same recall@10.
     /// </summary>
-    public HnswScalar IndexScalar { get; set; } = HnswScalar.F16;
+    public HnswScalar IndexScalar { get; set; } = HnswScalar.I8;
 
     /// <summary>HNSW M: neighbours per node.</summary>
     public int Connectivity { get; set; } = 16;

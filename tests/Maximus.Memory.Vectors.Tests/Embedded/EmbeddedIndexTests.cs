@@ -343,6 +343,38 @@ public sealed class EmbeddedIndexTests : IDisposable
         Assert.All(hits, h => Assert.Equal(TensorPrimitives.CosineSimilarity(query, points[int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture)].Vector.Span), h.Score, 4));
     }
 
+    [Fact]
+    public async Task A_dot_product_collection_of_long_vectors_gets_a_graph_that_holds_them_when_I8_is_configured()
+    {
+        // Components far outside ±1: an int8 graph (× 127, clamped) would see most of them as ±127 and walk to the wrong
+        // neighbours; the store gives such a collection an F16 graph, which finds what exact search finds.
+        var random = new Random(31);
+        var points = Enumerable.Range(0, 1500).Select(i =>
+        {
+            var length = 5 + (float)(random.NextDouble() * 20);
+            var vector = RandomVector(random);
+            TensorPrimitives.Multiply(vector, length / TensorPrimitives.Norm(vector), vector);
+            return Point($"p{i}", vector, "agent-0", "episodic");
+        }).ToArray();
+        using var store = Open(threshold: 0, scalar: HnswScalar.I8);
+        await store.EnsureCollectionAsync(Spec() with { Distance = VectorDistance.Dot }, Ct);
+        await store.UpsertAsync(Collection, points, Ct);
+        Assert.Equal(VectorIndexState.Ready, store.GetIndexStatus(Collection).State);
+
+        var found = 0;
+        for (var q = 0; q < 30; q++)
+        {
+            var query = RandomVector(random);
+            var exact = points.OrderByDescending(p => TensorPrimitives.Dot(query, p.Vector.Span)).Take(10).Select(p => p.Id).ToHashSet();
+            var hits = await store.SearchAsync(Collection, new VectorSearchRequest(query, 10), Ct);
+            found += hits.Count(h => exact.Contains(h.Id));
+        }
+
+        Assert.True(found >= 0.95 * 300, $"recall@10 of the graph against exact search: {found / 300.0:0.000}");
+        Assert.Equal(HnswScalar.I8, EmbeddedVectorStore.GraphScalar(VectorDistance.Cosine, HnswScalar.I8));
+        Assert.Equal(HnswScalar.F16, EmbeddedVectorStore.GraphScalar(VectorDistance.Dot, HnswScalar.I8));
+    }
+
     [Theory]
     [InlineData(1_300)]
     [InlineData(EmbeddedVectorStore.TwoThreadLoadPoints + 1_300)]
