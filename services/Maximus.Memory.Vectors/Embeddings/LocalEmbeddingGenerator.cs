@@ -24,7 +24,7 @@ namespace Maximus.Memory.Vectors.Embeddings;
 /// character outside the vocabulary (an accent, a CJK character) is one [UNK] here, as in standard WordPiece, where the
 /// package keeps the pieces before the unknown character. Plain English text embeds identically (tested).
 /// </remarks>
-public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IQueryInputFormatter
+public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IQueryInputFormatter, IEmbeddingInputLength
 {
     public const int Dimensions = 384;
 
@@ -172,6 +172,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             yield return [.. batch];
         }
     }
+
+    /// <summary>The token count of <paramref name="text"/> with [CLS] and [SEP], after the cut-off at <see cref="LocalEmbeddingOptions.MaxTokens"/>.</summary>
+    public int InputLength(string text) => Tokenize(text).Length;
 
     /// <summary>The token ids the model sees: [CLS], WordPiece ids of the pre-tokenized words, [SEP], cut at MaxTokens.</summary>
     public int[] Tokenize(string text)

@@ -27,3 +27,13 @@ public interface IQueryInputFormatter
     /// <summary>The text the model embeds for the query <paramref name="text"/>.</summary>
     string FormatQuery(string text);
 }
+
+/// <summary>
+/// A generator that can say how long a text is for its model (a local model: its tokens), so that a caller cutting a
+/// large call into runs puts texts of the same length together: every text of a run is padded to its longest.
+/// </summary>
+public interface IEmbeddingInputLength
+{
+    /// <summary>The length of <paramref name="text"/> as the model sees it (tokens, after any cut-off).</summary>
+    int InputLength(string text);
+}

@@ -80,6 +80,32 @@ public sealed class CoalescingEmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task A_bulk_call_is_cut_into_runs_of_texts_of_one_length_as_the_model_counts_it_not_in_characters()
+    {
+        // The fake model counts words: short words make many tokens in few characters, one long word one token in many.
+        var random = new Random(5);
+        var texts = Enumerable.Range(0, 24).Select(i => i % 2 == 0
+            ? string.Join(' ', Enumerable.Repeat("ab", 1 + random.Next(12)))
+            : new string('x', 3 + random.Next(30)) + i).ToList();
+        using var inner = new FakeEmbedder { InputLengths = t => t.Split(' ').Length };
+        using var generator = new CoalescingEmbeddingGenerator(inner, new CoalescingEmbeddingOptions { MaxConcurrency = 1, MaxBatchTexts = 4 });
+
+        var vectors = await generator.GenerateAsync(texts, cancellationToken: Ct);
+
+        Assert.Equal(texts.Select(FakeEmbedder.Vector), vectors.Select(v => v.Vector.ToArray()));
+        var runLengths = inner.Runs.SelectMany(r => r.Select(t => t.Split(' ').Length)).ToList();
+        Assert.Equal(runLengths.Order(), runLengths);
+        Assert.All(inner.Runs.Take(3), run => Assert.All(run, t => Assert.DoesNotContain(' ', t)));
+
+        // Without the model's count, characters decide: the runs come in order of length in characters.
+        using var plain = new FakeEmbedder();
+        using var byCharacters = new CoalescingEmbeddingGenerator(plain, new CoalescingEmbeddingOptions { MaxConcurrency = 1, MaxBatchTexts = 4 });
+        await byCharacters.GenerateAsync(texts, cancellationToken: Ct);
+        var characterLengths = plain.Runs.SelectMany(r => r.Select(t => t.Length)).ToList();
+        Assert.Equal(characterLengths.Order(), characterLengths);
+    }
+
+    [Fact]
     public async Task Runs_never_exceed_the_concurrency_and_a_failed_run_fails_only_its_callers()
     {
         using var inner = new FakeEmbedder { FailOn = "poison" };
@@ -105,7 +131,7 @@ public sealed class CoalescingEmbeddingGeneratorTests
     }
 
     /// <summary>A fake model: a text's vector is derived from its characters; runs can be held at a gate and are recorded.</summary>
-    private sealed class FakeEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    private sealed class FakeEmbedder : IEmbeddingGenerator<string, Embedding<float>>, IEmbeddingInputLength
     {
         public const int Dimensions = 4;
         private readonly EmbeddingGeneratorMetadata _metadata = new("fake", null, "fake-model", Dimensions);
@@ -119,6 +145,11 @@ public sealed class CoalescingEmbeddingGeneratorTests
         public int MaxConcurrent { get; private set; }
 
         public string? FailOn { get; init; }
+
+        /// <summary>The model's length of a text (offered as <see cref="IEmbeddingInputLength"/>), or null: not offered.</summary>
+        public Func<string, int>? InputLengths { get; init; }
+
+        public int InputLength(string text) => InputLengths!(text);
 
         public static float[] Vector(string text) => [text.Length, text.Sum(c => c) % 101, text[0], text[^1]];
 
@@ -155,7 +186,10 @@ public sealed class CoalescingEmbeddingGeneratorTests
         }
 
         public object? GetService(Type serviceType, object? serviceKey = null) =>
-            serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : serviceType.IsInstanceOfType(this) ? this : null;
+            serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+            : serviceType == typeof(IEmbeddingInputLength) && InputLengths is null ? null
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
 
         public void Dispose()
         {
