@@ -120,7 +120,7 @@ public sealed class HybridRetrievalTests : IDisposable
     public async Task Hybrid_search_fuses_lists_adds_neighbours_and_keeps_agents_apart()
     {
         var retriever = _retriever;
-        string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: How was it?", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
+        string[] turns = ["Caroline: I went to a support group yesterday", "Melanie: Oh nice, tell me all about it", "Caroline: It was powerful, the stories moved me", "Melanie: I painted a lake last week"];
         await retriever.IngestAsync("agent-a", [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t, $"D1_{i + 1}"), "1", i + 1))], CancellationToken.None);
         await retriever.IngestAsync("agent-b", [new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, "Bob: support group on Monday", "D1_1"), "1", 1)], CancellationToken.None);
 
@@ -240,6 +240,74 @@ public sealed class HybridRetrievalTests : IDisposable
 
         var hits = await store.SearchTextAsync(Collection, new VectorTextSearchRequest("instrument", 10, VectorFilter.ForAgent("agent-e")), CancellationToken.None);
         Assert.Equal(["q"], hits.Select(h => h.Payload![AgentMemory.EntryKey]!["id"]!.GetValue<string>()).ToArray());
+    }
+
+    [Fact]
+    public void A_text_asks_when_its_last_sentence_is_a_question_and_its_words_are_counted()
+    {
+        Assert.True(HybridRetriever.EndsAsking("Melanie: how was it?"));
+        Assert.True(HybridRetriever.EndsAsking("Melanie: look at this! Where was it taken? [shares a photo: a lake at dusk]  "));
+        Assert.False(HybridRetriever.EndsAsking("Caroline: was it fun? It was."));
+        Assert.False(HybridRetriever.EndsAsking("Caroline: we went [to the lake?]"));
+        Assert.False(HybridRetriever.EndsAsking(""));
+        Assert.Equal(5, HybridRetriever.WordCount("  Caroline: the cello,\tI  practise\n"));
+        Assert.Equal(0, HybridRetriever.WordCount(" \t "));
+    }
+
+    [Fact]
+    public async Task A_turn_that_asks_ranks_below_the_same_words_told()
+    {
+        // The same words (the bag-of-words embedder and the tokenizer ignore '?' and '.'), each turn alone in its session.
+        (string, string)[] turns = [("ask", "Caroline: camping in the forest with the kids?"), ("tell", "Caroline: camping in the forest with the kids.")];
+        var neutral = new HybridRetrievalOptions { AskingTurnWeight = 1, LengthPrior = 0 };
+
+        Assert.Equal("ask", (await SearchWith(neutral, "forest camping", turns))[0]); // a tie: the smaller id first
+        Assert.Equal("tell", (await SearchWith(new HybridRetrievalOptions { LengthPrior = 0 }, "forest camping", turns))[0]);
+    }
+
+    [Fact]
+    public async Task The_turn_after_a_question_gains_a_share_of_its_score()
+    {
+        // "before" and "z-answer" hold the same words and are both neighbours of the question; only the answer follows it.
+        (string, string)[] session = [("before", "Caroline: hello there"), ("question", "Melanie: what did you bake yesterday?"), ("z-answer", "Caroline: there hello")];
+        var options = new HybridRetrievalOptions { KeywordContext = false, AskingTurnWeight = 1, LengthPrior = 0, SessionWeight = 0 };
+
+        string[] Pair(IReadOnlyList<string> ranking) => [.. ranking.Where(id => id is "before" or "z-answer")];
+        options.AnswerShare = 0;
+        Assert.Equal(["before", "z-answer"], Pair(await SearchWith(options, "what did you bake", session, oneSession: true)));
+        options.AnswerShare = 0.2;
+        Assert.Equal(["z-answer", "before"], Pair(await SearchWith(options, "what did you bake", session, oneSession: true)));
+    }
+
+    [Fact]
+    public async Task The_length_prior_lifts_a_turn_that_tells_more()
+    {
+        // Keyword list only (the test embedder's 32 hashed dimensions make its dense list noise at this size).
+        string[] fillers = ["the weather is nice today", "my sister called me", "we ordered pizza for dinner", "work was busy", "the train was late again", "I bought new shoes"];
+        (string, string)[] turns =
+        [
+            ("short", "Caroline: forest camping"),
+            ("long", "Caroline: forest camping, we love forest camping, the kids swam in the lake and we sat by the fire"),
+            ("weak", "Melanie: camping gear is pricey, the tents and the stoves and the lamps"),
+            .. fillers.Select((f, i) => ($"filler-{i}", $"Melanie: {f}")),
+        ];
+
+        Assert.Equal("short", (await SearchWith(new HybridRetrievalOptions { LengthPrior = 0, DenseWeight = 0 }, "forest camping", turns))[0]);
+        Assert.Equal("long", (await SearchWith(new HybridRetrievalOptions { DenseWeight = 0 }, "forest camping", turns))[0]);
+    }
+
+    /// <summary>Writes the turns (each in a session of its own, or all in one) to a new store and searches it with these options.</summary>
+    private async Task<List<string>> SearchWith(HybridRetrievalOptions options, string query, (string Id, string Text)[] turns, bool oneSession = false)
+    {
+        using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = Path.Combine(_directory, Guid.NewGuid().ToString("N")) });
+        var memoryOptions = Options.Create(new MemoryOptions());
+        var embedder = new BagOfWordsEmbedder();
+        var retriever = new HybridRetriever(new AgentMemory(store, embedder, memoryOptions, TimeProvider.System), store, embedder, memoryOptions, Options.Create(options));
+        await retriever.IngestAsync(
+            "agent-p",
+            [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t.Text, t.Id), oneSession ? "1" : $"s{i}", oneSession ? i + 1 : 1))],
+            CancellationToken.None);
+        return [.. (await retriever.SearchAsync("agent-p", query, 10, CancellationToken.None)).Select(h => h.Id)];
     }
 
     public void Dispose()

@@ -24,6 +24,8 @@ public sealed class TurnPlacement(string id, string? session, int sequence, Json
 {
     private string? _text;
     private bool? _temporal;
+    private bool? _asks;
+    private int _words = -1;
     private IReadOnlyList<string>? _entities;
 
     /// <summary>The entry's id.</summary>
@@ -37,6 +39,12 @@ public sealed class TurnPlacement(string id, string? session, int sequence, Json
 
     /// <summary>Whether the entry's own text mentions a time (<see cref="HybridRetriever.MentionsTime"/>).</summary>
     public bool Temporal => _temporal ??= HybridRetriever.MentionsTime(Text);
+
+    /// <summary>Whether the entry's own text ends by asking (<see cref="HybridRetriever.EndsAsking"/>).</summary>
+    public bool Asks => _asks ??= HybridRetriever.EndsAsking(Text);
+
+    /// <summary>How many words the entry's own text holds (<see cref="HybridRetriever.WordCount"/>).</summary>
+    public int Words => _words >= 0 ? _words : _words = HybridRetriever.WordCount(Text);
 
     /// <summary>The entities in the entry's payload (<see cref="AgentMemory.EntitiesKey"/>).</summary>
     public IReadOnlyList<string> Entities => _entities ??= payload[AgentMemory.EntitiesKey] is JsonArray entities
@@ -264,17 +272,20 @@ public sealed partial class HybridRetriever(
                 }
             }
 
-            var bySlot = new Dictionary<(string, int), double>();
+            // A question's answer is the turn after it: that turn gains a further share of the question's score.
+            var bySlot = new Dictionary<(string, int), (double Score, bool Asks)>();
             foreach (var p in placements.Values.Where(p => p.Session is not null && fused.ContainsKey(p.Id)))
             {
-                bySlot[(p.Session!, p.Sequence)] = fused[p.Id];
+                bySlot[(p.Session!, p.Sequence)] = (fused[p.Id], o.AnswerShare != 0 && p.Asks);
             }
 
             foreach (var id in final.Keys.ToList())
             {
                 if (placements.TryGetValue(id, out var p) && p.Session is not null)
                 {
-                    final[id] += o.NeighbourWeight * (bySlot.GetValueOrDefault((p.Session, p.Sequence - 1)) + bySlot.GetValueOrDefault((p.Session, p.Sequence + 1)));
+                    var before = bySlot.GetValueOrDefault((p.Session, p.Sequence - 1));
+                    final[id] += (o.NeighbourWeight * (before.Score + bySlot.GetValueOrDefault((p.Session, p.Sequence + 1)).Score))
+                        + (before.Asks ? o.AnswerShare * before.Score : 0);
                 }
             }
         }
@@ -296,6 +307,19 @@ public sealed partial class HybridRetriever(
                     {
                         final[id] += o.SessionWeight * sessionScore / best;
                     }
+                }
+            }
+        }
+
+        // Priors of a conversation turn: one that ends by asking tells less; a longer one tells more.
+        if (o.AskingTurnWeight != 1 || o.LengthPrior != 0)
+        {
+            foreach (var id in final.Keys.ToList())
+            {
+                if (placements.TryGetValue(id, out var p) && p.Session is not null)
+                {
+                    final[id] *= (p.Asks ? o.AskingTurnWeight : 1)
+                        * (o.LengthPrior == 0 ? 1 : Math.Pow(Math.Clamp(p.Words, 3, 80) / o.LengthPriorWords, o.LengthPrior));
                 }
             }
         }
@@ -485,6 +509,38 @@ public sealed partial class HybridRetriever(
                 fused[id] = fused.GetValueOrDefault(id) + value;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a text's last sentence is a question: it ends with '?', a bracketed note at its end (a shared photo's caption)
+    /// aside.
+    /// </summary>
+    public static bool EndsAsking(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var end = text.AsSpan().TrimEnd();
+        if (end.EndsWith("]") && end.LastIndexOf('[') is var open and > 0)
+        {
+            end = end[..open].TrimEnd();
+        }
+
+        return end.EndsWith("?");
+    }
+
+    /// <summary>The number of whitespace-separated words in a text.</summary>
+    public static int WordCount(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = 0;
+        var inWord = false;
+        foreach (var c in text)
+        {
+            var space = char.IsWhiteSpace(c);
+            words += !space && !inWord ? 1 : 0;
+            inWord = !space;
+        }
+
+        return words;
     }
 
     /// <summary>Whether a text mentions a time (weekday, month, year, relative time): candidates for "when" questions.</summary>
