@@ -296,8 +296,29 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.Equal("long", (await SearchWith(new HybridRetrievalOptions { DenseWeight = 0 }, "forest camping", turns))[0]);
     }
 
+    [Fact]
+    public async Task A_turn_of_the_speaker_the_question_names_ranks_above_the_same_words_said_by_another()
+    {
+        Assert.True(HybridRetriever.NamesSpeaker("What did Caroline's group do?", "Caroline"));
+        Assert.True(HybridRetriever.NamesSpeaker("where did jon go?", "Jon Snow"));
+        Assert.False(HybridRetriever.NamesSpeaker("What did Carol do?", "Caroline"));
+        Assert.False(HybridRetriever.NamesSpeaker("Is it a dog?", "A"));
+
+        // The same words, each turn alone in its session; only the speaker differs.
+        (string, string, string?)[] turns = [("a-melanie", "camping in the forest with the kids", "Melanie"), ("b-caroline", "camping in the forest with the kids", "Caroline")];
+        var neutral = new HybridRetrievalOptions { NamedSpeakerBoost = 0 };
+
+        Assert.Equal("a-melanie", (await SearchWith(neutral, "Where did Caroline go camping?", turns))[0]); // a tie: the smaller id first
+        Assert.Equal("b-caroline", (await SearchWith(new HybridRetrievalOptions(), "Where did Caroline go camping?", turns))[0]);
+        Assert.Equal("a-melanie", (await SearchWith(new HybridRetrievalOptions(), "Where did Melanie go camping?", turns))[0]);
+    }
+
     /// <summary>Writes the turns (each in a session of its own, or all in one) to a new store and searches it with these options.</summary>
-    private async Task<List<string>> SearchWith(HybridRetrievalOptions options, string query, (string Id, string Text)[] turns, bool oneSession = false)
+    private Task<List<string>> SearchWith(HybridRetrievalOptions options, string query, (string Id, string Text)[] turns, bool oneSession = false) =>
+        SearchWith(options, query, [.. turns.Select(t => (t.Id, t.Text, (string?)null))], oneSession);
+
+    /// <summary>Writes the turns (with their speakers) to a new store and searches it with these options.</summary>
+    private async Task<List<string>> SearchWith(HybridRetrievalOptions options, string query, (string Id, string Text, string? Speaker)[] turns, bool oneSession = false)
     {
         using var store = new EmbeddedVectorStore(new EmbeddedVectorStoreOptions { DataDirectory = Path.Combine(_directory, Guid.NewGuid().ToString("N")) });
         var memoryOptions = Options.Create(new MemoryOptions());
@@ -305,7 +326,7 @@ public sealed class HybridRetrievalTests : IDisposable
         var retriever = new HybridRetriever(new AgentMemory(store, embedder, memoryOptions, TimeProvider.System), store, embedder, memoryOptions, Options.Create(options));
         await retriever.IngestAsync(
             "agent-p",
-            [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t.Text, t.Id), oneSession ? "1" : $"s{i}", oneSession ? i + 1 : 1))],
+            [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t.Text, t.Id, Actor: t.Speaker), oneSession ? "1" : $"s{i}", oneSession ? i + 1 : 1))],
             CancellationToken.None);
         return [.. (await retriever.SearchAsync("agent-p", query, 10, CancellationToken.None)).Select(h => h.Id)];
     }

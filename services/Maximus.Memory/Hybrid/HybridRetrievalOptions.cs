@@ -110,4 +110,10 @@ public sealed class HybridRetrievalOptions
 
     /// <summary>The length at which the length prior is 1.</summary>
     public double LengthPriorWords { get; set; } = 20;
+
+    /// <summary>
+    /// Share more score for a turn whose speaker (its entry's actor) the question names (on the development file 82 % of the
+    /// evidence of questions naming one speaker was that speaker's, against 59 % of the top ten); 0 turns it off.
+    /// </summary>
+    public double NamedSpeakerBoost { get; set; } = 0.2;
 }

@@ -40,6 +40,9 @@ public sealed class TurnPlacement(string id, string? session, int sequence, Json
     /// <summary>Whether the entry's own text mentions a time (<see cref="HybridRetriever.MentionsTime"/>).</summary>
     public bool Temporal => _temporal ??= HybridRetriever.MentionsTime(Text);
 
+    /// <summary>Who said or did the entry (its actor: a turn's speaker); null when it names none.</summary>
+    public string? Actor => payload[AgentMemory.EntryKey]?["actor"] is JsonValue a && a.TryGetValue<string>(out var x) ? x : null;
+
     /// <summary>Whether the entry's own text ends by asking (<see cref="HybridRetriever.EndsAsking"/>).</summary>
     public bool Asks => _asks ??= HybridRetriever.EndsAsking(Text);
 
@@ -311,15 +314,20 @@ public sealed partial class HybridRetriever(
             }
         }
 
-        // Priors of a conversation turn: one that ends by asking tells less; a longer one tells more.
-        if (o.AskingTurnWeight != 1 || o.LengthPrior != 0)
+        // Priors of a conversation turn: one that ends by asking tells less; a longer one tells more; one said by a person the
+        // question names is more likely about what it asks.
+        if (o.AskingTurnWeight != 1 || o.LengthPrior != 0 || o.NamedSpeakerBoost != 0)
         {
+            var named = new Dictionary<string, bool>(StringComparer.Ordinal);
             foreach (var id in final.Keys.ToList())
             {
                 if (placements.TryGetValue(id, out var p) && p.Session is not null)
                 {
+                    var speakerNamed = o.NamedSpeakerBoost != 0 && p.Actor is { } actor
+                        && (named.TryGetValue(actor, out var known) ? known : named[actor] = NamesSpeaker(query, actor));
                     final[id] *= (p.Asks ? o.AskingTurnWeight : 1)
-                        * (o.LengthPrior == 0 ? 1 : Math.Pow(Math.Clamp(p.Words, 3, 80) / o.LengthPriorWords, o.LengthPrior));
+                        * (o.LengthPrior == 0 ? 1 : Math.Pow(Math.Clamp(p.Words, 3, 80) / o.LengthPriorWords, o.LengthPrior))
+                        * (speakerNamed ? 1 + o.NamedSpeakerBoost : 1);
                 }
             }
         }
@@ -525,6 +533,36 @@ public sealed partial class HybridRetriever(
         }
 
         return end.EndsWith("?");
+    }
+
+    /// <summary>
+    /// Whether the query names the speaker: a word of the speaker's name (letters and digits, two or more) is a word of the
+    /// query, case aside ("Caroline" in "What did Caroline's group do?").
+    /// </summary>
+    public static bool NamesSpeaker(string query, string speaker)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(speaker);
+        foreach (var name in Words(speaker))
+        {
+            if (name.Length < 2)
+            {
+                continue;
+            }
+
+            foreach (var word in Words(query))
+            {
+                if (word.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+
+        static IEnumerable<string> Words(string text) => text.Split(
+            [.. text.Where(c => !char.IsLetterOrDigit(c)).Distinct()], StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>The number of whitespace-separated words in a text.</summary>
