@@ -421,7 +421,6 @@ public static partial class LocomoBenchmark
     /// <summary>Questions are asked right after the conversation's last session (relative times such as "last week" count from there).</summary>
     private static DateTimeOffset? AskedAt(Conversation conversation) => conversation.Turns.Max(t => t.OccurredAt);
 
-    /// <summary>BM25 alone, through the port (the keyword half of hybrid recall): the agent's episodic entries, by entry id.</summary>
     /// <summary>What a run retrieves with: the embedded store in <c>directory</c>, the model, the memory and the hybrid retriever.</summary>
     private sealed class RetrievalStack : IDisposable
     {
@@ -449,6 +448,7 @@ public static partial class LocomoBenchmark
         }
     }
 
+    /// <summary>BM25 alone, through the port (the keyword half of hybrid recall): the agent's episodic entries, by entry id.</summary>
     private static async Task<List<string>> Bm25Async(IVectorStore store, string collection, string agent, string query, int k, CancellationToken ct)
     {
         var hits = await store.SearchTextAsync(
