@@ -60,6 +60,21 @@ public sealed class ServerEverythingTests
     }
 
     [Fact]
+    public async Task A_server_slower_to_start_than_its_call_timeout_is_served_within_its_connect_timeout()
+    {
+        // The server answers its first message 2 s after it is started; a call may go 1 s without an answer. Starting has
+        // its own clock (ConnectTimeoutSeconds, 30 s by default): the listing of its tools is timed from when it answers.
+        var settings = BridgeHost.Stdio("slow-start", "/bin/sh", "-c", "sleep 2; exec \"$0\" \"$@\"", McpPeers.Node(), McpPeers.Script("server-everything"), "stdio");
+        settings["Maximus:Plugins:Mcp:slow-start:CallTimeoutSeconds"] = "1";
+        await using var host = await BridgeHost.StartAsync(settings);
+
+        var echo = await host.ActAsync("slow-start", "echo", new Dictionary<string, string> { ["message"] = "started late" });
+
+        Assert.True(echo.Outcome == ActionOutcome.Succeeded, echo.Error);
+        Assert.Contains("started late", echo.Observation);
+    }
+
+    [Fact]
     public async Task A_cancelled_call_is_cancelled_at_the_server_and_the_request_id_can_be_tried_again()
     {
         await using var host = await BridgeHost.StartAsync(Everything());

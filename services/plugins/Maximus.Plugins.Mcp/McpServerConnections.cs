@@ -45,9 +45,11 @@ public sealed partial class McpServerConnections(IOptions<McpBridgeOptions> opti
     public async Task<(Implementation Server, IReadOnlyList<Tool> Tools)> ListToolsAsync(string name, CancellationToken cancellationToken)
     {
         var settings = Settings(name);
+
+        // Starting the server has its own clock (ConnectTimeoutSeconds); the listing's starts once it answers.
+        var client = await ConnectAsync(name, settings, cancellationToken).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(settings.CallTimeoutSeconds));
-        var client = await ConnectAsync(name, settings, cancellationToken).ConfigureAwait(false);
         try
         {
             var tools = await client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
