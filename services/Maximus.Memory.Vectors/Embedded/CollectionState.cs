@@ -496,6 +496,31 @@ internal sealed class CollectionState : IDisposable
     public long EstimateCandidates(FilterPlan plan) =>
         plan.Nothing ? 0 : plan.Driver is { } driver ? driver.Count : Count;
 
+    /// <summary>
+    /// An estimate of how many slots of <paramref name="partition"/> pass <paramref name="predicate"/>: the predicate run on
+    /// up to <paramref name="samples"/> live slots spread evenly over the slot range. A range condition on a payload number
+    /// has no posting list to count, so a plan alone cannot tell a narrow time window from a wide one. Null when too few of
+    /// the partition's slots were met to tell (a small partition among many).
+    /// </summary>
+    public long? EstimatePassing(Partition partition, bool several, Func<int, bool> predicate, int samples = 512)
+    {
+        var high = HighWater;
+        var step = Math.Max(1, high / samples);
+        int seen = 0, passed = 0;
+        for (var slot = 0; slot < high; slot += step)
+        {
+            if (_ids[slot] is null || (several && PartitionOf(slot) != partition.Name))
+            {
+                continue;
+            }
+
+            seen++;
+            passed += predicate(slot) ? 1 : 0;
+        }
+
+        return seen < 32 ? null : (long)Math.Ceiling((double)partition.Slots.Count * passed / seen);
+    }
+
     /// <summary>Exact top-k by scoring every slot given (or every live slot) against the query.</summary>
     public void ExactTopK(ReadOnlySpan<float> query, IEnumerable<int>? slots, Func<int, bool>? predicate, TopK top)
     {

@@ -34,12 +34,16 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
 {
     private const int SqlChunk = 500;
     private readonly EmbeddedVectorStoreOptions _options;
+    private long _exactPartitionSearches;
     private readonly ILogger _logger;
     private readonly VectorDatabase _database;
     private readonly ConcurrentDictionary<string, CollectionState> _loaded = new(StringComparer.Ordinal);
     private readonly Lock _catalog = new();
     private readonly CancellationTokenSource _shutdown = new();
     private int _disposed;
+
+    /// <summary>How many partition searches were answered by exact search (small, selective, unindexed or short of hits).</summary>
+    internal long ExactPartitionSearches => Interlocked.Read(ref _exactPartitionSearches);
 
     public EmbeddedVectorStore(IOptions<EmbeddedVectorStoreOptions> options, ILogger<EmbeddedVectorStore> logger)
         : this(options.Value, logger)
@@ -1186,6 +1190,14 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
     {
         var size = partition.Slots.Count;
         var estimate = Math.Min(size, allowed?.Count ?? state.EstimateCandidates(plan));
+        if (partition.Ready && estimate > _options.IndexThreshold && allowed is null && predicate is not null
+            && state.EstimatePassing(partition, several, predicate) is { } passing)
+        {
+            // A filtered graph search walks past every point the filter rejects: with a narrow range (a time window that
+            // holds few points) it would walk most of the graph, then fall back to the exact search anyway.
+            estimate = Math.Min(estimate, passing);
+        }
+
         if (partition.Ready && estimate > _options.IndexThreshold)
         {
             var hits = HnswTopK(state, partition.Index!, size, query, limit, predicate);
@@ -1201,6 +1213,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         }
 
         // Small partition, selective filter, no index yet, or too few filtered HNSW hits: exact search, which is complete.
+        Interlocked.Increment(ref _exactPartitionSearches);
         bool InPartition(int slot) => !several || state.PartitionOf(slot) == partition.Name;
         if (allowed is not null)
         {

@@ -291,6 +291,37 @@ public sealed class EmbeddedIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task A_narrow_range_on_an_indexed_number_is_searched_exactly_and_a_wide_one_through_the_graph()
+    {
+        var points = RandomPoints(2000, seed: 8, agents: 1);
+        var spec = Spec();
+        spec = spec with { PayloadIndexes = new Dictionary<string, PayloadIndexKind>(spec.PayloadIndexes) { ["rank"] = PayloadIndexKind.Integer } };
+        using var store = Open(threshold: 64);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync(Collection, points, Ct);
+        var query = RandomVector(new Random(81));
+
+        // 10 of 2,000 points in range: a filtered graph search would walk past the other 1,990.
+        var exactBefore = store.ExactPartitionSearches;
+        var narrow = await store.SearchAsync(
+            Collection, new VectorSearchRequest(query, 5, VectorFilter.Where(VectorCondition.Range("rank", gte: 1990))), Ct);
+        Assert.Equal(exactBefore + 1, store.ExactPartitionSearches);
+        var expected = points.Where(p => p.Payload["rank"]!.GetValue<int>() >= 1990)
+            .OrderByDescending(p => Cosine(query, p.Vector.Span)).Take(5).Select(p => p.Id);
+        Assert.Equal(expected, narrow.Select(h => h.Id));
+
+        // Nearly all in range: the graph answers.
+        var wide = await store.SearchAsync(
+            Collection, new VectorSearchRequest(query, 5, VectorFilter.Where(VectorCondition.Range("rank", gte: 10))), Ct);
+        Assert.Equal(exactBefore + 1, store.ExactPartitionSearches);
+        Assert.Equal(5, wide.Count);
+        Assert.All(wide, h => Assert.True(int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture) >= 10));
+    }
+
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
+        System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, b);
+
+    [Fact]
     public async Task Concurrent_searches_and_writes_lose_nothing_and_never_fail()
     {
         var points = RandomPoints(1500, seed: 7);
