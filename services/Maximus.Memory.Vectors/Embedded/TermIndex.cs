@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Maximus.Memory.Vectors.Embedded;
 
 /// <summary>
@@ -15,7 +17,8 @@ internal sealed class TermIndex
     private const double K1 = 1.2;
     private const double B = 0.75;
 
-    private readonly Dictionary<string, Dictionary<int, int>> _postings = new(StringComparer.Ordinal);
+    /// <summary>Per term, the slots holding it: how often, and the slot's length in terms (so a search reads no other table).</summary>
+    private readonly Dictionary<string, Dictionary<int, (int Frequency, int Length)>> _postings = new(StringComparer.Ordinal);
     private readonly Dictionary<int, (string[] Terms, int Length)> _documents = [];
     private long _totalLength;
 
@@ -48,7 +51,7 @@ internal sealed class TermIndex
                 _postings[term] = postings = [];
             }
 
-            postings[slot] = count;
+            postings[slot] = (count, terms.Count);
         }
 
         _documents[slot] = ([.. counts.Keys], terms.Count);
@@ -93,8 +96,9 @@ internal sealed class TermIndex
 
         var rows = (double)_documents.Count;
         var averageLength = _totalLength / rows;
+
+        // One entry per slot met: its score so far, or NaN once the filter refused it (one hash lookup a posting).
         var scores = new Dictionary<int, double>();
-        var rejected = new HashSet<int>();
         foreach (var term in queryTerms)
         {
             if (!_postings.TryGetValue(term, out var postings))
@@ -108,33 +112,31 @@ internal sealed class TermIndex
                 idf = 1e-6;
             }
 
-            foreach (var (slot, frequency) in postings)
+            foreach (var (slot, (frequency, length)) in postings)
             {
-                if (rejected.Contains(slot))
+                ref var score = ref CollectionsMarshal.GetValueRefOrAddDefault(scores, slot, out var met);
+                if (!met && !accept(slot))
                 {
-                    continue;
+                    score = double.NaN;
                 }
 
-                if (!scores.TryGetValue(slot, out var score))
+                if (!double.IsNaN(score))
                 {
-                    if (!accept(slot))
-                    {
-                        rejected.Add(slot);
-                        continue;
-                    }
-
-                    score = 0;
+                    score += idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * length / averageLength))));
                 }
-
-                var length = _documents[slot].Length;
-                scores[slot] = score + (idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * length / averageLength)))));
             }
         }
 
-        // A min-heap of the best so far; its top is the worst kept (lower score, or the same score and a later id).
+        // A min-heap of the best so far; its top is the worst kept (lower score, or the same score and a later id). A slot
+        // below the worst kept when the heap is full cannot enter it: its id is not looked up.
         var heap = new PriorityQueue<int, (double Score, string Id)>(limit + 1, WorstFirst.Instance);
         foreach (var (slot, score) in scores)
         {
+            if (double.IsNaN(score) || (heap.Count == limit && heap.TryPeek(out _, out var worst) && score < worst.Score))
+            {
+                continue;
+            }
+
             heap.Enqueue(slot, (score, idOf(slot)));
             if (heap.Count > limit)
             {
