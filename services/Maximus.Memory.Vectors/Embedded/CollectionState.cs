@@ -498,18 +498,19 @@ internal sealed class CollectionState : IDisposable
 
     /// <summary>
     /// An estimate of how many slots of <paramref name="partition"/> pass <paramref name="predicate"/>: the predicate run on
-    /// up to <paramref name="samples"/> live slots spread evenly over the slot range. A range condition on a payload number
-    /// has no posting list to count, so a plan alone cannot tell a narrow time window from a wide one. Null when too few of
-    /// the partition's slots were met to tell (a small partition among many).
+    /// the live slots of the partition among <paramref name="samples"/> slots spread evenly over the slot range (a search
+    /// that names one tenant still meets the other tenants' slots there). A range condition on a payload number has no
+    /// posting list to count, so a plan alone cannot tell a narrow time window from a wide one. Null when too few of the
+    /// partition's slots were met to tell (a small partition among many).
     /// </summary>
-    public long? EstimatePassing(Partition partition, bool several, Func<int, bool> predicate, int samples = 512)
+    public long? EstimatePassing(Partition partition, Func<int, bool> predicate, int samples = 512)
     {
         var high = HighWater;
         var step = Math.Max(1, high / samples);
         int seen = 0, passed = 0;
         for (var slot = 0; slot < high; slot += step)
         {
-            if (_ids[slot] is null || (several && PartitionOf(slot) != partition.Name))
+            if (_ids[slot] is null || PartitionOf(slot) != partition.Name)
             {
                 continue;
             }

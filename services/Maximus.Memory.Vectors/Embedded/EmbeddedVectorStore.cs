@@ -1191,10 +1191,11 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         var size = partition.Slots.Count;
         var estimate = Math.Min(size, allowed?.Count ?? state.EstimateCandidates(plan));
         if (partition.Ready && estimate > _options.IndexThreshold && allowed is null && predicate is not null
-            && state.EstimatePassing(partition, several, predicate) is { } passing)
+            && state.EstimatePassing(partition, predicate) is { } passing && passing * 20 <= size)
         {
-            // A filtered graph search walks past every point the filter rejects: with a narrow range (a time window that
-            // holds few points) it would walk most of the graph, then fall back to the exact search anyway.
+            // A filtered graph search walks past every point the filter refuses: when at most 1 in 20 passes (a narrow
+            // range, such as a time window holding few points) it walks most of the graph, then often falls back to the
+            // exact search anyway. A wider filter stays on the graph, which is cheaper than scanning the partition.
             estimate = Math.Min(estimate, passing);
         }
 

@@ -318,6 +318,29 @@ public sealed class EmbeddedIndexTests : IDisposable
         Assert.All(wide, h => Assert.True(int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture) >= 10));
     }
 
+    [Fact]
+    public async Task A_range_that_half_of_one_tenants_points_pass_stays_on_that_tenants_graph()
+    {
+        // 12 tenants of 1,000 points: the estimate must count the searched tenant's points only (the other tenants' fail
+        // the filter too, and counting them made half of one tenant look like 4 % of it).
+        var points = RandomPoints(12_000, seed: 9, agents: 12);
+        var spec = Spec(tenantPartitions: true);
+        spec = spec with { PayloadIndexes = new Dictionary<string, PayloadIndexKind>(spec.PayloadIndexes) { ["rank"] = PayloadIndexKind.Integer } };
+        using var store = Open(threshold: 64);
+        await store.EnsureCollectionAsync(spec, Ct);
+        await store.UpsertAsync(Collection, points, Ct);
+
+        var exactBefore = store.ExactPartitionSearches;
+        var hits = await store.SearchAsync(
+            Collection,
+            new VectorSearchRequest(RandomVector(new Random(91)), 5, VectorFilter.ForAgent("agent-0").And(VectorCondition.Range("rank", gte: 6000))),
+            Ct);
+
+        Assert.Equal(exactBefore, store.ExactPartitionSearches);
+        Assert.Equal(5, hits.Count);
+        Assert.All(hits, h => Assert.True(int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture) is >= 6000 and var rank && rank % 12 == 0));
+    }
+
     private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, b);
 
