@@ -294,8 +294,7 @@ public sealed class EmbeddedIndexTests : IDisposable
     public async Task A_narrow_range_on_an_indexed_number_is_searched_exactly_and_a_wide_one_through_the_graph()
     {
         var points = RandomPoints(2000, seed: 8, agents: 1);
-        var spec = Spec();
-        spec = spec with { PayloadIndexes = new Dictionary<string, PayloadIndexKind>(spec.PayloadIndexes) { ["rank"] = PayloadIndexKind.Integer } };
+        var spec = RankIndexed(Spec());
         using var store = Open(threshold: 64);
         await store.EnsureCollectionAsync(spec, Ct);
         await store.UpsertAsync(Collection, points, Ct);
@@ -324,8 +323,7 @@ public sealed class EmbeddedIndexTests : IDisposable
         // 12 tenants of 1,000 points: the estimate must count the searched tenant's points only (the other tenants' fail
         // the filter too, and counting them made half of one tenant look like 4 % of it).
         var points = RandomPoints(12_000, seed: 9, agents: 12);
-        var spec = Spec(tenantPartitions: true);
-        spec = spec with { PayloadIndexes = new Dictionary<string, PayloadIndexKind>(spec.PayloadIndexes) { ["rank"] = PayloadIndexKind.Integer } };
+        var spec = RankIndexed(Spec(tenantPartitions: true));
         using var store = Open(threshold: 64);
         await store.EnsureCollectionAsync(spec, Ct);
         await store.UpsertAsync(Collection, points, Ct);
@@ -340,6 +338,10 @@ public sealed class EmbeddedIndexTests : IDisposable
         Assert.Equal(5, hits.Count);
         Assert.All(hits, h => Assert.True(int.Parse(h.Id[1..], System.Globalization.CultureInfo.InvariantCulture) is >= 6000 and var rank && rank % 12 == 0));
     }
+
+    /// <summary>The spec with the points' <c>rank</c> (see <see cref="RandomPoints"/>) indexed as an integer.</summary>
+    private static VectorCollectionSpec RankIndexed(VectorCollectionSpec spec) =>
+        spec with { PayloadIndexes = new Dictionary<string, PayloadIndexKind>(spec.PayloadIndexes) { ["rank"] = PayloadIndexKind.Integer } };
 
     private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, b);
