@@ -111,6 +111,9 @@ public static partial class EntityExtractor
         return found;
     }
 
+    /// <summary>The words of a text as the extractor cuts them (letters and digits, a possessive "'s" dropped), in order.</summary>
+    public static IEnumerable<string> Words(string text) => Word().Matches(text).Select(m => Bare(m.Value));
+
     private static string Bare(string word) =>
         word.EndsWith("'s", StringComparison.OrdinalIgnoreCase) || word.EndsWith("’s", StringComparison.OrdinalIgnoreCase) ? word[..^2] : word;
 

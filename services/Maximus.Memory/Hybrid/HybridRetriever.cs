@@ -536,33 +536,15 @@ public sealed partial class HybridRetriever(
     }
 
     /// <summary>
-    /// Whether the query names the speaker: a word of the speaker's name (letters and digits, two or more) is a word of the
-    /// query, case aside ("Caroline" in "What did Caroline's group do?").
+    /// Whether the query names the speaker: a word of the speaker's name (two letters or more) is a word of the query, case
+    /// aside, both cut by <see cref="EntityExtractor.Words"/> ("Caroline" in "What did Caroline's group do?").
     /// </summary>
     public static bool NamesSpeaker(string query, string speaker)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(speaker);
-        foreach (var name in Words(speaker))
-        {
-            if (name.Length < 2)
-            {
-                continue;
-            }
-
-            foreach (var word in Words(query))
-            {
-                if (word.Equals(name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-
-        static IEnumerable<string> Words(string text) => text.Split(
-            [.. text.Where(c => !char.IsLetterOrDigit(c)).Distinct()], StringSplitOptions.RemoveEmptyEntries);
+        var names = EntityExtractor.Words(speaker).Where(w => w.Length >= 2).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return names.Count > 0 && EntityExtractor.Words(query).Any(names.Contains);
     }
 
     /// <summary>The number of whitespace-separated words in a text.</summary>
