@@ -59,9 +59,65 @@ public sealed class TermIndexTests
         Assert.Equal(Corpus.Length - 1, index.Count);
     }
 
-    /// <summary>The reference: FTS5's own bm25() over the same terms (as the store's table holds them).</summary>
-    private static List<(int Slot, double Score)> Fts5(IReadOnlyList<string> terms)
+    [Theory]
+    [InlineData("kind counsel mental health service interest pursue w3", 10)]
+    [InlineData("w0 w1 w2 w5 w8", 25)]
+    [InlineData("w400 w1 w0", 5)]
+    [InlineData("rare1 w0 w0 w2", 10)]
+    [InlineData("spike mid", 10)]
+    [InlineData("spike mid w0", 20)]
+    public void Pruned_search_over_many_slots_returns_what_fts5_ranks_first(string query, int limit)
     {
+        // 4,000 slots over a skewed vocabulary (w0 in most slots, w400 in few), a few with rare words: a small limit lets the
+        // search stop walking the common words' postings; what it returns must still be FTS5's best, filter applied.
+        var random = new Random(7);
+        var corpus = new List<string>();
+        for (var slot = 0; slot < 4000; slot++)
+        {
+            var words = Enumerable.Range(0, random.Next(3, 40)).Select(_ => $"w{(int)Math.Floor(Math.Pow(random.NextDouble(), 3) * 500)}").ToList();
+            if (slot % 97 == 0)
+            {
+                words.AddRange(["counsel", "mental", "rare1"]);
+            }
+
+            // "spike" is rarer than "mid" but only once in long slots (one short slot says it five times: a high bound);
+            // a few short slots say "mid" three times and outscore most "spike" slots although walked after them.
+            if (slot % 131 == 1)
+            {
+                words = [.. words.Take(39).Append("spike")];
+            }
+            else if (slot == 2)
+            {
+                words = ["spike", "spike", "spike", "spike", "spike"];
+            }
+            else if (slot % 13 == 5)
+            {
+                words = slot % 130 == 5 ? ["mid", "mid", "mid", "w1"] : [.. words.Append("mid")];
+            }
+
+            corpus.Add(string.Join(' ', words));
+        }
+
+        var index = new TermIndex();
+        for (var slot = 0; slot < corpus.Count; slot++)
+        {
+            index.Set(slot, LexicalText.DocumentTerms(corpus[slot]));
+        }
+
+        var terms = LexicalText.QueryTerms(query);
+        var mine = index.Search(terms, slot => slot % 3 != 0, limit, slot => $"id-{slot:D5}");
+        var fts = Fts5(terms, corpus).Where(h => h.Slot % 3 != 0).Take(limit).ToList();
+
+        Assert.Equal(1, index.PrunedSearches);
+        Assert.Equal(limit, mine.Count);
+        Assert.Equal(fts.Select(h => h.Slot), mine.Select(h => h.Slot));
+        Assert.All(mine.Zip(fts), p => Assert.Equal(p.Second.Score, p.First.Score, 9));
+    }
+
+    /// <summary>The reference: FTS5's own bm25() over the same terms (as the store's table holds them).</summary>
+    private static List<(int Slot, double Score)> Fts5(IReadOnlyList<string> terms, IReadOnlyList<string>? corpus = null)
+    {
+        corpus ??= Corpus;
         using var connection = new SqliteConnection("Data Source=:memory:");
         connection.Open();
         using (var create = connection.CreateCommand())
@@ -70,12 +126,12 @@ public sealed class TermIndexTests
             create.ExecuteNonQuery();
         }
 
-        for (var slot = 0; slot < Corpus.Length; slot++)
+        for (var slot = 0; slot < corpus.Count; slot++)
         {
             using var insert = connection.CreateCommand();
             insert.CommandText = "INSERT INTO t (rowid, terms) VALUES ($slot, $terms)";
             insert.Parameters.AddWithValue("$slot", slot);
-            insert.Parameters.AddWithValue("$terms", string.Join(' ', LexicalText.DocumentTerms(Corpus[slot])));
+            insert.Parameters.AddWithValue("$terms", string.Join(' ', LexicalText.DocumentTerms(corpus[slot])));
             insert.ExecuteNonQuery();
         }
 
