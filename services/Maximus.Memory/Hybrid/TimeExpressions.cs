@@ -128,7 +128,7 @@ public static partial class TimeExpressions
         var monday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
         var month = new DateTimeOffset(today.Year, today.Month, 1, 0, 0, 0, TimeSpan.Zero);
         var year = new DateTimeOffset(today.Year, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        return Regex.Replace(word.Value.ToLowerInvariant(), @"\s+", " ") switch
+        return Whitespace().Replace(word.Value.ToLowerInvariant(), " ") switch
         {
             "today" or "tonight" or "this morning" or "this afternoon" or "this evening" => Day(today),
             "yesterday" or "last night" => Day(today.AddDays(-1)),
@@ -185,6 +185,9 @@ public static partial class TimeExpressions
 
     // Month names, capitalised (so that "may" and "march" as words are not months); three-letter abbreviations too.
     private const string MonthName = @"(?<month>(?-i:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)";
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
 
     [GeneratedRegex(@"\b(?<year>(1[89]|2[01])\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b", RegexOptions.CultureInvariant)]
     private static partial Regex IsoDate();
