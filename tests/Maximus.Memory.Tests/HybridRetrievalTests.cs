@@ -313,6 +313,31 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.Equal("a-melanie", (await SearchWith(new HybridRetrievalOptions(), "Where did Melanie go camping?", turns))[0]);
     }
 
+    [Theory]
+    [InlineData("What has Melanie painted?", "Melanie", "What has I painted?")]
+    [InlineData("What did Caroline's friend give caroline?", "Caroline", "What did my friend give I?")]
+    [InlineData("Where did Jon Snow go?", "Jon Snow", "Where did I I go?")]
+    [InlineData("What did Caroline’s group do?", "Caroline", "What did my group do?")]
+    [InlineData("Is Carol a Caroline-fan?", "Caroline", "Is Carol a I-fan?")]
+    [InlineData("What did Melanie say to Caroline?", "Nate", "What did Melanie say to Caroline?")]
+    public void A_question_is_put_in_the_named_speakers_voice(string query, string speaker, string expected)
+    {
+        Assert.Equal(expected, HybridRetriever.InFirstPerson(query, speaker));
+        Assert.Equal($"{expected} {speaker}", HybridRetriever.Voiced(query, speaker));
+    }
+
+    [Fact]
+    public async Task A_question_about_a_speaker_finds_what_they_say_of_themselves()
+    {
+        // Melanie names Caroline; Caroline says "I". Dense side only, no speaker boost: asked about Caroline by name, the
+        // question is nearer Melanie's turn; in Caroline's voice (her name after it), nearer hers.
+        (string, string, string?)[] turns = [("a-melanie", "Caroline took the class", "Melanie"), ("b-caroline", "I love this", "Caroline")];
+        var denseOnly = new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0, FirstPersonQuery = false };
+
+        Assert.Equal("a-melanie", (await SearchWith(denseOnly, "What class does Caroline love?", turns))[0]);
+        Assert.Equal("b-caroline", (await SearchWith(new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0 }, "What class does Caroline love?", turns))[0]);
+    }
+
     /// <summary>Writes the turns (each in a session of its own, or all in one) to a new store and searches it with these options.</summary>
     private Task<List<string>> SearchWith(HybridRetrievalOptions options, string query, (string Id, string Text)[] turns, bool oneSession = false) =>
         SearchWith(options, query, [.. turns.Select(t => (t.Id, t.Text, (string?)null))], oneSession);

@@ -208,9 +208,16 @@ public sealed partial class HybridRetriever(
 
         await memory.EnsureCollectionAsync(ct).ConfigureAwait(false);
         var o = Options;
-        var vector = queryVector ?? (await embedder.GenerateAsync([query], QueryEmbedding.Options(), ct).ConfigureAwait(false))[0].Vector.ToArray();
         var filter = VectorFilter.ForAgent(agentId).NotExpired(DateTimeOffset.UtcNow).AndNot(VectorCondition.Match(AgentMemory.ValidKey, "false"));
         var placements = new Dictionary<string, TurnPlacement>(StringComparer.Ordinal);
+
+        // The keyword hits first: the speakers among them tell whether the question is about one of them, and such a question
+        // is embedded in that speaker's voice (Voiced). The keyword search keeps the question's own words.
+        var (lexicalHits, _) = Note(await BothAsync(query, [], filter, o.LexicalCandidates, 0, ct).ConfigureAwait(false), placements);
+        var vector = queryVector ?? (await embedder.GenerateAsync(
+            [o.FirstPersonQuery && NamedSpeaker(query, lexicalHits.Select(h => h.Place)) is { } speaker ? Voiced(query, speaker) : query],
+            QueryEmbedding.Options(),
+            ct).ConfigureAwait(false))[0].Vector.ToArray();
 
         // A time window named by the question ("in May 2023", "last week"): the entries of that time, found by the same two
         // searches restricted to it (sent together with the unrestricted ones), add their share (a boost, never a filter:
@@ -218,7 +225,7 @@ public sealed partial class HybridRetriever(
         var windowSearch = o.TimeWindowWeight > 0 && TimeExpressions.Parse(query, asOf ?? DateTimeOffset.UtcNow) is { } window
             ? BothAsync(query, vector, filter.And(WindowRange(window, o)), o.WindowCandidates, o.WindowCandidates, ct)
             : null;
-        var (lexicalHits, dense) = Note(await BothAsync(query, vector, filter, o.LexicalCandidates, o.DenseCandidates, ct).ConfigureAwait(false), placements);
+        var (_, dense) = Note(await BothAsync(query, vector, filter, 0, o.DenseCandidates, ct).ConfigureAwait(false), placements);
         var fused = Fuse([.. lexicalHits.Select(h => (h.Id, h.Score))], [.. dense.Select(h => (h.Id, h.Score))], o);
         if (windowSearch is not null)
         {
@@ -545,6 +552,75 @@ public sealed partial class HybridRetriever(
         ArgumentNullException.ThrowIfNull(speaker);
         var names = EntityExtractor.Words(speaker).Where(w => w.Length >= 2).ToHashSet(StringComparer.OrdinalIgnoreCase);
         return names.Count > 0 && EntityExtractor.Words(query).Any(names.Contains);
+    }
+
+    /// <summary>The one speaker among the candidate turns' that the query names (<see cref="NamesSpeaker"/>); null for none or several.</summary>
+    private static string? NamedSpeaker(string query, IEnumerable<TurnPlacement> candidates)
+    {
+        string? named = null;
+        foreach (var actor in candidates.Where(p => p.Session is not null).Select(p => p.Actor).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (NamesSpeaker(query, actor))
+            {
+                if (named is not null)
+                {
+                    return null;
+                }
+
+                named = actor;
+            }
+        }
+
+        return named;
+    }
+
+    /// <summary>
+    /// The question as the dense side asks it when it is about one speaker: in that speaker's voice
+    /// (<see cref="InFirstPerson"/>), their name after it ("What has Melanie painted?" → "What has I painted? Melanie"). A
+    /// person's turns say "I" and "my", not their name, so the voice brings the question nearer them; the name keeps it near
+    /// the conversation they are in (without it, among 100k other turns, recall fell: R@25 0.862 against 0.881).
+    /// </summary>
+    public static string Voiced(string query, string speaker) => $"{InFirstPerson(query, speaker)} {speaker}";
+
+    /// <summary>
+    /// The query as the speaker would ask it of themself: each word of the speaker's name (two letters or more, case aside)
+    /// becomes "I", and its possessive ("Caroline's", "Caroline’s") "my"; the rest is left as it is ("What did Caroline's
+    /// friend give Caroline?" → "What did my friend give I?": grammar does not matter to the embedding, the person does).
+    /// </summary>
+    public static string InFirstPerson(string query, string speaker)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(speaker);
+        var names = EntityExtractor.Words(speaker).Where(w => w.Length >= 2).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var voiced = new System.Text.StringBuilder(query.Length);
+        var i = 0;
+        while (i < query.Length)
+        {
+            if (!char.IsLetterOrDigit(query[i]))
+            {
+                voiced.Append(query[i++]);
+                continue;
+            }
+
+            var start = i;
+            while (i < query.Length && char.IsLetterOrDigit(query[i]))
+            {
+                i++;
+            }
+
+            var word = query[start..i];
+            if (!names.Contains(word))
+            {
+                voiced.Append(word);
+                continue;
+            }
+
+            var possessive = i + 1 < query.Length && query[i] is '\'' or '’' && query[i + 1] is 's' or 'S' && (i + 2 == query.Length || !char.IsLetterOrDigit(query[i + 2]));
+            voiced.Append(possessive ? "my" : "I");
+            i += possessive ? 2 : 0;
+        }
+
+        return voiced.ToString();
     }
 
     /// <summary>The number of whitespace-separated words in a text.</summary>
