@@ -114,6 +114,20 @@ public static partial class EntityExtractor
     /// <summary>The words of a text as the extractor cuts them (letters and digits, a possessive "'s" dropped), in order.</summary>
     public static IEnumerable<string> Words(string text) => Word().Matches(text).Select(m => Bare(m.Value));
 
+    /// <summary>
+    /// The text with its words (as <see cref="Words"/> cuts them) passed to <paramref name="replace"/> (the word, and whether a
+    /// possessive "'s" was dropped from it): a word is replaced, possessive and all, by what it returns; null keeps it.
+    /// </summary>
+    public static string ReplaceWords(string text, Func<string, bool, string?> replace)
+    {
+        ArgumentNullException.ThrowIfNull(replace);
+        return Word().Replace(text, m =>
+        {
+            var bare = Bare(m.Value);
+            return replace(bare, bare.Length < m.Value.Length) ?? m.Value;
+        });
+    }
+
     private static string Bare(string word) =>
         word.EndsWith("'s", StringComparison.OrdinalIgnoreCase) || word.EndsWith("’s", StringComparison.OrdinalIgnoreCase) ? word[..^2] : word;
 

@@ -220,7 +220,7 @@ public sealed partial class HybridRetriever(
             ct).ConfigureAwait(false))[0].Vector.ToArray();
 
         // A time window named by the question ("in May 2023", "last week"): the entries of that time, found by the same two
-        // searches restricted to it (sent together with the unrestricted ones), add their share (a boost, never a filter:
+        // searches restricted to it (sent before the unrestricted dense one), add their share (a boost, never a filter:
         // the window may be wrong).
         var windowSearch = o.TimeWindowWeight > 0 && TimeExpressions.Parse(query, asOf ?? DateTimeOffset.UtcNow) is { } window
             ? BothAsync(query, vector, filter.And(WindowRange(window, o)), o.WindowCandidates, o.WindowCandidates, ct)
@@ -592,35 +592,7 @@ public sealed partial class HybridRetriever(
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(speaker);
         var names = EntityExtractor.Words(speaker).Where(w => w.Length >= 2).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var voiced = new System.Text.StringBuilder(query.Length);
-        var i = 0;
-        while (i < query.Length)
-        {
-            if (!char.IsLetterOrDigit(query[i]))
-            {
-                voiced.Append(query[i++]);
-                continue;
-            }
-
-            var start = i;
-            while (i < query.Length && char.IsLetterOrDigit(query[i]))
-            {
-                i++;
-            }
-
-            var word = query[start..i];
-            if (!names.Contains(word))
-            {
-                voiced.Append(word);
-                continue;
-            }
-
-            var possessive = i + 1 < query.Length && query[i] is '\'' or '’' && query[i + 1] is 's' or 'S' && (i + 2 == query.Length || !char.IsLetterOrDigit(query[i + 2]));
-            voiced.Append(possessive ? "my" : "I");
-            i += possessive ? 2 : 0;
-        }
-
-        return voiced.ToString();
+        return EntityExtractor.ReplaceWords(query, (word, possessive) => names.Contains(word) ? possessive ? "my" : "I" : null);
     }
 
     /// <summary>The number of whitespace-separated words in a text.</summary>
