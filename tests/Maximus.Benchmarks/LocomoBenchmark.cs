@@ -179,6 +179,9 @@ public static partial class LocomoBenchmark
     private sealed record Turn(string DiaId, string EntryId, string Speaker, string Text, string Session, int Sequence, string? Date, DateTimeOffset? OccurredAt)
     {
         public string MemoryText => $"{Speaker}: {Text}";
+
+        /// <summary>What the product embeds for the turn's entry (<see cref="AgentMemory.EmbeddingText(WriteMemoryRequest)"/>).</summary>
+        public string EmbeddingText => AgentMemory.EmbeddingText(new WriteMemoryRequest(MemoryType.Episodic, MemoryText, Actor: Speaker));
     }
 
     private sealed record Question(string Text, int Category, IReadOnlyList<string> Evidence);
@@ -203,9 +206,12 @@ public static partial class LocomoBenchmark
         }
 
         var conversations = Load(dataPath);
-        var texts = conversations.SelectMany(c => c.Turns).Select(t => t.MemoryText).Distinct(StringComparer.Ordinal).ToList();
+        // The turns' vectors are computed here (and cached) from what the product embeds for them, keyed by their text.
+        var texts = conversations.SelectMany(c => c.Turns).DistinctBy(t => t.MemoryText, StringComparer.Ordinal).ToList();
         progress.WriteLine($"locomo: {conversations.Count} conversations, {texts.Count} distinct turns, {conversations.Sum(c => c.Questions.Count)} questions with evidence");
-        var (vectors, fromCache, embeddedNow) = CachedEmbeddings.Embed(texts, cachePath, Environment.ProcessorCount, 256, "turns", progress, ct, embedding);
+        var (embedded, fromCache, embeddedNow) = CachedEmbeddings.Embed(
+            [.. texts.Select(t => t.EmbeddingText).Distinct(StringComparer.Ordinal)], cachePath, Environment.ProcessorCount, 256, "turns", progress, ct, embedding);
+        var vectors = texts.ToDictionary(t => t.MemoryText, t => embedded[t.EmbeddingText], StringComparer.Ordinal);
 
         var directory = Directory.CreateTempSubdirectory("maximus-bench-locomo-").FullName;
         try

@@ -34,6 +34,7 @@ public sealed class ReembedTests
         var refused = await Cli.RunAsync(["memory", "search", "parcel", "--data-dir", ws.DataDir]);
         var reembed = await Cli.RunAsync(["memory", "reembed", "--data-dir", ws.DataDir, "--batch", "2"]);
         var again = await Cli.RunAsync(["memory", "reembed", "--data-dir", ws.DataDir]);
+        var all = await Cli.RunAsync(["memory", "reembed", "--data-dir", ws.DataDir, "--all"]);
         var doctor = await Cli.RunAsync(["doctor", "--data-dir", ws.DataDir, "--json"]);
         var search = await Cli.RunAsync(["memory", "search", "parcel", "--data-dir", ws.DataDir, "--json"]);
 
@@ -51,6 +52,9 @@ public sealed class ReembedTests
         Assert.Contains($"was {FakeModel}", reembed.StdOut, StringComparison.Ordinal);
         Assert.True(again.ExitCode == 0, again.StdErr);
         Assert.Contains("nothing to do", again.StdOut, StringComparison.Ordinal);
+        Assert.True(all.ExitCode == 0, all.StdErr);
+        Assert.Contains("memories: 5 points re-embedded with ", all.StdOut, StringComparison.Ordinal);
+        Assert.Contains("in place", all.StdOut, StringComparison.Ordinal);
 
         var collection = Assert.Single(doctor.Json().GetProperty("vectorCollections").EnumerateArray());
         var model = collection.GetProperty("embeddingModel").GetString();

@@ -338,6 +338,48 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.Equal("b-caroline", (await SearchWith(new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0 }, "What class does Caroline love?", turns))[0]);
     }
 
+    [Theory]
+    [InlineData("I painted my lake", "Melanie", "Melanie painted Melanie's lake")]
+    [InlineData("I'm glad, I’ve seen it and i'd go again", "Jon", "Jon is glad, Jon has seen it and Jon would go again")]
+    [InlineData("Mine is blue; tell me, I'll show myself", "Ann Lee", "Ann Lee's is blue; tell Ann Lee, Ann Lee will show Ann Lee")]
+    [InlineData("My friend Mimi meets me at Myrtle Beach", "Sam", "Sam's friend Mimi meets Sam at Myrtle Beach")]
+    [InlineData("We said you could, and they did", "Sam", "We said you could, and they did")]
+    public void A_turn_is_told_in_the_third_person(string said, string speaker, string expected) =>
+        Assert.Equal(expected, HybridRetriever.InThirdPerson(said, speaker));
+
+    [Fact]
+    public void What_is_embedded_for_a_turn_is_what_its_speaker_said_in_the_third_person()
+    {
+        static string Embedded(string text, string? actor, MemoryType type = MemoryType.Episodic) =>
+            AgentMemory.EmbeddingText(new WriteMemoryRequest(type, text, Actor: actor));
+
+        Assert.Equal("Caroline: Caroline went to Caroline's class", Embedded("Caroline: I went to my class", "Caroline"));
+        Assert.Equal("Jon Snow: Jon Snow is cold", Embedded("Jon Snow: I'm cold", "Jon Snow"));
+
+        // Only a text written as the actor's words ("actor: ...") is rewritten, and only after the actor's name.
+        Assert.Equal("I went to my class", Embedded("I went to my class", "Caroline"));
+        Assert.Equal("Melanie: I went to my class", Embedded("Melanie: I went to my class", "Caroline"));
+        Assert.Equal("Caroline: I went", Embedded("Caroline: I went", null));
+        Assert.Equal("Caroline: I went", Embedded("Caroline: I went", "Caroline", MemoryType.Semantic));
+        Assert.Equal("Caroline prefers tea. Caroline: I prefer tea", AgentMemory.EmbeddingText(new WriteMemoryRequest(
+            MemoryType.Semantic, "Caroline: I prefer tea", Actor: "Caroline", Fact: new SemanticFact("Caroline", "prefers", "tea"))));
+    }
+
+    [Fact]
+    public async Task A_question_naming_a_speaker_finds_their_own_words_in_the_first_person()
+    {
+        // Melanie names Caroline; Caroline says "I". Dense side only, no speaker boost and the question as asked: Caroline's
+        // turn is embedded with her name for "I", so it is nearer the question than Melanie's turn about her.
+        (string, string, string?)[] turns = [("a-melanie", "Melanie: Caroline took a class", "Melanie"), ("b-caroline", "Caroline: I really love pottery", "Caroline")];
+        var asked = new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0, FirstPersonQuery = false };
+
+        Assert.Equal("b-caroline", (await SearchWith(asked, "What class does Caroline love?", turns))[0]);
+
+        // Her words not written as said by her (no "Caroline:" before them) are embedded as they are: Melanie's turn is nearer.
+        (string, string, string?)[] unsaid = [("a-melanie", "Melanie: Caroline took a class", "Melanie"), ("b-caroline", "I really love pottery", "Caroline")];
+        Assert.Equal("a-melanie", (await SearchWith(asked, "What class does Caroline love?", unsaid))[0]);
+    }
+
     /// <summary>Writes the turns (each in a session of its own, or all in one) to a new store and searches it with these options.</summary>
     private Task<List<string>> SearchWith(HybridRetrievalOptions options, string query, (string Id, string Text)[] turns, bool oneSession = false) =>
         SearchWith(options, query, [.. turns.Select(t => (t.Id, t.Text, (string?)null))], oneSession);

@@ -126,6 +126,32 @@ public sealed class MemoryReembedTests : IDisposable
         await AssertServedByAsync(store, modelB, written, dimension: 24);
     }
 
+    [Fact]
+    public async Task With_all_a_collection_of_the_same_model_is_reembedded_from_what_is_embedded_now()
+    {
+        // A turn written before turns were told in the third person: its vector is the embedding of its text as said.
+        var store = OpenStore();
+        var model = new FakeHashEmbedder(ModelA, 64, salt: 1);
+        const string said = "Caroline: I went to my pottery class";
+        var old = (await model.GenerateAsync([said], cancellationToken: Ct))[0].Vector.ToArray();
+        var turn = await Memory(store, model).WriteAsync("a", new WriteMemoryRequest(MemoryType.Episodic, said, Actor: "Caroline", Vector: old), Ct);
+        async Task<float[]> StoredAsync() => (await store.GetAsync(VectorCollections.Memories, [$"a:{turn.Id}"], withVectors: true, Ct))[0].Vector.ToArray();
+
+        var upToDate = await Reembedder(store, model).RunAsync(batchSize: 8, null, Ct);
+        var unchanged = await StoredAsync();
+        var all = await Reembedder(store, model).RunAsync(batchSize: 8, null, all: true, Ct);
+
+        Assert.True(upToDate.UpToDate);
+        Assert.Equal(old, unchanged, (x, y) => Math.Abs(x - y) < 1e-5f);
+        Assert.False(all.UpToDate);
+        Assert.True(all.InPlace);
+        Assert.Equal(1, all.Points);
+        Assert.Equal(ModelA, (await store.GetCollectionAsync(VectorCollections.Memories, Ct))!.EmbeddingModel);
+        var expected = (await model.GenerateAsync(["Caroline: Caroline went to Caroline's pottery class"], cancellationToken: Ct))[0].Vector.ToArray();
+        Assert.Equal(expected, await StoredAsync(), (x, y) => Math.Abs(x - y) < 1e-5f);
+        Assert.NotEqual(old, expected);
+    }
+
     /// <summary>The collection records the model, holds every entry, and the model's searches find each text first.</summary>
     private async Task AssertServedByAsync(EmbeddedVectorStore store, FakeHashEmbedder model, IReadOnlyList<MemoryEntry> written, int dimension)
     {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 namespace Maximus.Cli.Commands;
 
 /// <summary>
-/// <c>maximus memory reembed [--batch N]</c>: re-embeds every point of the memories collection with the configured
+/// <c>maximus memory reembed [--batch N] [--all]</c>: re-embeds every point of the memories collection with the configured
 /// embedding model (<see cref="MemoryReembedder"/>) and records the model, so that the memory role starts again after a
 /// model change. The store and the model are the memory role's, composed as the host composes them (embedded store in the
 /// data folder, or Qdrant when configured); nothing is started. Stop the services on the data first. Progress on standard
@@ -28,11 +28,16 @@ internal static class ReembedCommand
                 r.AddError("--batch must be from 1 to 10,000.");
             }
         });
+        var all = new Option<bool>("--all")
+        {
+            Description = "Re-embed even when the memories already record the configured model (after an upgrade that changes what is embedded for a memory, e.g. conversation turns told in the third person).",
+        };
         var command = new Command(
             "reembed",
             "Re-embed the memories with the configured embedding model and record it (after a model change; stop the services on this data folder first).")
         {
             batch,
+            all,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -41,7 +46,7 @@ internal static class ReembedCommand
             try
             {
                 var reembedder = ActivatorUtilities.CreateInstance<MemoryReembedder>(host.Services);
-                var outcome = await reembedder.RunAsync(result.GetValue(batch), Progress(), ct).ConfigureAwait(false);
+                var outcome = await reembedder.RunAsync(result.GetValue(batch), Progress(), result.GetValue(all), ct).ConfigureAwait(false);
                 Console.Out.WriteLine(Describe(outcome));
                 return ExitCodes.Ok;
             }

@@ -595,6 +595,29 @@ public sealed partial class HybridRetriever(
         return EntityExtractor.ReplaceWords(query, (word, possessive) => names.Contains(word) ? possessive ? "my" : "I" : null);
     }
 
+    /// <summary>
+    /// What a speaker said, as another would tell it: in <paramref name="said"/> each first-person word of the speaker ("I",
+    /// "me", "myself"; "my", "mine"; "I'm", "I've", "I'd", "I'll", case aside, ' or ’) becomes their name ("Melanie: I painted
+    /// my lake" → "Melanie: Melanie painted Melanie's lake"). A turn is embedded so (<see cref="AgentMemory.EmbeddingText(MemoryEntry)"/>):
+    /// a question about a person names them, and their own turns then say it too. "We", "you" and the rest are left as
+    /// they are (who "you" is was tried as the other speaker: LoCoMo development R@25 fell 0.909 → 0.906).
+    /// </summary>
+    public static string InThirdPerson(string said, string speaker)
+    {
+        ArgumentNullException.ThrowIfNull(said);
+        ArgumentException.ThrowIfNullOrWhiteSpace(speaker);
+        return EntityExtractor.ReplaceWords(said, (word, possessive) => possessive ? null : word.Replace('’', '\'').ToLowerInvariant() switch
+        {
+            "i" or "me" or "myself" => speaker,
+            "my" or "mine" => speaker + "'s",
+            "i'm" => speaker + " is",
+            "i've" => speaker + " has",
+            "i'd" => speaker + " would",
+            "i'll" => speaker + " will",
+            _ => null,
+        });
+    }
+
     /// <summary>The number of whitespace-separated words in a text.</summary>
     public static int WordCount(string text)
     {

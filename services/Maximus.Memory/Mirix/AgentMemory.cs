@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maximus.Contracts.Ports;
+using Maximus.Memory.Hybrid;
 using Maximus.ServiceDefaults;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Memory;
@@ -935,13 +936,39 @@ public sealed class AgentMemory(
             : null;
     }
 
-    /// <summary>What is embedded: the text, and for a fact or a procedure their structured parts too.</summary>
-    public static string EmbeddingText(MemoryEntry e) => e switch
+    /// <summary>
+    /// What is embedded: the text, and for a fact or a procedure their structured parts too; an episodic turn written as
+    /// what its actor said ("Melanie: I painted my lake", as <c>/conversations</c> writes a turn with a speaker) in the
+    /// third person, the actor's first-person words their name (<see cref="HybridRetriever.InThirdPerson"/>).
+    /// </summary>
+    public static string EmbeddingText(MemoryEntry e)
     {
-        { Fact: { } f } => $"{f.Subject} {f.Predicate} {f.Object}. {e.Text}",
-        { Procedure: { } p } => $"{p.GoalPattern}: {e.Text}",
-        _ => e.Text,
+        ArgumentNullException.ThrowIfNull(e);
+        return EmbeddingText(e.Type, e.Text, e.Actor, e.Fact, e.Procedure);
+    }
+
+    /// <summary>What is embedded for an entry written by <paramref name="request"/> (as <see cref="EmbeddingText(MemoryEntry)"/>): for callers that send their own vectors.</summary>
+    public static string EmbeddingText(WriteMemoryRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return EmbeddingText(request.Type, request.Text, request.Actor, request.Fact, request.Procedure);
+    }
+
+    private static string EmbeddingText(MemoryType type, string text, string? actor, SemanticFact? fact, Procedure? procedure) => (fact, procedure) switch
+    {
+        ({ } f, _) => $"{f.Subject} {f.Predicate} {f.Object}. {text}",
+        (_, { } p) => $"{p.GoalPattern}: {text}",
+        _ when type == MemoryType.Episodic && actor is not null && IsSaidBy(text, actor) => $"{actor}:{HybridRetriever.InThirdPerson(text[(actor.Length + 1)..], actor)}",
+        _ => text,
     };
+
+    /// <summary>Whether a text is written as what <paramref name="actor"/> said: "{actor}: ...".</summary>
+    public static bool IsSaidBy(string text, string actor)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.Trim().Length > 0 && text.Length > actor.Length && text.StartsWith(actor, StringComparison.Ordinal) && text[actor.Length] == ':';
+    }
 
     /// <summary>
     /// What keyword search indexes for an entry: its text, or with a context the context once and the text twice (a field

@@ -44,7 +44,15 @@ public sealed class MemoryReembedder(
     public static string TemporaryCollection(string collection) => collection + TemporarySuffix;
 
     /// <summary>Re-embeds the collection in batches of <paramref name="batchSize"/>; <paramref name="progress"/> is called after every batch.</summary>
-    public async Task<ReembedResult> RunAsync(int batchSize, Action<ReembedProgress>? progress, CancellationToken ct)
+    public Task<ReembedResult> RunAsync(int batchSize, Action<ReembedProgress>? progress, CancellationToken ct) =>
+        RunAsync(batchSize, progress, all: false, ct);
+
+    /// <summary>
+    /// <see cref="RunAsync(int, Action{ReembedProgress}?, CancellationToken)"/>; with <paramref name="all"/> a collection
+    /// that already records the configured model is re-embedded in place too (after an upgrade that changes what is
+    /// embedded for an entry, <see cref="AgentMemory.EmbeddingText(MemoryEntry)"/>, such as turns told in the third person).
+    /// </summary>
+    public async Task<ReembedResult> RunAsync(int batchSize, Action<ReembedProgress>? progress, bool all, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, VectorScrollRequest.MaxLimit);
@@ -81,7 +89,7 @@ public sealed class MemoryReembedder(
             throw new VectorCollectionNotFoundException(_collection);
         }
 
-        if (staging is null && Records(current, target))
+        if (staging is null && Records(current, target) && !all)
         {
             return new ReembedResult(_collection, current.EmbeddingModel, target, current.Dimension, dimension, current.Count, 0, current.Dimension == dimension, UpToDate: true);
         }
