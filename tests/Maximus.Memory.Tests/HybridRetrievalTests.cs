@@ -336,6 +336,11 @@ public sealed class HybridRetrievalTests : IDisposable
 
         Assert.Equal("a-melanie", (await SearchWith(denseOnly, "What class does Caroline love?", turns))[0]);
         Assert.Equal("b-caroline", (await SearchWith(new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0 }, "What class does Caroline love?", turns))[0]);
+
+        // The question as asked is searched too (AsAskedWeight, a share of the dense weight): given more weight than the
+        // voiced one, its nearest turn, Melanie's, comes first; with none, the voiced question's alone.
+        Assert.Equal("a-melanie", (await SearchWith(new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0, AsAskedWeight = 2 }, "What class does Caroline love?", turns))[0]);
+        Assert.Equal("b-caroline", (await SearchWith(new HybridRetrievalOptions { LexicalWeight = 0, NamedSpeakerBoost = 0, AsAskedWeight = 0 }, "What class does Caroline love?", turns))[0]);
     }
 
     [Theory]

@@ -212,12 +212,23 @@ public sealed partial class HybridRetriever(
         var placements = new Dictionary<string, TurnPlacement>(StringComparer.Ordinal);
 
         // The keyword hits first: the speakers among them tell whether the question is about one of them, and such a question
-        // is embedded in that speaker's voice (Voiced). The keyword search keeps the question's own words.
+        // is embedded in that speaker's voice (Voiced), and as asked too when that adds a share (in the same call). The
+        // keyword search keeps the question's own words.
         var (lexicalHits, _) = Note(await BothAsync(query, [], filter, o.LexicalCandidates, 0, ct).ConfigureAwait(false), placements);
-        var vector = queryVector ?? (await embedder.GenerateAsync(
-            [o.FirstPersonQuery && NamedSpeaker(query, lexicalHits.Select(h => h.Place)) is { } speaker ? Voiced(query, speaker) : query],
-            QueryEmbedding.Options(),
-            ct).ConfigureAwait(false))[0].Vector.ToArray();
+        float[] vector;
+        float[]? asAsked = null;
+        if (queryVector is not null)
+        {
+            vector = queryVector;
+        }
+        else
+        {
+            var voiced = o.FirstPersonQuery && NamedSpeaker(query, lexicalHits.Select(h => h.Place)) is { } speaker ? Voiced(query, speaker) : null;
+            var embedded = await embedder.GenerateAsync(
+                voiced is null ? [query] : o.AsAskedWeight > 0 ? [voiced, query] : [voiced], QueryEmbedding.Options(), ct).ConfigureAwait(false);
+            vector = embedded[0].Vector.ToArray();
+            asAsked = embedded.Count > 1 ? embedded[1].Vector.ToArray() : null;
+        }
 
         // A time window named by the question ("in May 2023", "last week"): the entries of that time, found by the same two
         // searches restricted to it (sent before the unrestricted dense one), add their share (a boost, never a filter:
@@ -227,6 +238,11 @@ public sealed partial class HybridRetriever(
             : null;
         var (_, dense) = Note(await BothAsync(query, vector, filter, 0, o.DenseCandidates, ct).ConfigureAwait(false), placements);
         var fused = Fuse([.. lexicalHits.Select(h => (h.Id, h.Score))], [.. dense.Select(h => (h.Id, h.Score))], o);
+        if (asAsked is not null)
+        {
+            var (_, denseAsAsked) = Note(await BothAsync(query, asAsked, filter, 0, o.DenseCandidates, ct).ConfigureAwait(false), placements);
+            Add(fused, Fuse([], [.. denseAsAsked.Select(h => (h.Id, h.Score))], o), o.AsAskedWeight);
+        }
         if (windowSearch is not null)
         {
             var (lw, dw) = Note(await windowSearch.ConfigureAwait(false), placements);
