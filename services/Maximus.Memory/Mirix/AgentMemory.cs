@@ -909,6 +909,13 @@ public sealed class AgentMemory(
     /// <summary>Point ids are per agent, so two agents may use the same entry id.</summary>
     private static string PointId(string agentId, string id) => $"{agentId}:{id}";
 
+    /// <summary>The entry id of a point of an agent's memory (what follows the agent id and ':').</summary>
+    public static string EntryIdOf(string pointId)
+    {
+        ArgumentNullException.ThrowIfNull(pointId);
+        return SplitPointId(pointId).Id;
+    }
+
     /// <summary>Agent ids hold no ':' (entry ids may), so the first ':' ends the agent.</summary>
     private static (string AgentId, string Id) SplitPointId(string pointId) =>
         pointId.IndexOf(':', StringComparison.Ordinal) is var at and > 0 ? (pointId[..at], pointId[(at + 1)..]) : (pointId, pointId);
