@@ -136,8 +136,9 @@ public sealed class HybridRetrievalOptions
     /// <see cref="DenseWeight"/>; 0 embeds the voiced one only. The two find different turns (the voice a speaker's own, the
     /// name the turns that name them). Since turns are embedded in the third person (<see cref="HybridRetriever.InThirdPerson"/>),
     /// development R@5/10/25 0.7732/0.8471/0.9089 → 0.7740/0.8528/0.9132 (0.3/0.5/0.7/1.0: R@25 0.9104/0.9132/0.9128/0.9122;
-    /// R@25 up for 12 questions, down for 3), query p50 4.2 → 5.5 ms and p99 10.2 → 11.9 ms on this machine (both embeddings
-    /// in one call: a second call cost ~3 ms). Averaging the two vectors into one search found nothing more (R@25 0.9086–0.9106).
+    /// R@25 up for 12 questions, down for 3), query p50 4.2–4.3 → 5.2–5.7 ms and p99 7.6–9.9 → 11.0–11.6 ms on this machine
+    /// (three alternating runs each; both embeddings in one call: a second call cost ~3 ms). Averaging the two vectors into
+    /// one search found nothing more (R@25 0.9086–0.9106).
     /// </summary>
     public double AsAskedWeight { get; set; } = 0.5;
 }
