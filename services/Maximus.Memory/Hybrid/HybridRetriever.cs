@@ -396,9 +396,10 @@ public sealed partial class HybridRetriever(
     private async Task<List<(string Id, double Score)>> DenseAsync(
         float[] vector, VectorFilter filter, int limit, Dictionary<string, TurnPlacement> placements, CancellationToken ct)
     {
-        var hits = await store.SearchAsync(
-            _collection, new VectorSearchRequest(vector, Math.Clamp(limit, 1, VectorSearchRequest.MaxLimit), filter) { WithPayload = false }, ct).ConfigureAwait(false);
-        var unknown = hits.Select(h => h.Id).Where(point => !placements.ContainsKey(AgentMemory.EntryIdOf(point))).ToList();
+        var hits = (await store.SearchAsync(
+                _collection, new VectorSearchRequest(vector, Math.Clamp(limit, 1, VectorSearchRequest.MaxLimit), filter) { WithPayload = false }, ct).ConfigureAwait(false))
+            .Select(h => (Point: h.Id, Id: AgentMemory.EntryIdOf(h.Id), Score: (double)h.Score)).ToList();
+        var unknown = hits.Where(h => !placements.ContainsKey(h.Id)).Select(h => h.Point).ToList();
         if (unknown.Count > 0)
         {
             foreach (var record in await store.GetAsync(_collection, unknown, withVectors: false, ct).ConfigureAwait(false))
@@ -410,7 +411,7 @@ public sealed partial class HybridRetriever(
             }
         }
 
-        return [.. hits.Select(h => (Id: AgentMemory.EntryIdOf(h.Id), (double)h.Score)).Where(h => placements.ContainsKey(h.Id))];
+        return [.. hits.Where(h => placements.ContainsKey(h.Id)).Select(h => (h.Id, h.Score))];
     }
 
     /// <summary>Notes the places of the hits (first seen wins) and passes the lists on.</summary>

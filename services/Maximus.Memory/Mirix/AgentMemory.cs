@@ -970,12 +970,8 @@ public sealed class AgentMemory(
     };
 
     /// <summary>Whether a text is written as what <paramref name="actor"/> said: "{actor}: ...".</summary>
-    public static bool IsSaidBy(string text, string actor)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(actor);
-        return actor.Trim().Length > 0 && text.Length > actor.Length && text.StartsWith(actor, StringComparison.Ordinal) && text[actor.Length] == ':';
-    }
+    private static bool IsSaidBy(string text, string actor) =>
+        !string.IsNullOrWhiteSpace(actor) && text.Length > actor.Length && text.StartsWith(actor, StringComparison.Ordinal) && text[actor.Length] == ':';
 
     /// <summary>
     /// What keyword search indexes for an entry: its text, or with a context the context once and the text twice (a field
