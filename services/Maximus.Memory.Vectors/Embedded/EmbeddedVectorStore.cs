@@ -347,9 +347,16 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
     {
         VectorValidation.Ids(ids);
         var state = State(collection);
-        var found = ReadRecords(state, ids.Distinct(StringComparer.Ordinal).ToList(), withVectors);
-        var ordered = ids.Distinct(StringComparer.Ordinal).Select(id => found.GetValueOrDefault(id)).OfType<VectorRecord>().ToList();
-        return Task.FromResult<IReadOnlyList<VectorRecord>>(ordered);
+        state.Lock.EnterReadLock();
+        try
+        {
+            ThrowIfDeleted(state);
+            return Task.FromResult<IReadOnlyList<VectorRecord>>(ReadRecords(state, ids.Distinct(StringComparer.Ordinal), withVectors));
+        }
+        finally
+        {
+            state.Lock.ExitReadLock();
+        }
     }
 
     public Task<int> DeleteAsync(string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
@@ -399,6 +406,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         VectorValidation.ScrollRequest(request);
         var state = State(collection);
         List<string> ids;
+        List<VectorRecord> records;
         state.Lock.EnterReadLock();
         try
         {
@@ -426,6 +434,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
                     .Order(StringComparer.Ordinal)
                     .Take(request.Limit + 1)];
             }
+
+            records = ReadRecords(state, ids.Take(request.Limit), request.WithVectors, request.WithPayload);
         }
         finally
         {
@@ -433,16 +443,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         }
 
         var more = ids.Count > request.Limit;
-        if (more)
-        {
-            ids.RemoveAt(ids.Count - 1);
-        }
-
-        var records = ReadRecords(state, ids, request.WithVectors);
-        var page = ids.Select(id => records.GetValueOrDefault(id)).OfType<VectorRecord>()
-            .Select(r => request.WithPayload ? r : r with { Payload = [] })
-            .ToList();
-        return Task.FromResult(new VectorScrollPage(page, more ? ids[^1] : null));
+        return Task.FromResult(new VectorScrollPage(records, more ? ids[request.Limit - 1] : null));
     }
 
     public Task<long> CountAsync(string collection, VectorFilter? filter = null, CancellationToken cancellationToken = default)
@@ -1000,32 +1001,21 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
         return result;
     }
 
-    private Dictionary<string, VectorRecord> ReadRecords(CollectionState state, List<string> ids, bool withVectors)
+    /// <summary>
+    /// The live points of these ids, in their order (ids not held are left out), from memory: the payload as written and the
+    /// vector as stored, the same bytes SQLite holds (call under the state's lock).
+    /// </summary>
+    private static List<VectorRecord> ReadRecords(CollectionState state, IEnumerable<string> ids, bool withVectors, bool withPayload = true)
     {
-        var result = new Dictionary<string, VectorRecord>(ids.Count, StringComparer.Ordinal);
-        if (ids.Count == 0)
+        var result = new List<VectorRecord>();
+        foreach (var id in ids)
         {
-            return result;
-        }
-
-        using var lease = _database.Rent();
-        foreach (var chunk in ids.Chunk(SqlChunk))
-        {
-            using var command = Sql.Command(lease.Connection, string.Empty, ("$c", state.Name));
-            command.CommandText = $"SELECT id, payload{(withVectors ? ", vector" : "")} FROM vector_point WHERE collection = $c AND id IN ({Sql.BindList(command, "$i", chunk)})";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            if (state.TryGetSlot(id, out var slot) && state.IsLive(slot))
             {
-                var id = reader.GetString(0);
-                ReadOnlyMemory<float> vector = ReadOnlyMemory<float>.Empty;
-                if (withVectors)
-                {
-                    var values = new float[state.Dimension];
-                    VectorDatabase.ReadVector(reader, 2, values);
-                    vector = values;
-                }
-
-                result[id] = new VectorRecord(id, vector, JsonNode.Parse(reader.GetString(1))!.AsObject());
+                result.Add(new VectorRecord(
+                    id,
+                    withVectors ? state.VectorOf(slot).ToArray() : ReadOnlyMemory<float>.Empty,
+                    withPayload ? JsonNode.Parse(state.PayloadOf(slot))!.AsObject() : []));
             }
         }
 

@@ -679,8 +679,86 @@ public sealed partial class HybridRetriever(
         return words;
     }
 
-    /// <summary>Whether a text mentions a time (weekday, month, year, relative time): candidates for "when" questions.</summary>
-    public static bool MentionsTime(string text) => TimeWords().IsMatch(text);
+    /// <summary>
+    /// Whether a text mentions a time: a word such as "yesterday", "ago", "recently", a weekday, a month, "week(s)",
+    /// "month(s)", "year(s)", a year 19xx/20xx, or "last night/weekend/summer/…", "next weekend", "this morning/…" (case aside).
+    /// Candidates for "when" questions. One pass over the words: it runs on every candidate of such a question (~150), where
+    /// the regular expression it replaces (kept in the tests as the reference) cost ~0.2 ms more a question.
+    /// </summary>
+    public static bool MentionsTime(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var span = text.AsSpan();
+        ReadOnlySpan<char> previous = default;
+        var previousEnd = -2;
+        for (var i = 0; i < span.Length;)
+        {
+            if (!IsWordChar(span[i]))
+            {
+                i++;
+                continue;
+            }
+
+            var start = i;
+            while (i < span.Length && IsWordChar(span[i]))
+            {
+                i++;
+            }
+
+            var word = span[start..i];
+            if (IsTimeWord(word) || (previousEnd == start - 1 && span[previousEnd] == ' ' && IsTimeAfter(previous, word)))
+            {
+                return true;
+            }
+
+            previous = word;
+            previousEnd = i;
+        }
+
+        return false;
+    }
+
+    /// <summary>A word character as regular expressions' <c>\b</c> sees one.</summary>
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c is '\u200C' or '\u200D' || char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark
+        or System.Globalization.UnicodeCategory.ConnectorPunctuation;
+
+    private static bool IsTimeWord(ReadOnlySpan<char> word)
+    {
+        if (word.Length == 4 && (word.StartsWith("19") || word.StartsWith("20")) && char.IsDigit(word[2]) && char.IsDigit(word[3]))
+        {
+            return true;
+        }
+
+        if (word.Length is < 3 or > 9)
+        {
+            return false;
+        }
+
+        Span<char> lower = stackalloc char[word.Length];
+        word.ToLowerInvariant(lower);
+        return TimeWordSet.Contains(lower);
+    }
+
+    /// <summary>"last night", "next weekend", "this morning": a time only after its first word.</summary>
+    private static bool IsTimeAfter(ReadOnlySpan<char> first, ReadOnlySpan<char> word) =>
+        first.Length == 4 && word.Length is >= 4 and <= 7 && (
+            first.Equals("last", StringComparison.OrdinalIgnoreCase) && (word.Equals("weekend", StringComparison.OrdinalIgnoreCase)
+                || word.Equals("night", StringComparison.OrdinalIgnoreCase) || word.Equals("summer", StringComparison.OrdinalIgnoreCase)
+                || word.Equals("winter", StringComparison.OrdinalIgnoreCase) || word.Equals("spring", StringComparison.OrdinalIgnoreCase)
+                || word.Equals("fall", StringComparison.OrdinalIgnoreCase) || word.Equals("time", StringComparison.OrdinalIgnoreCase))
+            || first.Equals("next", StringComparison.OrdinalIgnoreCase) && word.Equals("weekend", StringComparison.OrdinalIgnoreCase)
+            || first.Equals("this", StringComparison.OrdinalIgnoreCase) && (word.Equals("weekend", StringComparison.OrdinalIgnoreCase)
+                || word.Equals("morning", StringComparison.OrdinalIgnoreCase) || word.Equals("summer", StringComparison.OrdinalIgnoreCase)));
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> TimeWordSet = new HashSet<string>(
+        [
+            "yesterday", "today", "tonight", "tomorrow", "ago", "recently",
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+            "week", "weeks", "month", "months", "year", "years",
+        ],
+        StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Questions about a time ("when ...", "what date/year/month ...", "how long ago ...").</summary>
     public static bool IsWhenQuestion(string query) => WhenQuestion().IsMatch(query);
@@ -690,9 +768,4 @@ public sealed partial class HybridRetriever(
 
     [GeneratedRegex(@"^\s*when\b|\bwhat (date|day|year|month|time|week)\b|\bhow long ago\b|\bwhich (year|month|day|week)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WhenQuestion();
-
-    [GeneratedRegex(
-        @"\b(yesterday|today|tonight|tomorrow|ago|last (week|weekend|month|year|night|summer|winter|spring|fall|time)|next (week|weekend|month|year)|this (week|weekend|month|year|morning|summer)|recently|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|(19|20)\d\d|weeks?|months?|years?)\b",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex TimeWords();
 }

@@ -318,6 +318,13 @@ public abstract class VectorStoreConformance : IAsyncLifetime
         Assert.Equal(Dimension, read.Vector.Length);
         Assert.Equal(0.6f, read.Vector.Span[0], 4);
         Assert.Equal(0.8f, read.Vector.Span[1], 4);
+
+        // What a read returns is the caller's own: changing it changes nothing stored.
+        read.Payload["text"] = "changed after the read";
+        read.Payload["fact"]!.AsObject().Remove("object");
+        var again = Assert.Single(await Store.GetAsync(Collection, ["fact-1"], cancellationToken: Ct));
+        Assert.Equal("Ada prefers tea", again.Payload["text"]!.GetValue<string>());
+        Assert.Equal("tea", again.Payload["fact"]!["object"]!.GetValue<string>());
     }
 
     [Fact]
@@ -604,6 +611,14 @@ public abstract class VectorStoreConformance : IAsyncLifetime
         Assert.Equal("p1", hits[0].Id);
         Assert.All(hits, h => Assert.Equal("agent-a", h.Payload![VectorPayloadKeys.AgentId]!.GetValue<string>()));
         Assert.Empty(await Store.GetAsync(Collection, ["p0"], cancellationToken: Ct));
+        var read = await Store.GetAsync(Collection, ["p3", "p12"], withVectors: true, Ct);
+        Assert.Equal(["p3", "p12"], read.Select(r => r.Id));
+        Assert.Equal(["agent-a", "agent-b"], read.Select(r => r.Payload[VectorPayloadKeys.AgentId]!.GetValue<string>()));
+        Assert.Equal(3, read[0].Vector.ToArray().Index().MaxBy(x => x.Item).Index);
+        var page = await Store.ScrollAsync(Collection, new VectorScrollRequest(10, VectorFilter.ForAgent("agent-b")) { WithVectors = true }, Ct);
+        Assert.Equal(Enumerable.Range(10, 10).Select(i => $"p{i}").Order(), page.Records.Select(r => r.Id).Order());
+        Assert.All(page.Records, r => Assert.Equal(Dimension, r.Vector.Length));
+        Assert.Null(page.NextCursor);
     }
 
     [Fact]
