@@ -74,6 +74,7 @@ public static partial class VectorValidation
         }
 
         Filter(request.Filter, nameof(request));
+        PayloadKeys(request.PayloadKeys, nameof(request));
     }
 
     /// <summary>Refuses a collection that exists with another dimension or distance (an embedding model mismatch).</summary>
@@ -214,6 +215,7 @@ public static partial class VectorValidation
 
         Vector(request.Vector.Span, dimension, collection, "query vector", nameof(request));
         Filter(request.Filter, nameof(request));
+        PayloadKeys(request.PayloadKeys, nameof(request));
     }
 
     public static void ScrollRequest(VectorScrollRequest request)
@@ -225,6 +227,24 @@ public static partial class VectorValidation
         }
 
         Filter(request.Filter, nameof(request));
+        PayloadKeys(request.PayloadKeys, nameof(request));
+    }
+
+    /// <summary>The payload keys a read asks for: none blank, none of the adapters' own ('_...').</summary>
+    public static void PayloadKeys(IReadOnlyList<string>? keys, string parameter)
+    {
+        foreach (var key in keys ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw new ArgumentException("PayloadKeys holds a blank key.", parameter);
+            }
+
+            if (key.StartsWith('_'))
+            {
+                throw new ArgumentException($"PayloadKeys: key '{key}' is reserved (keys starting with '_' belong to the adapters).", parameter);
+            }
+        }
     }
 
     public static void Ids(IReadOnlyCollection<string> ids)

@@ -352,6 +352,62 @@ public sealed class HybridRetrievalTests : IDisposable
         Assert.Equal("a-melanie", (await SearchWith(new HybridRetrievalOptions(), "Where did Melanie go camping?", turns))[0]);
     }
 
+    [Fact]
+    public async Task A_turn_carries_what_ranking_reads_of_it_and_turns_written_without_it_rank_the_same()
+    {
+        (string Id, string Text, string Speaker)[] turns =
+        [
+            ("t1", "Melanie: we went camping in the forest last summer with the kids", "Melanie"),
+            ("t2", "Caroline: how was the forest? did the kids like it?", "Caroline"),
+            ("t3", "Melanie: they loved it, we roasted marshmallows by the lake", "Melanie"),
+            ("t4", "Caroline: I painted the lake on Sunday", "Caroline"),
+            ("t5", "Caroline: my group meets every week", "Caroline"),
+        ];
+        await _retriever.IngestAsync(
+            "agent-o",
+            [.. turns.Select((t, i) => new HybridDocument(new WriteMemoryRequest(MemoryType.Episodic, t.Text, t.Id, Actor: t.Speaker), "1", i + 1))],
+            CancellationToken.None);
+        var stored = (await _store.ScrollAsync(Collection, new VectorScrollRequest(100, VectorFilter.ForAgent("agent-o")) { WithVectors = true }, CancellationToken.None)).Records;
+        var t4 = stored.Single(r => r.Id == "agent-o:t4").Payload;
+        Assert.Equal("Caroline", t4[AgentMemory.ActorKey]!.GetValue<string>());
+        Assert.Equal(7, t4[AgentMemory.WordsKey]!.GetValue<int>());
+        Assert.False(t4[AgentMemory.AsksKey]!.GetValue<bool>());
+        Assert.True(t4[AgentMemory.MentionsTimeKey]!.GetValue<bool>());
+        Assert.True(stored.Single(r => r.Id == "agent-o:t2").Payload[AgentMemory.AsksKey]!.GetValue<bool>());
+
+        string[] questions = ["When did Caroline paint the lake?", "Where did Melanie go camping?", "What does the group do every week?", "kids"];
+        var asWritten = new List<HybridHit>();
+        foreach (var question in questions)
+        {
+            asWritten.AddRange(await _retriever.SearchAsync("agent-o", question, 5, CancellationToken.None));
+        }
+
+        // The same points as written before payloads carried these keys: read whole, ranked alike.
+        await _store.UpsertAsync(
+            Collection,
+            [.. stored.Select(r =>
+            {
+                var older = r.Payload.DeepClone().AsObject();
+                foreach (var key in new[] { AgentMemory.ActorKey, AgentMemory.WordsKey, AgentMemory.AsksKey, AgentMemory.MentionsTimeKey })
+                {
+                    older.Remove(key);
+                }
+
+                return r with { Payload = older };
+            })],
+            CancellationToken.None);
+        var asBefore = new List<HybridHit>();
+        foreach (var question in questions)
+        {
+            asBefore.AddRange(await _retriever.SearchAsync("agent-o", question, 5, CancellationToken.None));
+        }
+
+        // Scores within float rounding: writing a point again normalises its stored vector again.
+        Assert.Equal(20, asWritten.Count);
+        Assert.Equal(asWritten.Select(h => h with { Score = 0 }), asBefore.Select(h => h with { Score = 0 }));
+        Assert.All(asWritten.Zip(asBefore), p => Assert.Equal(p.First.Score, p.Second.Score, tolerance: 1e-6));
+    }
+
     [Theory]
     [InlineData("What has Melanie painted?", "Melanie", "What has I painted?")]
     [InlineData("What did Caroline's friend give caroline?", "Caroline", "What did my friend give I?")]

@@ -221,6 +221,14 @@ public sealed record VectorSearchRequest(ReadOnlyMemory<float> Vector, int Limit
 
     public bool WithPayload { get; init; } = true;
 
+    /// <summary>
+    /// The top-level payload keys the hits carry, the others left out (keys a point lacks are absent from its hit); null:
+    /// the whole payload. Only read with <see cref="WithPayload"/>. For a caller that needs a few fields of many hits (hybrid
+    /// retrieval's places and priors): the embedded store does not decode the rest and Qdrant does not send it; an adapter
+    /// that receives whole payloads keeps these keys of them (<see cref="VectorPayloadSelection"/>).
+    /// </summary>
+    public IReadOnlyList<string>? PayloadKeys { get; init; }
+
     public bool WithVectors { get; init; }
 
     /// <summary>Leave out hits whose score is below this.</summary>
@@ -234,6 +242,14 @@ public sealed record VectorSearchRequest(ReadOnlyMemory<float> Vector, int Limit
 public sealed record VectorTextSearchRequest(string Text, int Limit = 10, VectorFilter? Filter = null)
 {
     public bool WithPayload { get; init; } = true;
+
+    /// <summary>
+    /// The top-level payload keys the hits carry, the others left out (keys a point lacks are absent from its hit); null:
+    /// the whole payload. Only read with <see cref="WithPayload"/>. For a caller that needs a few fields of many hits (hybrid
+    /// retrieval's places and priors): the embedded store does not decode the rest and Qdrant does not send it; an adapter
+    /// that receives whole payloads keeps these keys of them (<see cref="VectorPayloadSelection"/>).
+    /// </summary>
+    public IReadOnlyList<string>? PayloadKeys { get; init; }
 }
 
 /// <summary>A search hit; <see cref="Payload"/> is null when not requested, <see cref="Vector"/> empty when not requested.</summary>
@@ -245,6 +261,14 @@ public sealed record VectorScrollRequest(int Limit = 100, VectorFilter? Filter =
     public const int MaxLimit = 10_000;
 
     public bool WithPayload { get; init; } = true;
+
+    /// <summary>
+    /// The top-level payload keys the records carry, the others left out (keys a point lacks are absent from its record); null:
+    /// the whole payload. Only read with <see cref="WithPayload"/>. For a caller that needs a few fields of many hits (hybrid
+    /// retrieval's places and priors): the embedded store does not decode the rest and Qdrant does not send it; an adapter
+    /// that receives whole payloads keeps these keys of them (<see cref="VectorPayloadSelection"/>).
+    /// </summary>
+    public IReadOnlyList<string>? PayloadKeys { get; init; }
 
     public bool WithVectors { get; init; }
 }
@@ -402,5 +426,30 @@ public sealed class EmbeddingModelMismatchException(string collection, string re
         {
             throw new EmbeddingModelMismatchException(collection, recorded, requested);
         }
+    }
+}
+
+/// <summary>What a request's <c>PayloadKeys</c> keeps of a payload, for adapters that receive whole payloads.</summary>
+public static class VectorPayloadSelection
+{
+    /// <summary>The payload itself when <paramref name="keys"/> is null; else a payload of only those of its keys.</summary>
+    public static JsonObject Keep(JsonObject payload, IReadOnlyList<string>? keys)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (keys is null)
+        {
+            return payload;
+        }
+
+        var kept = new JsonObject();
+        foreach (var key in keys)
+        {
+            if (!kept.ContainsKey(key) && payload.TryGetPropertyValue(key, out var value))
+            {
+                kept[key] = value?.DeepClone();
+            }
+        }
+
+        return kept;
     }
 }

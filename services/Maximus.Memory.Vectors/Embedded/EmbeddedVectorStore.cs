@@ -286,7 +286,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
                 ranked.RemoveAll(r => r.Score < threshold);
             }
 
-            var payloads = request.WithPayload ? Payloads(state, ranked.Select(r => r.Slot).ToList()) : null;
+            var payloads = request.WithPayload ? Payloads(state, ranked.Select(r => r.Slot).ToList(), request.PayloadKeys) : null;
             var hits = new List<VectorSearchHit>(ranked.Count);
             foreach (var (slot, score) in ranked)
             {
@@ -329,7 +329,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
 
             Func<int, bool> accept = plan.Residual.Count > 0 ? Matching(state, plan).ToHashSet().Contains : plan.Predicate;
             var ranked = state.Text.Search(terms, slot => state.IsLive(slot) && accept(slot), request.Limit, state.IdOf);
-            var payloads = request.WithPayload ? Payloads(state, ranked.Select(r => r.Slot).ToList()) : null;
+            var payloads = request.WithPayload ? Payloads(state, ranked.Select(r => r.Slot).ToList(), request.PayloadKeys) : null;
             return Task.FromResult<IReadOnlyList<VectorSearchHit>>([.. ranked.Select(r => new VectorSearchHit(
                 state.IdOf(r.Slot),
                 (float)r.Score,
@@ -435,7 +435,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
                     .Take(request.Limit + 1)];
             }
 
-            records = ReadRecords(state, ids.Take(request.Limit), request.WithVectors, request.WithPayload);
+            records = ReadRecords(state, ids.Take(request.Limit), request.WithVectors, request.WithPayload, request.PayloadKeys);
         }
         finally
         {
@@ -989,23 +989,81 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
             && plan.Residual.All(r => PayloadValues.Matches(payload, r.Condition) != r.Negated)).ToList();
     }
 
-    /// <summary>The payloads of these live slots, from memory (call under the state's lock).</summary>
-    private static Dictionary<int, JsonObject> Payloads(CollectionState state, List<int> slots)
+    /// <summary>The payloads of these live slots, from memory, whole or only <paramref name="keys"/> (call under the state's lock).</summary>
+    private static Dictionary<int, JsonObject> Payloads(CollectionState state, List<int> slots, IReadOnlyList<string>? keys = null)
     {
         var result = new Dictionary<int, JsonObject>(slots.Count);
         foreach (var slot in slots)
         {
-            result[slot] = JsonNode.Parse(state.PayloadOf(slot))!.AsObject();
+            result[slot] = ParsePayload(state.PayloadOf(slot), keys);
         }
 
         return result;
     }
 
     /// <summary>
+    /// A stored payload as a JSON object: whole when <paramref name="keys"/> is null, else only those top-level keys. The
+    /// other values are skipped over, never decoded: the kept properties are copied byte for byte into one small document,
+    /// so their values read exactly as in the whole payload.
+    /// </summary>
+    internal static JsonObject ParsePayload(byte[] utf8, IReadOnlyList<string>? keys)
+    {
+        if (keys is null)
+        {
+            return JsonNode.Parse(utf8)!.AsObject();
+        }
+
+        var kept = System.Buffers.ArrayPool<byte>.Shared.Rent(utf8.Length + 2);
+        try
+        {
+            var length = 0;
+            kept[length++] = (byte)'{';
+            var reader = new Utf8JsonReader(utf8);
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var start = (int)reader.TokenStartIndex;
+                var wanted = false;
+                foreach (var key in keys)
+                {
+                    if (reader.ValueTextEquals(key))
+                    {
+                        wanted = true;
+                        break;
+                    }
+                }
+
+                reader.Read();
+                reader.Skip();
+                if (wanted)
+                {
+                    // "name":value as stored (a stored payload is compact JSON written by this store).
+                    if (length > 1)
+                    {
+                        kept[length++] = (byte)',';
+                    }
+
+                    var end = (int)reader.BytesConsumed;
+                    utf8.AsSpan(start, end - start).CopyTo(kept.AsSpan(length));
+                    length += end - start;
+                }
+            }
+
+            kept[length++] = (byte)'}';
+            return JsonNode.Parse(kept.AsSpan(0, length))!.AsObject();
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(kept);
+        }
+    }
+
+    /// <summary>
     /// The live points of these ids, in their order (ids not held are left out), from memory: the payload as written and the
     /// vector as stored, the same bytes SQLite holds (call under the state's lock).
     /// </summary>
-    private static List<VectorRecord> ReadRecords(CollectionState state, IEnumerable<string> ids, bool withVectors, bool withPayload = true)
+    private static List<VectorRecord> ReadRecords(
+        CollectionState state, IEnumerable<string> ids, bool withVectors, bool withPayload = true, IReadOnlyList<string>? payloadKeys = null)
     {
         var result = new List<VectorRecord>();
         foreach (var id in ids)
@@ -1015,7 +1073,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
                 result.Add(new VectorRecord(
                     id,
                     withVectors ? state.VectorOf(slot).ToArray() : ReadOnlyMemory<float>.Empty,
-                    withPayload ? JsonNode.Parse(state.PayloadOf(slot))!.AsObject() : []));
+                    withPayload ? ParsePayload(state.PayloadOf(slot), payloadKeys) : []));
             }
         }
 

@@ -208,7 +208,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             usingVector: TextVectorName,
             filter: QdrantMapping.ToQdrant(request.Filter),
             limit: (ulong)request.Limit,
-            payloadSelector: PayloadSelector(request.WithPayload),
+            payloadSelector: PayloadSelector(request.WithPayload, request.PayloadKeys),
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. points
             .Select(p => new VectorSearchHit(
@@ -398,7 +398,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             scoreThreshold: request.ScoreThreshold,
             searchParams: parameters,
             limit: (ulong)request.Limit,
-            payloadSelector: PayloadSelector(request.WithPayload),
+            payloadSelector: PayloadSelector(request.WithPayload, request.PayloadKeys),
             vectorsSelector: request.WithVectors,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. points.Select(p => new VectorSearchHit(
@@ -482,7 +482,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             QdrantMapping.ToQdrant(request.Filter),
             (uint)request.Limit,
             offset,
-            PayloadSelector(withPayload: true),
+            PayloadSelector(withPayload: true, request.PayloadKeys),
             request.WithVectors,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         var records = response.Result.Select(p => ToRecord(p, request.WithVectors))
@@ -545,8 +545,11 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         || ex.Status.Detail.Contains("not found", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The payload is always read, at least the id key: a point's string id lives there.</summary>
-    private static WithPayloadSelector PayloadSelector(bool withPayload) =>
-        withPayload ? true : new WithPayloadSelector { Include = new PayloadIncludeSelector { Fields = { QdrantMapping.IdKey } } };
+    /// <summary>The whole payload, only the adapter's id key, or the asked keys with it (Qdrant sends only those).</summary>
+    private static WithPayloadSelector PayloadSelector(bool withPayload, IReadOnlyList<string>? keys = null) =>
+        withPayload && keys is null
+            ? true
+            : new WithPayloadSelector { Include = new PayloadIncludeSelector { Fields = { withPayload ? [.. keys!, QdrantMapping.IdKey] : [QdrantMapping.IdKey] } } };
 
     private static VectorRecord ToRecord(RetrievedPoint point, bool withVectors) => new(
         QdrantMapping.ReadId(point.Payload, point.Id),

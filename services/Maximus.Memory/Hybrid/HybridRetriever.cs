@@ -37,25 +37,30 @@ public sealed class TurnPlacement(string id, string? session, int sequence, Json
     /// <summary>The entry's place in its session (<see cref="AgentMemory.SequenceKey"/>).</summary>
     public int Sequence => sequence;
 
-    /// <summary>Whether the entry's own text mentions a time (<see cref="HybridRetriever.MentionsTime"/>).</summary>
-    public bool Temporal => _temporal ??= HybridRetriever.MentionsTime(Text);
+    /// <summary>Whether the entry's own text mentions a time (<see cref="HybridRetriever.MentionsTime"/>, as written: <see cref="AgentMemory.MentionsTimeKey"/>).</summary>
+    public bool Temporal => _temporal ??= Flag(AgentMemory.MentionsTimeKey) ?? HybridRetriever.MentionsTime(Text);
 
     /// <summary>Who said or did the entry (its actor: a turn's speaker); null when it names none.</summary>
-    public string? Actor => payload[AgentMemory.EntryKey]?["actor"] is JsonValue a && a.TryGetValue<string>(out var x) ? x : null;
+    public string? Actor => (payload.TryGetPropertyValue(AgentMemory.ActorKey, out var actor) ? actor : payload[AgentMemory.EntryKey]?["actor"])
+        is JsonValue a && a.TryGetValue<string>(out var x) ? x : null;
 
-    /// <summary>Whether the entry's own text ends by asking (<see cref="HybridRetriever.EndsAsking"/>).</summary>
-    public bool Asks => _asks ??= HybridRetriever.EndsAsking(Text);
+    /// <summary>Whether the entry's own text ends by asking (<see cref="HybridRetriever.EndsAsking"/>, as written: <see cref="AgentMemory.AsksKey"/>).</summary>
+    public bool Asks => _asks ??= Flag(AgentMemory.AsksKey) ?? HybridRetriever.EndsAsking(Text);
 
-    /// <summary>How many words the entry's own text holds (<see cref="HybridRetriever.WordCount"/>).</summary>
-    public int Words => _words >= 0 ? _words : _words = HybridRetriever.WordCount(Text);
+    /// <summary>How many words the entry's own text holds (<see cref="HybridRetriever.WordCount"/>, as written: <see cref="AgentMemory.WordsKey"/>).</summary>
+    public int Words => _words >= 0
+        ? _words
+        : _words = payload[AgentMemory.WordsKey] is JsonValue w && w.TryGetValue<int>(out var count) ? count : HybridRetriever.WordCount(Text);
 
     /// <summary>The entities in the entry's payload (<see cref="AgentMemory.EntitiesKey"/>).</summary>
     public IReadOnlyList<string> Entities => _entities ??= payload[AgentMemory.EntitiesKey] is JsonArray entities
         ? [.. entities.Select(e => e is JsonValue v && v.TryGetValue<string>(out var x) ? x : null).OfType<string>()]
         : [];
 
-    /// <summary>The entry's own text (without its context).</summary>
+    /// <summary>The entry's own text (without its context); read only for a payload written without the flags above.</summary>
     public string Text => _text ??= AgentMemory.TextOf(payload) ?? "";
+
+    private bool? Flag(string key) => payload[key] is JsonValue v && v.TryGetValue<bool>(out var flag) ? flag : null;
 }
 
 /// <summary>
@@ -173,7 +178,7 @@ public sealed partial class HybridRetriever(
         if (missing.Count > 0)
         {
             await memory.EnsureCollectionAsync(ct).ConfigureAwait(false);
-            foreach (var found in await AtAsync(agentId, [.. missing.Keys], ct).ConfigureAwait(false))
+            foreach (var found in await AtAsync(agentId, [.. missing.Keys], ct, withText: true).ConfigureAwait(false))
             {
                 if (found.Session is not null && missing.TryGetValue(AgentMemory.Place(found.Session, found.Sequence), out var waiting) && found.Text.Length > 0)
                 {
@@ -372,46 +377,45 @@ public sealed partial class HybridRetriever(
             })];
     }
 
+    /// <summary>
+    /// The payload keys a candidate's place and priors are read from (<see cref="TurnPlacement"/>): its session and place in
+    /// it, its actor and entities, and what its text tells the priors (words, asking, a time), written with it. The searches
+    /// ask for these only (<see cref="VectorSearchRequest.PayloadKeys"/>): ~100 bytes of a payload of ~1.6 KB (the entry,
+    /// and the text three times over in the keyword text and its context) on the LoCoMo development file, for ~250 hits a
+    /// question.
+    /// </summary>
+    private static readonly string[] PlaceKeys =
+        [
+            AgentMemory.SessionKey, AgentMemory.SequenceKey, AgentMemory.ActorKey, AgentMemory.EntitiesKey,
+            AgentMemory.WordsKey, AgentMemory.AsksKey, AgentMemory.MentionsTimeKey,
+        ];
+
+    /// <summary><see cref="PlaceKeys"/> and the entry's own text: its keyword text and the context before it (<see cref="AgentMemory.OwnText"/>).</summary>
+    private static readonly string[] PlaceAndTextKeys = [.. PlaceKeys, VectorPayloadKeys.Text, AgentMemory.ContextKey];
+
     /// <summary>The lexical (episodic entries) and dense searches under one filter, sent together.</summary>
     private async Task<(List<(string Id, double Score, TurnPlacement Place)> Lexical, List<(string Id, double Score, TurnPlacement Place)> Dense)> BothAsync(
         string query, float[] vector, VectorFilter filter, int lexicalLimit, int denseLimit, CancellationToken ct)
     {
         var denseSearch = denseLimit <= 0
             ? Task.FromResult<IReadOnlyList<VectorSearchHit>>([])
-            : store.SearchAsync(_collection, new VectorSearchRequest(vector, Math.Clamp(denseLimit, 1, VectorSearchRequest.MaxLimit), filter), ct);
+            : store.SearchAsync(_collection, new VectorSearchRequest(vector, Math.Clamp(denseLimit, 1, VectorSearchRequest.MaxLimit), filter) { PayloadKeys = PlaceKeys }, ct);
         var lexicalSearch = lexicalLimit <= 0
             ? Task.FromResult<IReadOnlyList<VectorSearchHit>>([])
-            : store.SearchTextAsync(_collection, new VectorTextSearchRequest(query, Math.Clamp(lexicalLimit, 1, VectorSearchRequest.MaxLimit), filter.OfTypes(Episodic)), ct);
-        var dense = Entries(await denseSearch.ConfigureAwait(false));
-        return (Entries(await lexicalSearch.ConfigureAwait(false)), dense);
+            : store.SearchTextAsync(
+                _collection,
+                new VectorTextSearchRequest(query, Math.Clamp(lexicalLimit, 1, VectorSearchRequest.MaxLimit), filter.OfTypes(Episodic)) { PayloadKeys = PlaceKeys },
+                ct);
+        var dense = await EntriesAsync([.. (await denseSearch.ConfigureAwait(false)).Select(h => (h.Id, h.Score, h.Payload))], ct).ConfigureAwait(false);
+        return (await EntriesAsync([.. (await lexicalSearch.ConfigureAwait(false)).Select(h => (h.Id, h.Score, h.Payload))], ct).ConfigureAwait(false), dense);
     }
 
-    /// <summary>
-    /// A dense search whose hits are mostly candidates already (the question as asked after the voiced one): it asks for ids
-    /// and scores only, and reads the payloads of the hits not among <paramref name="placements"/> in one call (noting
-    /// their places). On the development file, timed on alternate questions in one run: 0.47–0.59 ms a search against
-    /// 0.81–1.03 ms with the payloads; for the first dense search, whose hits are fewer known, it was slower (1.40–1.71
-    /// against 0.86–1.15 ms), so that one reads them with the hits.
-    /// </summary>
+    /// <summary>A dense search of its own (the question as asked after the voiced one); its hits' places are noted.</summary>
     private async Task<List<(string Id, double Score)>> DenseAsync(
         float[] vector, VectorFilter filter, int limit, Dictionary<string, TurnPlacement> placements, CancellationToken ct)
     {
-        var hits = (await store.SearchAsync(
-                _collection, new VectorSearchRequest(vector, Math.Clamp(limit, 1, VectorSearchRequest.MaxLimit), filter) { WithPayload = false }, ct).ConfigureAwait(false))
-            .Select(h => (Point: h.Id, Id: AgentMemory.EntryIdOf(h.Id), Score: (double)h.Score)).ToList();
-        var unknown = hits.Where(h => !placements.ContainsKey(h.Id)).Select(h => h.Point).ToList();
-        if (unknown.Count > 0)
-        {
-            foreach (var record in await store.GetAsync(_collection, unknown, withVectors: false, ct).ConfigureAwait(false))
-            {
-                if (EntryId(record.Payload) is { } id)
-                {
-                    placements.TryAdd(id, Placement(id, record.Payload));
-                }
-            }
-        }
-
-        return [.. hits.Where(h => placements.ContainsKey(h.Id)).Select(h => (h.Id, h.Score))];
+        var (_, dense) = Note(await BothAsync("", vector, filter, 0, limit, ct).ConfigureAwait(false), placements);
+        return [.. dense.Select(h => (h.Id, h.Score))];
     }
 
     /// <summary>Notes the places of the hits (first seen wins) and passes the lists on.</summary>
@@ -470,8 +474,11 @@ public sealed partial class HybridRetriever(
             .Take(o.MaxHopEntities)];
     }
 
-    /// <summary>The agent's entries at these places (<see cref="AgentMemory.Place"/> values): one filtered scroll on indexed keys.</summary>
-    private async Task<List<TurnPlacement>> AtAsync(string agentId, List<string> places, CancellationToken ct)
+    /// <summary>
+    /// The agent's entries at these places (<see cref="AgentMemory.Place"/> values): one filtered scroll on indexed keys;
+    /// <paramref name="withText"/> reads their own text too (<see cref="TurnPlacement.Text"/>: a turn's context when written).
+    /// </summary>
+    private async Task<List<TurnPlacement>> AtAsync(string agentId, List<string> places, CancellationToken ct, bool withText = false)
     {
         var found = new List<TurnPlacement>();
         if (places.Count == 0)
@@ -483,9 +490,11 @@ public sealed partial class HybridRetriever(
         string? cursor = null;
         do
         {
-            var page = await store.ScrollAsync(_collection, new VectorScrollRequest(Math.Min(VectorScrollRequest.MaxLimit, places.Count * 2), filter, cursor), ct)
+            var page = await store.ScrollAsync(
+                    _collection, new VectorScrollRequest(Math.Min(VectorScrollRequest.MaxLimit, places.Count * 2), filter, cursor) { PayloadKeys = withText ? PlaceAndTextKeys : PlaceKeys },
+                    ct)
                 .ConfigureAwait(false);
-            found.AddRange(page.Records.Select(r => EntryId(r.Payload) is { } id ? Placement(id, r.Payload) : null).OfType<TurnPlacement>());
+            found.AddRange((await EntriesAsync([.. page.Records.Select(r => (r.Id, 0f, (JsonObject?)r.Payload))], ct).ConfigureAwait(false)).Select(h => h.Place));
             cursor = page.NextCursor;
         }
         while (cursor is not null);
@@ -493,10 +502,36 @@ public sealed partial class HybridRetriever(
         return found;
     }
 
-    /// <summary>The hits that carry an entry, by entry id (first occurrence), with their places.</summary>
-    private static List<(string Id, double Score, TurnPlacement Place)> Entries(IReadOnlyList<VectorSearchHit> hits) =>
-        [.. hits.Select(h => EntryId(h.Payload) is { } id ? (id, (double)h.Score, Placement(id, h.Payload!)) : default)
-            .Where(h => h.Item1 is not null)];
+    /// <summary>
+    /// The points that hold an entry, by entry id (the point's id holds it: <see cref="AgentMemory.EntryIdOf"/>), with their
+    /// places read off their <see cref="PlaceKeys"/>. A point written before payloads carried <see cref="AgentMemory.ActorKey"/>
+    /// (or one that is not an entry) is read whole, in one call for all such points, and placed from its entry as before.
+    /// </summary>
+    private async Task<List<(string Id, double Score, TurnPlacement Place)>> EntriesAsync(List<(string Point, float Score, JsonObject? Payload)> hits, CancellationToken ct)
+    {
+        var older = hits.Where(h => h.Payload?.ContainsKey(AgentMemory.ActorKey) != true).Select(h => h.Point).ToList();
+        var whole = older.Count == 0
+            ? null
+            : (await store.GetAsync(_collection, older, withVectors: false, ct).ConfigureAwait(false)).ToDictionary(r => r.Id, r => r.Payload, StringComparer.Ordinal);
+        var entries = new List<(string Id, double Score, TurnPlacement Place)>(hits.Count);
+        foreach (var (point, score, payload) in hits)
+        {
+            if (whole is not null && whole.TryGetValue(point, out var read))
+            {
+                if (EntryId(read) is { } entryId)
+                {
+                    entries.Add((entryId, score, Placement(entryId, read)));
+                }
+            }
+            else if (payload?.ContainsKey(AgentMemory.ActorKey) == true)
+            {
+                var id = AgentMemory.EntryIdOf(point);
+                entries.Add((id, score, Placement(id, payload)));
+            }
+        }
+
+        return entries;
+    }
 
     private static Dictionary<string, int> Ranks(List<(string Id, double Score, TurnPlacement Place)> hits)
     {

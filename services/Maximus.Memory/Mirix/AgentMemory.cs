@@ -72,6 +72,23 @@ public sealed class AgentMemory(
     /// </summary>
     public const string ContextFromKey = "contextFrom";
 
+    /// <summary>
+    /// Who the entry is said or done by (its <see cref="MemoryEntry.Actor"/>; null when none), beside the entry so hybrid
+    /// retrieval reads it with a hit's few keys (<see cref="VectorSearchRequest.PayloadKeys"/>) instead of the whole entry,
+    /// as it reads <see cref="WordsKey"/>, <see cref="AsksKey"/> and <see cref="MentionsTimeKey"/> instead of the text.
+    /// Points written before these keys lack them: hybrid retrieval reads such points whole.
+    /// </summary>
+    public const string ActorKey = "actor";
+
+    /// <summary>How many words the entry's text holds (<see cref="Hybrid.HybridRetriever.WordCount"/>): hybrid retrieval's length prior, read without the text.</summary>
+    public const string WordsKey = "words";
+
+    /// <summary>Whether the entry's text ends by asking (<see cref="Hybrid.HybridRetriever.EndsAsking"/>): hybrid retrieval's asking prior.</summary>
+    public const string AsksKey = "asks";
+
+    /// <summary>Whether the entry's text mentions a time (<see cref="Hybrid.HybridRetriever.MentionsTime"/>): hybrid retrieval's boost for "when" questions.</summary>
+    public const string MentionsTimeKey = "mentionsTime";
+
     /// <summary>The payload key indexed for keyword (BM25) search: the entry's text (after its <see cref="ContextKey"/>, when it has one).</summary>
     public const string TextField = VectorPayloadKeys.Text;
 
@@ -1028,6 +1045,10 @@ public sealed class AgentMemory(
             [VectorPayloadKeys.Text] = KeywordText(e.Text, context?.Text),
             [VectorPayloadKeys.CreatedAt] = e.CreatedAt.ToUnixTimeMilliseconds(),
             [EntryKey] = JsonSerializer.SerializeToNode(e, MaximusJson.Options),
+            [ActorKey] = e.Actor,
+            [WordsKey] = Hybrid.HybridRetriever.WordCount(e.Text),
+            [AsksKey] = Hybrid.HybridRetriever.EndsAsking(e.Text),
+            [MentionsTimeKey] = Hybrid.HybridRetriever.MentionsTime(e.Text),
         };
         if (e.ExpiresAt is { } expires)
         {

@@ -139,7 +139,7 @@ public sealed class ChromaVectorStore(ChromaHttpClient client) : IVectorStore
             hits.Add(new VectorSearchHit(
                 ids[i]!.GetValue<string>(),
                 score,
-                request.WithPayload ? ToPayload(response["documents"]?[0]?[i], response["metadatas"]?[0]?[i]) : null,
+                request.WithPayload ? VectorPayloadSelection.Keep(ToPayload(response["documents"]?[0]?[i], response["metadatas"]?[0]?[i]), request.PayloadKeys) : null,
                 request.WithVectors ? Vector(response["embeddings"]?[0]?[i]) : ReadOnlyMemory<float>.Empty));
         }
 
@@ -220,7 +220,7 @@ public sealed class ChromaVectorStore(ChromaHttpClient client) : IVectorStore
         var records = Records(await client.GetRawAsync(target.Id, body, cancellationToken).ConfigureAwait(false), request.WithVectors);
         var more = records.Count > request.Limit;
         var page = records.Take(request.Limit)
-            .Select(r => request.WithPayload ? r : r with { Payload = [] })
+            .Select(r => request.WithPayload ? r with { Payload = VectorPayloadSelection.Keep(r.Payload, request.PayloadKeys) } : r with { Payload = [] })
             .ToList();
         return new VectorScrollPage(page, more ? (offset + request.Limit).ToString(CultureInfo.InvariantCulture) : null);
     }

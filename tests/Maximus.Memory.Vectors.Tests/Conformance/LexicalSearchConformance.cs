@@ -137,6 +137,20 @@ public abstract class LexicalSearchConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keyword_hits_with_payload_keys_carry_only_those_keys()
+    {
+        await SeedAsync(Collection, Doc("mine", "The pelican is mine", agent: "a1"));
+
+        var hit = Assert.Single(await Store.SearchTextAsync(
+            Collection, new VectorTextSearchRequest("pelican", 5) { PayloadKeys = [VectorPayloadKeys.AgentId, "missing"] }, Ct));
+
+        Assert.Equal("mine", hit.Id);
+        Assert.Equal([VectorPayloadKeys.AgentId], hit.Payload!.Select(p => p.Key));
+        Assert.Equal("a1", hit.Payload![VectorPayloadKeys.AgentId]!.GetValue<string>());
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.SearchTextAsync(Collection, new VectorTextSearchRequest("pelican", 5) { PayloadKeys = ["_x"] }, Ct));
+    }
+
+    [Fact]
     public async Task A_deleted_or_replaced_point_is_found_only_by_its_current_text()
     {
         await SeedAsync(Collection, Doc("gone", "The pelican sang"), Doc("changed", "A pelican slept"), Doc("filtered", "The pelican ate", agent: "a9"));

@@ -328,6 +328,49 @@ public abstract class VectorStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_with_payload_keys_carry_only_those_keys_and_read_them_as_a_whole_payload_does()
+    {
+        var payload = new JsonObject
+        {
+            ["agentId"] = "agent-a",
+            ["type"] = "episodic",
+            ["text"] = "a long text the caller does not want back",
+            ["sequence"] = 14,
+            ["score"] = 0.75,
+            ["asks"] = false,
+            ["actor"] = null,
+            ["entities"] = new JsonArray("melanie", "lake"),
+            ["entry"] = new JsonObject { ["id"] = "t1", ["text"] = "a long text" },
+            ["session"] = "10",
+        };
+        await Store.UpsertAsync(Collection, [new VectorRecord("p1", Axis(0), payload)], Ct);
+        string[] keys = ["session", "sequence", "score", "asks", "actor", "entities", "missing", "sequence"];
+
+        var hit = Assert.Single(await Store.SearchAsync(Collection, new VectorSearchRequest(Axis(0), 1) { PayloadKeys = keys }, Ct));
+        var page = await Store.ScrollAsync(Collection, new VectorScrollRequest(10) { PayloadKeys = keys }, Ct);
+        var whole = Assert.Single(await Store.GetAsync(Collection, ["p1"], cancellationToken: Ct)).Payload;
+
+        foreach (var read in new[] { hit.Payload!, Assert.Single(page.Records).Payload })
+        {
+            Assert.Equal(["actor", "asks", "entities", "score", "sequence", "session"], read.Select(p => p.Key).Order(StringComparer.Ordinal));
+            Assert.Equal(14, read["sequence"]!.GetValue<int>());
+            Assert.Equal(14L, read["sequence"]!.GetValue<long>());
+            Assert.Equal(0.75, read["score"]!.GetValue<double>(), 6);
+            Assert.False(read["asks"]!.GetValue<bool>());
+            Assert.True(read.ContainsKey("actor"));
+            Assert.Null(read["actor"]);
+            Assert.Equal(["melanie", "lake"], read["entities"]!.AsArray().Select(e => e!.GetValue<string>()));
+            Assert.Equal("10", read["session"]!.GetValue<string>());
+            Assert.All(read, p => Assert.True(JsonNode.DeepEquals(whole[p.Key], p.Value), p.Key));
+        }
+
+        // No keys at all: an empty payload, not the whole one.
+        Assert.Empty(Assert.Single(await Store.SearchAsync(Collection, new VectorSearchRequest(Axis(0), 1) { PayloadKeys = [] }, Ct)).Payload!);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.SearchAsync(Collection, new VectorSearchRequest(Axis(0), 1) { PayloadKeys = ["_id"] }, Ct));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.ScrollAsync(Collection, new VectorScrollRequest(10) { PayloadKeys = [" "] }, Ct));
+    }
+
+    [Fact]
     public async Task Upsert_of_an_existing_id_replaces_vector_and_payload_whole()
     {
         await Store.UpsertAsync(Collection, [Point("p1", Axis(0), tags: ["old"])], Ct);

@@ -208,6 +208,13 @@ public sealed class RealChromaServerTests(ChromaServerFixture fixture) : IDispos
 
         var filter = VectorFilter.Where(VectorCondition.Range("createdAt", gte: 1)).AndNot(VectorCondition.Match("agentId", "a"));
         Assert.Equal(2, await chroma.CountAsync(name, filter, ct));
+
+        // A read that asks for some payload keys gets those (the server sends the whole metadata; the adapter keeps them).
+        var hit = Assert.Single(await chroma.SearchAsync(name, new VectorSearchRequest(new float[] { 1, 0, 0, 0 }, 1, VectorFilter.ForAgent("c")) { PayloadKeys = ["agentId", "missing"] }, ct));
+        Assert.Equal(["agentId"], hit.Payload!.Select(p => p.Key));
+        var records = (await chroma.ScrollAsync(name, new VectorScrollRequest(10) { PayloadKeys = ["text"] }, ct)).Records;
+        Assert.Equal(["p1", "p2", "p3"], records.Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.All(records, r => Assert.Equal(r.Id == "p2" ? [] : ["text"], r.Payload.Select(p => p.Key)));
         Assert.Equal(1, await chroma.CountAsync(name, VectorFilter.ForAgent("c"), ct));
         Assert.Equal(1, await chroma.DeleteAsync(name, VectorFilter.ForAgent("b"), ct));
         Assert.Equal(2, await chroma.CountAsync(name, cancellationToken: ct));
