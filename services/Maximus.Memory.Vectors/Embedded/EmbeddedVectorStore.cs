@@ -32,7 +32,6 @@ namespace Maximus.Memory.Vectors.Embedded;
 /// </summary>
 public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad, IDisposable
 {
-    private const int SqlChunk = 500;
     private readonly EmbeddedVectorStoreOptions _options;
     private long _exactPartitionSearches;
     private readonly ILogger _logger;
@@ -1006,7 +1005,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
     /// other values are skipped over, never decoded: the kept properties are copied byte for byte into one small document,
     /// so their values read exactly as in the whole payload.
     /// </summary>
-    internal static JsonObject ParsePayload(byte[] utf8, IReadOnlyList<string>? keys)
+    private static JsonObject ParsePayload(byte[] utf8, IReadOnlyList<string>? keys)
     {
         if (keys is null)
         {
@@ -1037,7 +1036,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IVectorBulkLoad,
                 reader.Skip();
                 if (wanted)
                 {
-                    // "name":value as stored (a stored payload is compact JSON written by this store).
+                    // "name":value as stored.
                     if (length > 1)
                     {
                         kept[length++] = (byte)',';
