@@ -245,8 +245,8 @@ public sealed partial class HybridRetriever(
         var fused = Fuse([.. lexicalHits.Select(h => (h.Id, h.Score))], [.. dense.Select(h => (h.Id, h.Score))], o);
         if (asAsked is not null)
         {
-            var denseAsAsked = await DenseAsync(asAsked, filter, o.DenseCandidates, placements, ct).ConfigureAwait(false);
-            Add(fused, Fuse([], denseAsAsked, o), o.AsAskedWeight);
+            var (_, denseAsAsked) = Note(await BothAsync(query, asAsked, filter, 0, o.DenseCandidates, ct).ConfigureAwait(false), placements);
+            Add(fused, Fuse([], [.. denseAsAsked.Select(h => (h.Id, h.Score))], o), o.AsAskedWeight);
         }
 
         if (windowSearch is not null)
@@ -410,14 +410,6 @@ public sealed partial class HybridRetriever(
         return (await EntriesAsync([.. (await lexicalSearch.ConfigureAwait(false)).Select(h => (h.Id, h.Score, h.Payload))], ct).ConfigureAwait(false), dense);
     }
 
-    /// <summary>A dense search of its own (the question as asked after the voiced one); its hits' places are noted.</summary>
-    private async Task<List<(string Id, double Score)>> DenseAsync(
-        float[] vector, VectorFilter filter, int limit, Dictionary<string, TurnPlacement> placements, CancellationToken ct)
-    {
-        var (_, dense) = Note(await BothAsync("", vector, filter, 0, limit, ct).ConfigureAwait(false), placements);
-        return [.. dense.Select(h => (h.Id, h.Score))];
-    }
-
     /// <summary>Notes the places of the hits (first seen wins) and passes the lists on.</summary>
     private static (List<(string Id, double Score, TurnPlacement Place)> Lexical, List<(string Id, double Score, TurnPlacement Place)> Dense) Note(
         (List<(string Id, double Score, TurnPlacement Place)> Lexical, List<(string Id, double Score, TurnPlacement Place)> Dense) lists,
@@ -509,24 +501,22 @@ public sealed partial class HybridRetriever(
     /// </summary>
     private async Task<List<(string Id, double Score, TurnPlacement Place)>> EntriesAsync(List<(string Point, float Score, JsonObject? Payload)> hits, CancellationToken ct)
     {
-        var older = hits.Where(h => h.Payload?.ContainsKey(AgentMemory.ActorKey) != true).Select(h => h.Point).ToList();
+        static bool Placeable(JsonObject? payload) => payload?.ContainsKey(AgentMemory.ActorKey) == true;
+        var older = hits.Where(h => !Placeable(h.Payload)).Select(h => h.Point).ToList();
         var whole = older.Count == 0
-            ? null
+            ? []
             : (await store.GetAsync(_collection, older, withVectors: false, ct).ConfigureAwait(false)).ToDictionary(r => r.Id, r => r.Payload, StringComparer.Ordinal);
         var entries = new List<(string Id, double Score, TurnPlacement Place)>(hits.Count);
         foreach (var (point, score, payload) in hits)
         {
-            if (whole is not null && whole.TryGetValue(point, out var read))
-            {
-                if (EntryId(read) is { } entryId)
-                {
-                    entries.Add((entryId, score, Placement(entryId, read)));
-                }
-            }
-            else if (payload?.ContainsKey(AgentMemory.ActorKey) == true)
+            if (Placeable(payload))
             {
                 var id = AgentMemory.EntryIdOf(point);
-                entries.Add((id, score, Placement(id, payload)));
+                entries.Add((id, score, Placement(id, payload!)));
+            }
+            else if (whole.TryGetValue(point, out var read) && EntryId(read) is { } entryId)
+            {
+                entries.Add((entryId, score, Placement(entryId, read)));
             }
         }
 
