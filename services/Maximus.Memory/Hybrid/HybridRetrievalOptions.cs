@@ -51,7 +51,7 @@ public sealed class HybridRetrievalOptions
     public int NeighbourSeeds { get; set; } = 10;
 
     /// <summary>For "when" questions, a candidate whose text mentions a time gets this share more score; 0 turns it off.</summary>
-    public double TemporalBoost { get; set; } = 1.0;
+    public double TemporalBoost { get; set; } = 1.5;
 
     /// <summary>Weight of the searches restricted to the question's time window (<see cref="TimeExpressions"/>); 0 turns them off.</summary>
     public double TimeWindowWeight { get; set; } = 1.5;
@@ -87,7 +87,7 @@ public sealed class HybridRetrievalOptions
     public double SessionWeight { get; set; } = 0.3;
 
     /// <summary>How many of a session's best candidates make its score.</summary>
-    public int SessionTop { get; set; } = 1;
+    public int SessionTop { get; set; } = 2;
 
     /// <summary>
     /// Factor on the score of a turn whose last sentence is a question: it asks rather than tells (on the development file a
@@ -99,7 +99,7 @@ public sealed class HybridRetrievalOptions
     /// Share of a question turn's fused score that the turn after it (the answer) gains, on top of <see cref="NeighbourWeight"/>;
     /// 0 turns it off.
     /// </summary>
-    public double AnswerShare { get; set; } = 0.2;
+    public double AnswerShare { get; set; } = 0.3;
 
     /// <summary>
     /// Length prior: a turn's score is multiplied by (words / <see cref="LengthPriorWords"/>) to this power (words counted in its
