@@ -348,6 +348,9 @@ internal sealed class CollectionState : IDisposable
         }
 
         var checks = new List<Func<int, bool>>();
+        // Range checks read one number from an array: they run before the set lookups, so a narrow range (a time window)
+        // turns most slots away at the cheapest check.
+        var ranges = new List<Func<int, bool>>();
         var residual = new List<(VectorCondition Condition, bool Negated)>();
         IReadOnlyCollection<int>? driver = null;
         var driverSize = long.MaxValue;
@@ -387,7 +390,7 @@ internal sealed class CollectionState : IDisposable
             }
             else if (condition is RangeCondition range && _numbers.TryGetValue(condition.Key, out var numbers))
             {
-                checks.Add(slot => PayloadValues.InRange(numbers[slot], range));
+                ranges.Add(slot => PayloadValues.InRange(numbers[slot], range));
             }
             else
             {
@@ -409,7 +412,7 @@ internal sealed class CollectionState : IDisposable
             }
             else if (condition is RangeCondition range && _numbers.TryGetValue(condition.Key, out var numbers))
             {
-                checks.Add(slot => !PayloadValues.InRange(numbers[slot], range));
+                ranges.Add(slot => !PayloadValues.InRange(numbers[slot], range));
             }
             else
             {
@@ -422,7 +425,7 @@ internal sealed class CollectionState : IDisposable
             return FilterPlan.Impossible;
         }
 
-        var all = checks.ToArray();
+        Func<int, bool>[] all = [.. ranges, .. checks];
         Func<int, bool> predicate = all.Length switch
         {
             0 => static _ => true,
