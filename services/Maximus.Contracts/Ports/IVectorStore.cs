@@ -243,12 +243,7 @@ public sealed record VectorTextSearchRequest(string Text, int Limit = 10, Vector
 {
     public bool WithPayload { get; init; } = true;
 
-    /// <summary>
-    /// The top-level payload keys the hits carry, the others left out (keys a point lacks are absent from its hit); null:
-    /// the whole payload. Only read with <see cref="WithPayload"/>. For a caller that needs a few fields of many hits (hybrid
-    /// retrieval's places and priors): the embedded store does not decode the rest and Qdrant does not send it; an adapter
-    /// that receives whole payloads keeps these keys of them (<see cref="VectorPayloadSelection"/>).
-    /// </summary>
+    /// <inheritdoc cref="VectorSearchRequest.PayloadKeys"/>
     public IReadOnlyList<string>? PayloadKeys { get; init; }
 }
 
@@ -262,12 +257,7 @@ public sealed record VectorScrollRequest(int Limit = 100, VectorFilter? Filter =
 
     public bool WithPayload { get; init; } = true;
 
-    /// <summary>
-    /// The top-level payload keys the records carry, the others left out (keys a point lacks are absent from its record); null:
-    /// the whole payload. Only read with <see cref="WithPayload"/>. For a caller that needs a few fields of many hits (hybrid
-    /// retrieval's places and priors): the embedded store does not decode the rest and Qdrant does not send it; an adapter
-    /// that receives whole payloads keeps these keys of them (<see cref="VectorPayloadSelection"/>).
-    /// </summary>
+    /// <inheritdoc cref="VectorSearchRequest.PayloadKeys"/>
     public IReadOnlyList<string>? PayloadKeys { get; init; }
 
     public bool WithVectors { get; init; }

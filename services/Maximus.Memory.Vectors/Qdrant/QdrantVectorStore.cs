@@ -544,8 +544,10 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         ex.StatusCode == StatusCode.NotFound || ex.Status.Detail.Contains("doesn't exist", StringComparison.OrdinalIgnoreCase)
         || ex.Status.Detail.Contains("not found", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The payload is always read, at least the id key: a point's string id lives there.</summary>
-    /// <summary>The whole payload, only the adapter's id key, or the asked keys with it (Qdrant sends only those).</summary>
+    /// <summary>
+    /// The whole payload, the asked keys (Qdrant sends only those), or no payload: the id key is always among them, as a
+    /// point's string id lives there.
+    /// </summary>
     private static WithPayloadSelector PayloadSelector(bool withPayload, IReadOnlyList<string>? keys = null) =>
         withPayload && keys is null
             ? true
